@@ -1,0 +1,52 @@
+"""Errors a dealer or analyst can act on.
+
+``KpiError`` and its subclasses carry a message in plain words; the CLI prints it and
+exits non-zero without a traceback. Programming errors are not KpiErrors and keep their
+traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class KpiError(Exception):
+    """A user-facing error: bad input, bad parameter, missing tool."""
+
+    exit_code = 2
+
+
+class InputFileError(KpiError):
+    """A data file cannot be used at all (unreadable, required column missing)."""
+
+
+class ParameterError(KpiError):
+    """A run parameter (store, month, language, path) is not acceptable."""
+
+
+class RenderError(KpiError):
+    """Executing or rendering a report failed; the previous report is left in place."""
+
+    exit_code = 3
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    """One quarantined row: where it is and why it was set aside.
+
+    ``row`` counts data rows from 1 (the header is not a row); ``None`` for an issue
+    that concerns the whole file or column.
+    """
+
+    file: str
+    row: int | None
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.reason}"
