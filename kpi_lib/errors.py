@@ -42,6 +42,11 @@ class RowIssue:
     row: int | None
     column: str | None
     reason: str
+    #: stable snake_case code of the rule broken (e.g. ``bad_date``), for counting
+    #: and for translating the reason in a report
+    code: str = ""
+    #: the offending cell value as read, if any
+    value: str | None = None
 
     def __str__(self) -> str:
         where = self.file
