@@ -1,0 +1,253 @@
+"""The KPI cube: every registry metric for every store and month, in one SQL pass.
+
+The SQL is generated from the declarations in :mod:`kpi_lib.metrics`: one grouped query
+per (table, period, date column), with a ``FILTER`` clause per measure, joined to the
+requested months (``in_month`` by the row's month start, ``month_is`` by the month
+string, ``open_at_start`` by ``date < first day of M``, i.e. table × months — never a
+quadratic self-join). Ratios are then computed from the measures, vectorised.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from .errors import ParameterError
+from .metrics import LOOKUPS, REGISTRY, Measure, Metric
+from .run_params import check_month_format
+
+CUBE_COLUMNS = ("store_id", "month", "metric", "numerator", "denominator", "value",
+                "na_reason")
+NO_DATA = "no_data"
+ZERO_DENOMINATOR = "zero_denominator"
+
+# names of the months relation's columns (underscored: never clash with input columns)
+_PLACEHOLDERS = {"{start}": "_m_start", "{end}": "_m_end", "{month}": "_m_month"}
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """First day of ``month`` and first day of the next month (half-open ``[start, end)``).
+
+    >>> month_bounds("2026-12")
+    (datetime.date(2026, 12, 1), datetime.date(2027, 1, 1))
+    """
+    check_month_format(month)
+    year, mon = int(month[:4]), int(month[5:])
+    end = date(year + 1, 1, 1) if mon == 12 else date(year, mon + 1, 1)
+    return date(year, mon, 1), end
+
+
+def previous_month(month: str, n: int = 1) -> str:
+    """The month ``n`` months before ``month`` (``n`` may be negative).
+
+    >>> previous_month("2026-01"), previous_month("2026-10", 12), previous_month("2026-12", -1)
+    ('2025-12', '2025-10', '2027-01')
+    """
+    check_month_format(month)
+    index = int(month[:4]) * 12 + int(month[5:]) - 1 - n
+    if not 0 <= index // 12 <= 9999:
+        raise ParameterError(f"month {month!r} minus {n} months is out of range")
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _months(months: str | Sequence[str]) -> list[str]:
+    items = [months] if isinstance(months, str) else list(months)
+    if not items:
+        raise ParameterError("no month given: pass at least one month YYYY-MM")
+    return sorted({check_month_format(m) for m in items})
+
+
+def _sub(where: str) -> str:
+    for key, col in _PLACEHOLDERS.items():
+        where = where.replace(key, col)
+    return f"({where})"
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _present_columns(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    rows = con.execute("SELECT table_name, column_name FROM _columns").fetchall()
+    return {(str(t), str(c)) for t, c in rows}
+
+
+def _lookups_used(measure: Measure) -> dict[str, tuple[str, str, str]]:
+    found = LOOKUPS.get(measure.table, {})
+    text = measure.where or ""
+    return {a: spec for a, spec in found.items() if re.search(rf"\b{a}\b", text)}
+
+
+def _available(measure: Measure, present: set[tuple[str, str]]) -> bool:
+    """True when every column the measure needs was in the input."""
+    needed = {(measure.table, c) for c in measure.columns}
+    for other, key, col in _lookups_used(measure).values():
+        needed |= {(other, key), (other, col)}
+    return needed <= present
+
+
+def _aggregates(metric: Metric) -> list[str]:
+    m = metric.measure
+    assert m is not None
+    where = _sub(m.where) if m.where else None
+    flt = f" FILTER (WHERE {where})" if where else ""
+    if m.column is None:
+        exprs = [f"count(*){flt} AS {_q(metric.id)}"]
+    elif m.fallback:
+        fb = _sub(m.fallback)
+        col = f"s.{_q(m.column)}"
+        exprs = [f"CASE WHEN count(*){flt} > 0 THEN sum({col}){flt} "
+                 f"ELSE sum({col}) FILTER (WHERE {fb}) END AS {_q(metric.id)}"]
+    else:
+        exprs = [f"sum(s.{_q(m.column)}){flt} AS {_q(metric.id)}"]
+    if m.na_without_rows:
+        rows = f"{where} OR {_sub(m.fallback)}" if m.fallback and where else where
+        rows_flt = f" FILTER (WHERE {rows})" if rows else ""
+        exprs.append(f"count(*){rows_flt} AS {_q(metric.id + '__rows')}")
+    return exprs
+
+
+def _group_sql(key: tuple[str, str, str], metrics: list[Metric], span: tuple[date, date],
+               store_filter: bool) -> str:
+    table, period, date_col = key
+    lookups: dict[str, tuple[str, str, str]] = {}
+    for metric in metrics:
+        lookups |= _lookups_used(metric.measure)  # type: ignore[arg-type]
+    extra, joins = "", ""
+    for i, (alias, (other, k, col)) in enumerate(lookups.items()):
+        extra += f", lk{i}.{_q(col)} AS {_q(alias)}"
+        joins += f" LEFT JOIN {_q(other)} lk{i} ON t.{_q(k)} = lk{i}.{_q(k)}"
+    source = f"SELECT t.*{extra} FROM {_q(table)} t{joins}"
+    d = f"s.{_q(date_col)}"
+    where = []
+    if period == "in_month":
+        on = f"CAST(date_trunc('month', {d}) AS DATE) = _m_start"
+        where.append(f"{d} >= DATE '{span[0]}' AND {d} < DATE '{span[1]}'")
+    elif period == "month_is":
+        on = f"{d} = _m_month"
+    else:  # open_at_start: the table × months, cut to rows some measure can count
+        on = f"{d} < _m_start"
+        conds = [m.measure.where for m in metrics]  # type: ignore[union-attr]
+        if all(conds):
+            on += " AND (" + " OR ".join(_sub(c) for c in conds) + ")"  # type: ignore[arg-type]
+    if store_filter:
+        where.append("s.store_id IN (SELECT store_id FROM _grid)")
+    aggs = ",\n    ".join(e for m in metrics for e in _aggregates(m))
+    return (f"SELECT s.store_id, _m_month,\n    {aggs}\n"
+            f"  FROM ({source}) s JOIN _months ON {on}\n"
+            + (f"  WHERE {' AND '.join(where)}\n" if where else "")
+            + "  GROUP BY s.store_id, _m_month")
+
+
+def cube_sql(months: Sequence[str], measures: list[Metric], store_filter: bool) -> str:
+    """The one SQL statement that computes every available measure (wide: a column each).
+
+    ``$stores`` (a list of store ids) is its only parameter when ``store_filter``.
+    """
+    bounds = [(m, *month_bounds(m)) for m in months]
+    values = ", ".join(f"('{m}', DATE '{s}', DATE '{e}')" for m, s, e in bounds)
+    span = (bounds[0][1], bounds[-1][2])
+    groups: dict[tuple[str, str, str], list[Metric]] = {}
+    for metric in measures:
+        m = metric.measure
+        assert m is not None
+        groups.setdefault((m.table, m.period, m.date), []).append(metric)
+    ctes = [f"_months(_m_month, _m_start, _m_end) AS (VALUES {values})",
+            "_grid AS (SELECT st.store_id, _months._m_month FROM stores st CROSS JOIN _months"
+            + (" WHERE list_contains($stores, st.store_id))" if store_filter else ")")]
+    select, joins = ["g.store_id", "g._m_month AS month"], []
+    for i, (key, metrics) in enumerate(groups.items()):
+        ctes.append(f"_a{i} AS (\n  {_group_sql(key, metrics, span, store_filter)})")
+        joins.append(f"LEFT JOIN _a{i} ON _a{i}.store_id = g.store_id "
+                     f"AND _a{i}._m_month = g._m_month")
+        for metric in metrics:
+            select.append(f"_a{i}.{_q(metric.id)}")
+            if metric.measure.na_without_rows:  # type: ignore[union-attr]
+                select.append(f"_a{i}.{_q(metric.id + '__rows')}")
+    return ("WITH " + ",\n".join(ctes) + "\nSELECT " + ", ".join(select)
+            + "\nFROM _grid g\n" + "\n".join(joins) + "\nORDER BY g.store_id, month")
+
+
+def compute_cube(
+    con: duckdb.DuckDBPyConnection,
+    months: str | Sequence[str],
+    stores: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """Every registry metric for every store (of the ``stores`` table) and month.
+
+    Parameters
+    ----------
+    con : the warehouse connection (tables of ``kpi_lib.warehouse``)
+    months : one month ``YYYY-MM`` or several
+    stores : restrict to these store ids (default: every store of the ``stores`` table)
+
+    Returns
+    -------
+    DataFrame with columns ``store_id, month, metric, numerator, denominator, value,
+    na_reason``, one row per store × month × metric (registry order). Count and sum
+    metrics carry their total in ``numerator`` and ``value``, ``denominator`` NaN.
+    A ratio is
+
+    .. math:: value = \\frac{\\sum numerator}{\\sum denominator}
+
+    and is NaN with ``na_reason`` ``"zero_denominator"`` when the denominator is 0, or
+    ``"no_data"`` when a part is n/a (an optional column or table absent, no marketing
+    row for the month, no target). ``na_reason`` is None otherwise.
+    """
+    month_list = _months(months)
+    store_filter = stores is not None
+    present = _present_columns(con)
+    measures = [m for m in REGISTRY.values() if m.measure is not None]
+    available = [m for m in measures if _available(m.measure, present)]  # type: ignore[arg-type]
+    sql = cube_sql(month_list, available, store_filter)
+    params = {"stores": [str(s) for s in stores]} if store_filter else None
+    wide = con.execute(sql, params).df()
+    n = len(wide)
+
+    parts: dict[str, np.ndarray] = {}
+    for metric in measures:
+        if metric not in available:
+            parts[metric.id] = np.full(n, np.nan)
+            continue
+        col = wide[metric.id].to_numpy(dtype="float64", na_value=np.nan)
+        col = np.where(np.isnan(col), 0.0, col)
+        if metric.measure.na_without_rows:  # type: ignore[union-attr]
+            rows = wide[metric.id + "__rows"].to_numpy(dtype="float64", na_value=np.nan)
+            col = np.where(np.nan_to_num(rows) > 0, col, np.nan)
+        parts[metric.id] = col
+
+    ids = list(REGISTRY)
+    num = np.empty((len(ids), n))
+    den = np.full((len(ids), n), np.nan)
+    val = np.empty((len(ids), n))
+    reason = np.full((len(ids), n), None, dtype=object)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for k, metric in enumerate(REGISTRY.values()):
+            if metric.type == "ratio":
+                top = parts[metric.numerator]  # type: ignore[index]
+                bottom = np.sum([parts[d] for d in metric.denominator], axis=0)
+                missing = np.isnan(top) | np.isnan(bottom)
+                zero = ~missing & (bottom == 0)
+                num[k], den[k] = top, bottom
+                val[k] = np.where(missing | zero, np.nan, top / bottom)
+                reason[k][zero] = ZERO_DENOMINATOR
+            else:
+                num[k] = val[k] = parts[metric.id]
+                missing = np.isnan(parts[metric.id])
+            reason[k][missing] = NO_DATA
+
+    # (metric, row) blocks → row-major: store, month, then registry order
+    return pd.DataFrame({
+        "store_id": np.repeat(wide["store_id"].to_numpy(dtype=object), len(ids)),
+        "month": np.repeat(wide["month"].to_numpy(dtype=object), len(ids)),
+        "metric": np.tile(np.array(ids, dtype=object), n),
+        "numerator": num.T.ravel(),
+        "denominator": den.T.ravel(),
+        "value": val.T.ravel(),
+        "na_reason": pd.Series(reason.T.ravel(), dtype=object),
+    })

@@ -1,0 +1,357 @@
+"""The KPI registry: every metric declared once, as data.
+
+A closed set of metric types (as in dbt MetricFlow / Cube):
+
+``count``
+    number of rows of one input table that fall in month ``M`` and pass a filter;
+``sum``
+    Σ of one numeric column over such rows;
+``ratio``
+    Σ numerator / Σ denominator, where both name other (count or sum) metrics and the
+    denominator may be a sum of several ids. A zero denominator is n/a
+    (``zero_denominator``), never 0.
+
+Units (closed set, what :func:`kpi_lib.formatting.format_value` knows): ``count``
+(rows, e.g. visit batches), ``yuan`` (money totals), ``rate`` (a fraction, 0.25 not
+25), ``yuan_per`` (money per unit: cost per visit, average deal value).
+
+A :class:`Measure` places a row in month ``M`` in one of three ways (``period``):
+
+``in_month``
+    the ``date`` column falls inside ``M``;
+``month_is``
+    the ``date`` column holds ``M`` as ``'YYYY-MM'`` (marketing, targets);
+``open_at_start``
+    a stock at the start of ``M``: the ``date`` column is before the first day of ``M``
+    (the ``where`` filter says what must still be open then).
+
+``where`` is a DuckDB SQL condition over the table's canonical columns (schema.py) and
+may use the placeholders ``{start}`` (first day of ``M``), ``{end}`` (first day of the
+next month) and ``{month}`` (``'YYYY-MM'``). :mod:`kpi_lib.compute` turns these
+declarations into one grouped SQL query per table; nothing else spells out a KPI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from .schema import CHANNELS
+
+MetricType = Literal["count", "sum", "ratio"]
+Unit = Literal["count", "yuan", "rate", "yuan_per"]
+Direction = Literal["up", "down"] | None
+Section = Literal["traffic", "leads", "closing", "delivery_mix", "aftercare"]
+Period = Literal["in_month", "month_is", "open_at_start"]
+
+METRIC_TYPES: tuple[str, ...] = ("count", "sum", "ratio")
+UNITS: tuple[str, ...] = ("count", "yuan", "rate", "yuan_per")
+SECTIONS: tuple[str, ...] = ("traffic", "leads", "closing", "delivery_mix", "aftercare")
+
+#: Columns looked up from another table: table -> {alias: (other table, key, column)}.
+#: ``orders.lead_created`` is the ``created`` date of the order's lead.
+LOOKUPS: dict[str, dict[str, tuple[str, str, str]]] = {
+    "orders": {"lead_created": ("leads", "lead_id", "created")},
+}
+
+
+@dataclass(frozen=True)
+class Measure:
+    """Which rows of ``table`` a count/sum metric adds up for month ``M``."""
+
+    table: str
+    period: Period
+    #: date column (``month_is``: the 'YYYY-MM' column) that ties a row to ``M``
+    date: str
+    #: SQL filter over canonical columns; may use {start}, {end}, {month}
+    where: str | None = None
+    #: summed column (``sum`` metrics only)
+    column: str | None = None
+    #: optional columns the metric needs; absent in the input → n/a (no_data)
+    requires: tuple[str, ...] = ()
+    #: when no row matches ``where``, sum the rows matching this instead
+    fallback: str | None = None
+    #: n/a (no_data) for a store and month without any matching row
+    na_without_rows: bool = False
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Columns of ``table`` that must be present in the input."""
+        cols = [self.date, *self.requires]
+        if self.column:
+            cols.append(self.column)
+        return tuple(dict.fromkeys(cols))
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One KPI: labels, unit, direction and either a measure or a ratio."""
+
+    id: str
+    zh: str
+    en: str
+    type: MetricType
+    unit: Unit
+    direction: Direction
+    section: Section
+    definition: str
+    definition_zh: str
+    measure: Measure | None = None
+    numerator: str | None = None
+    denominator: tuple[str, ...] = ()
+
+    def label(self, lang: str) -> str:
+        """The label in ``lang`` ("zh" or "en")."""
+        return self.zh if lang == "zh" else self.en
+
+
+def _in(date: str) -> str:
+    return f"{date} >= {{start}} AND {date} < {{end}}"
+
+
+def _visits(where: str | None = None, requires: tuple[str, ...] = ()) -> Measure:
+    return Measure("visits", "in_month", "date", where, requires=requires)
+
+
+def _deliveries(where: str | None = None, column: str | None = None,
+                requires: tuple[str, ...] = ()) -> Measure:
+    return Measure("orders", "in_month", "delivered", where, column, requires)
+
+
+def _orders(where: str | None = None, requires: tuple[str, ...] = ()) -> Measure:
+    return Measure("orders", "in_month", "order_date", where, requires=requires)
+
+
+def _m(id: str, zh: str, en: str, unit: Unit, direction: Direction, section: Section,
+       measure: Measure, definition: str, definition_zh: str) -> Metric:
+    kind: MetricType = "sum" if measure.column else "count"
+    return Metric(id, zh, en, kind, unit, direction, section, definition, definition_zh,
+                  measure=measure)
+
+
+def _r(id: str, zh: str, en: str, unit: Unit, direction: Direction, section: Section,
+       numerator: str, denominator: str | tuple[str, ...], definition: str,
+       definition_zh: str) -> Metric:
+    den = (denominator,) if isinstance(denominator, str) else denominator
+    return Metric(id, zh, en, "ratio", unit, direction, section, definition, definition_zh,
+                  numerator=numerator, denominator=den)
+
+
+_CHANNEL_EN = {
+    "walk_in": "walk-in", "fleet": "fleet / industry", "existing_customer":
+    "existing customers", "outdoor": "outdoor display", "secondary_outlet":
+    "secondary outlets", "other": "other",
+}
+
+_NO_SPEND = "; n/a when the store has no marketing row for M"
+_NO_SPEND_ZH = "；当月无广宣投放记录时为 n/a"
+
+
+def _declare() -> list[Metric]:
+    out = [
+        # --- traffic (集客) ---------------------------------------------------------
+        _m("ad_spend", "本月广宣投放(元)", "Ad spend (CNY)", "yuan", None, "traffic",
+           Measure("marketing", "month_is", "month", column="spend", na_without_rows=True),
+           "Σ marketing spend for M" + _NO_SPEND, "当月广宣投放金额合计" + _NO_SPEND_ZH),
+        _m("visits", "来店批次", "Showroom visits (batches)", "count", "up", "traffic",
+           _visits(), "Visit batches in M", "当月来店批次"),
+        _m("first_visits", "首次来店批数", "First visits", "count", "up", "traffic",
+           _visits("first_visit"), "Visits in M flagged first visit", "当月首次来店批次"),
+        _m("repeat_visits", "二次以上来店批数", "Repeat visits", "count", "up", "traffic",
+           _visits("NOT first_visit"), "Visits in M not flagged first visit",
+           "当月二次及以上来店批次"),
+        _r("repeat_visit_share", "二次来店比例", "Repeat-visit share", "rate", "up", "traffic",
+           "repeat_visits", "visits", "Repeat visits / visits", "二次以上来店批数 / 来店批次"),
+        _m("captured_visits", "留档批次", "Visits with details kept", "count", "up", "traffic",
+           _visits("lead_captured"), "Visits in M whose contact details were kept",
+           "当月来店并留档的批次"),
+        _r("lead_capture_rate", "来店客户留档率", "Lead capture rate", "rate", "up", "traffic",
+           "captured_visits", "visits", "Visits with details kept / visits",
+           "留档批次 / 来店批次"),
+        _m("invited_visits", "主动邀约到店数", "Invited visits", "count", "up", "traffic",
+           _visits("invited", ("invited",)), "Visits in M booked by a consultant",
+           "当月经顾问邀约到店的批次"),
+        _m("calls", "来电批次", "Phone inquiries", "count", "up", "traffic",
+           Measure("calls", "in_month", "date"), "Phone inquiries in M", "当月来电批次"),
+        _r("cost_per_visit", "单批次来店成本", "Cost per visit", "yuan_per", "down", "traffic",
+           "ad_spend", "visits", "Ad spend / visits" + _NO_SPEND,
+           "广宣投放 / 来店批次" + _NO_SPEND_ZH),
+        # --- leads (意向客户促进) ----------------------------------------------------
+        _m("new_leads", "新增意向客户数", "New leads", "count", "up", "leads",
+           Measure("leads", "in_month", "created"), "Leads created in M", "当月新建客户卡数"),
+        _m("carried_leads", "留存意向客户数量", "Carried-over leads", "count", None, "leads",
+           Measure("leads", "open_at_start", "created",
+                   "status = 'open' OR status_date >= {start}"),
+           "Leads open at the start of M: created before M, and status open or status "
+           "date on/after the first day of M",
+           "月初仍在跟进的意向客户：建卡早于当月，且状态为跟进中或状态日期不早于当月1日"),
+        _r("cost_per_lead", "单个意向客户成本", "Cost per lead", "yuan_per", "down", "leads",
+           "ad_spend", "new_leads", "Ad spend / new leads" + _NO_SPEND,
+           "广宣投放 / 新增意向客户数" + _NO_SPEND_ZH),
+        _m("test_drives", "试乘试驾批次", "Test drives", "count", "up", "leads",
+           _visits("test_drive"), "Visits in M with a test drive", "当月来店并试乘试驾的批次"),
+        _r("test_drive_rate", "试乘试驾率", "Test-drive rate", "rate", "up", "leads",
+           "test_drives", "visits", "Test drives / visits", "试乘试驾批次 / 来店批次"),
+        _m("negotiations", "商洽批次", "Negotiations", "count", "up", "leads",
+           _visits("negotiated", ("negotiated",)), "Visits in M with a price negotiation",
+           "当月来店并商洽的批次"),
+        _r("negotiation_rate", "商洽率", "Negotiation rate", "rate", "up", "leads",
+           "negotiations", "test_drives", "Negotiations / test drives (n/a without the "
+           "negotiated column)", "商洽批次 / 试乘试驾批次（无商洽字段时为 n/a）"),
+        _m("lost_leads", "战败客户数", "Lost leads", "count", "down", "leads",
+           Measure("leads", "in_month", "status_date", "status = 'lost'"),
+           "Leads with status lost and status date in M", "状态为战败且状态日期在当月的客户数"),
+        _r("lost_rate", "战败率", "Lost rate", "rate", "down", "leads", "lost_leads",
+           ("carried_leads", "new_leads"), "Lost leads / (carried-over leads + new leads)",
+           "战败客户数 / (留存意向客户数 + 新增意向客户数)"),
+        # --- closing (成交) ----------------------------------------------------------
+        _m("orders", "本月产生订单合计数", "Orders", "count", "up", "closing", _orders(),
+           "Orders dated in M, cancelled ones included", "订单日期在当月的订单数（含退订）"),
+        _m("orders_new_leads", "新增意向客户产生订单数", "Orders from new leads", "count", "up",
+           "closing", _orders(_in("lead_created"), ("lead_id",)),
+           "Orders in M whose lead was created in M", "当月订单中客户卡建于当月的订单数"),
+        _m("orders_carried_leads", "留存意向客户产生订单数", "Orders from carried-over leads",
+           "count", "up", "closing", _orders("lead_created < {start}", ("lead_id",)),
+           "Orders in M whose lead was created before M", "当月订单中客户卡建于当月之前的订单数"),
+        _r("conversion_b", "新增意向客户订单转化率B", "Conversion B (new leads)", "rate", "up",
+           "closing", "orders_new_leads", "new_leads", "Orders from new leads / new leads",
+           "新增意向客户产生订单数 / 新增意向客户数"),
+        _r("conversion_a", "留存意向客户订单转化率A", "Conversion A (carried-over leads)",
+           "rate", "up", "closing", "orders_carried_leads", "carried_leads",
+           "Orders from carried-over leads / carried-over leads",
+           "留存意向客户产生订单数 / 留存意向客户数量"),
+        _m("walk_in_orders", "展厅订单数", "Showroom orders", "count", "up", "closing",
+           _orders("channel = 'walk_in'"), "Orders in M with channel walk-in",
+           "当月渠道为来店的订单数"),
+        _r("showroom_close_rate", "展厅成交率", "Showroom close rate", "rate", "up", "closing",
+           "walk_in_orders", "visits", "Showroom orders / visits", "展厅订单数 / 来店批次"),
+        _r("cost_per_order", "单个订单成本", "Cost per order", "yuan_per", "down", "closing",
+           "ad_spend", "orders", "Ad spend / orders" + _NO_SPEND,
+           "广宣投放 / 订单数" + _NO_SPEND_ZH),
+        _m("cancellations", "退订数", "Cancellations", "count", "down", "closing",
+           Measure("orders", "in_month", "cancelled"),
+           "Orders cancelled in M, whenever they were placed", "当月退订的订单数（不论何时下单）"),
+        _m("carried_orders", "留存订单及全款数", "Carried-over undelivered orders", "count",
+           None, "closing",
+           Measure("orders", "open_at_start", "order_date",
+                   "(delivered IS NULL OR delivered >= {start}) "
+                   "AND (cancelled IS NULL OR cancelled >= {start})", requires=("delivered",)),
+           "Orders dated before M, neither delivered nor cancelled before the first day of M",
+           "当月之前的订单中，月初既未交车也未退订的订单数"),
+        _m("deliveries", "本月展厅交车数", "Deliveries", "count", "up", "closing",
+           _deliveries(), "Orders delivered in M", "交车日期在当月的订单数"),
+        _r("delivery_conversion", "交车转化率", "Delivery conversion", "rate", "up", "closing",
+           "deliveries", ("carried_orders", "orders"),
+           "Deliveries / (carried-over orders + orders)", "交车数 / (留存订单数 + 当月订单数)"),
+        _m("target_units", "目标台数", "Target (units)", "count", None, "closing",
+           Measure("targets", "month_is", "month", "consultant_id IS NULL", "units",
+                   fallback="consultant_id IS NOT NULL", na_without_rows=True),
+           "Target units for M: the store row, or Σ consultant rows when there is no store "
+           "row; n/a without a target", "当月目标台数：门店行；无门店行时为各顾问目标之和"),
+        _r("target_completion", "销售完成率", "Target completion", "rate", "up", "closing",
+           "deliveries", "target_units", "Deliveries / target units", "交车数 / 目标台数"),
+        _m("delivered_revenue", "交车金额", "Delivered revenue", "yuan", "up", "closing",
+           _deliveries(column="price"), "Σ price of deliveries in M", "当月交车成交价合计"),
+        _r("avg_deal_value", "客单价", "Average deal value", "yuan_per", "up", "closing",
+           "delivered_revenue", "deliveries", "Delivered revenue / deliveries",
+           "交车金额 / 交车数"),
+        _m("receivable", "应收金额", "Receivable", "yuan", None, "closing",
+           _deliveries(column="receivable"), "Σ receivable over deliveries in M",
+           "当月交车的应收金额合计"),
+        _m("collected", "已收金额", "Collected", "yuan", "up", "closing",
+           _deliveries(column="collected"), "Σ collected over deliveries in M",
+           "当月交车的已收金额合计"),
+        _r("collection_rate", "回款率", "Collection rate", "rate", "up", "closing",
+           "collected", "receivable", "Collected / receivable, over deliveries in M",
+           "已收金额 / 应收金额（当月交车）"),
+        _m("insured_deliveries", "新车投保数", "Insured deliveries", "count", "up", "closing",
+           _deliveries("insurance", requires=("insurance",)),
+           "Deliveries in M insured through the store", "当月交车中在店投保的台数"),
+        _r("insurance_rate", "新车投保率", "Insurance penetration", "rate", "up", "closing",
+           "insured_deliveries", "deliveries", "Insured deliveries / deliveries",
+           "新车投保数 / 交车数"),
+        _m("ceremonies", "交车仪式数", "Delivery ceremonies", "count", "up", "closing",
+           _deliveries("ceremony", requires=("ceremony",)),
+           "Deliveries in M with a delivery ceremony", "当月交车中执行交车仪式的台数"),
+        _r("ceremony_rate", "交车仪式执行率", "Delivery-ceremony rate", "rate", "up", "closing",
+           "ceremonies", "deliveries", "Ceremonies / deliveries", "交车仪式数 / 交车数"),
+    ]
+    # --- delivery mix (交车结构) --------------------------------------------------------
+    for code, zh in CHANNELS.items():
+        en = _CHANNEL_EN[code]
+        out.append(_m(f"deliveries_{code}", f"{zh}交车数", f"Deliveries: {en}", "count", None,
+                      "delivery_mix", _deliveries(f"channel = '{code}'"),
+                      f"Deliveries in M with channel {code}", f"当月渠道为{zh}的交车数"))
+    for code, zh in CHANNELS.items():
+        out.append(_r(f"delivery_share_{code}", f"{zh}交车占比",
+                      f"Delivery share: {_CHANNEL_EN[code]}", "rate",
+                      {"existing_customer": "up", "walk_in": "down"}.get(code),
+                      "delivery_mix", f"deliveries_{code}", "deliveries",
+                      f"Deliveries with channel {code} / deliveries", f"{zh}交车数 / 交车数"))
+    out += [
+        _m("trade_in_deliveries", "二手车置换交车数", "Trade-in deliveries", "count", "up",
+           "delivery_mix", _deliveries("trade_in"), "Deliveries in M with a used-car trade-in",
+           "当月交车中二手车置换的台数"),
+        _r("trade_in_share", "二手车置换占比", "Trade-in share", "rate", "up", "delivery_mix",
+           "trade_in_deliveries", "deliveries", "Trade-in deliveries / deliveries",
+           "二手车置换交车数 / 交车数"),
+        # --- owner retention (保有客户维系) ------------------------------------------
+        _m("call_3d_deliveries", "3日电话回访数", "3-day calls", "count", "up", "aftercare",
+           _deliveries("call_3d", requires=("call_3d",)),
+           "Deliveries in M called within 3 days", "当月交车中3日内电话回访的台数"),
+        _r("call_3d_rate", "交车3日电话回访执行率", "3-day call follow-up rate", "rate", "up",
+           "aftercare", "call_3d_deliveries", "deliveries", "3-day calls / deliveries",
+           "3日电话回访数 / 交车数"),
+        _m("letter_7d_deliveries", "7日信函回访数", "7-day letters", "count", "up", "aftercare",
+           _deliveries("letter_7d", requires=("letter_7d",)),
+           "Deliveries in M written to within 7 days", "当月交车中7日内信函回访的台数"),
+        _r("letter_7d_rate", "交车7日信函回访执行率", "7-day letter follow-up rate", "rate",
+           "up", "aftercare", "letter_7d_deliveries", "deliveries",
+           "7-day letters / deliveries", "7日信函回访数 / 交车数"),
+        _m("referral_deliveries", "推荐购车数", "Referral deliveries", "count", "up",
+           "aftercare", _deliveries("referral", requires=("referral",)),
+           "Deliveries in M referred by an owner", "当月交车中保有客户推荐购车的台数"),
+        _r("referral_rate", "保有客户推荐率", "Referral rate", "rate", "up", "aftercare",
+           "referral_deliveries", "deliveries", "Referral deliveries / deliveries",
+           "推荐购车数 / 交车数"),
+    ]
+    return out
+
+
+#: Every metric, in funnel order (traffic → leads → closing → delivery mix → aftercare).
+REGISTRY: dict[str, Metric] = {m.id: m for m in _declare()}
+
+#: The reference metric ids of DATA_CONTRACT.md (fixed; the registry may hold more).
+REFERENCE_IDS: tuple[str, ...] = (
+    "ad_spend", "visits", "first_visits", "lead_capture_rate", "test_drives",
+    "test_drive_rate", "negotiation_rate", "calls", "cost_per_visit", "new_leads",
+    "carried_leads", "orders", "cancellations", "orders_new_leads", "orders_carried_leads",
+    "conversion_b", "conversion_a", "showroom_close_rate", "cost_per_order", "carried_orders",
+    "deliveries", "delivery_conversion",
+    *(f"deliveries_{c}" for c in CHANNELS), *(f"delivery_share_{c}" for c in CHANNELS),
+    "trade_in_share", "target_completion", "avg_deal_value", "collection_rate",
+    "insurance_rate", "call_3d_rate", "referral_rate", "lost_rate",
+)
+
+
+def get(metric_id: str) -> Metric:
+    """The metric called ``metric_id``; KeyError naming the known ids otherwise.
+
+    >>> get("conversion_a").zh
+    '留存意向客户订单转化率A'
+    """
+    try:
+        return REGISTRY[metric_id]
+    except KeyError:
+        raise KeyError(f"unknown metric id {metric_id!r}; known: {', '.join(REGISTRY)}") from None
+
+
+def labels(lang: str = "zh") -> dict[str, str]:
+    """Metric id -> label in ``lang`` ("zh" or "en"), in registry order.
+
+    >>> labels("en")["visits"]
+    'Showroom visits (batches)'
+    """
+    if lang not in ("zh", "en"):
+        raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
+    return {m.id: m.label(lang) for m in REGISTRY.values()}

@@ -1,0 +1,301 @@
+"""The KPI cube and the CSV export against the hand-counted tiny fixture.
+
+Every expected number is derived row by row in ``tests/fixtures/tiny/README.md``.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kpi_lib import kpis_export
+from kpi_lib.compute import compute_cube, month_bounds, previous_month
+from kpi_lib.errors import KpiError, ParameterError
+from kpi_lib.metrics import REFERENCE_IDS, REGISTRY
+from kpi_lib.warehouse import open_warehouse
+
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+NO_DATA, ZERO = "no_data", "zero_denominator"
+
+#: (store, month) -> metric -> value, or the n/a reason (a string).
+EXPECTED: dict[tuple[str, str], dict[str, float | str]] = {
+    ("S1", "2026-09"): {
+        "ad_spend": 32000, "visits": 8, "first_visits": 5, "lead_capture_rate": 0.75,
+        "test_drives": 4, "test_drive_rate": 0.5, "negotiation_rate": 0.75, "calls": 3,
+        "cost_per_visit": 4000, "new_leads": 4, "carried_leads": 3, "orders": 5,
+        "cancellations": 1, "orders_new_leads": 1, "orders_carried_leads": 2,
+        "conversion_b": 0.25, "conversion_a": 2 / 3, "showroom_close_rate": 0.25,
+        "cost_per_order": 6400, "carried_orders": 2, "deliveries": 4,
+        "delivery_conversion": 4 / 7,
+        "deliveries_walk_in": 2, "deliveries_fleet": 1, "deliveries_existing_customer": 0,
+        "deliveries_outdoor": 0, "deliveries_secondary_outlet": 1, "deliveries_other": 0,
+        "delivery_share_walk_in": 0.5, "delivery_share_fleet": 0.25,
+        "delivery_share_existing_customer": 0, "delivery_share_outdoor": 0,
+        "delivery_share_secondary_outlet": 0.25, "delivery_share_other": 0,
+        "trade_in_share": 0.25, "target_completion": 0.5, "avg_deal_value": 135000,
+        "collection_rate": 17 / 18, "insurance_rate": 0.75, "call_3d_rate": 0.5,
+        "referral_rate": 0.25, "lost_rate": 2 / 7,
+        # extras
+        "repeat_visit_share": 3 / 8, "cost_per_lead": 8000, "ceremony_rate": 0.5,
+        "letter_7d_rate": 0.5, "invited_visits": 3, "target_units": 8,
+    },
+    ("S2", "2026-09"): {
+        "ad_spend": NO_DATA, "visits": 0, "first_visits": 0, "lead_capture_rate": ZERO,
+        "test_drives": 0, "test_drive_rate": ZERO, "negotiation_rate": ZERO, "calls": 1,
+        "cost_per_visit": NO_DATA, "new_leads": 1, "carried_leads": 1, "orders": 2,
+        "cancellations": 0, "orders_new_leads": 1, "orders_carried_leads": 0,
+        "conversion_b": 1, "conversion_a": 0, "showroom_close_rate": ZERO,
+        "cost_per_order": NO_DATA, "carried_orders": 0, "deliveries": 2,
+        "delivery_conversion": 1,
+        "deliveries_walk_in": 0, "deliveries_fleet": 1, "deliveries_existing_customer": 1,
+        "deliveries_outdoor": 0, "deliveries_secondary_outlet": 0, "deliveries_other": 0,
+        "delivery_share_walk_in": 0, "delivery_share_fleet": 0.5,
+        "delivery_share_existing_customer": 0.5, "delivery_share_outdoor": 0,
+        "delivery_share_secondary_outlet": 0, "delivery_share_other": 0,
+        "trade_in_share": 0.5, "target_completion": 0.4, "avg_deal_value": 102500,
+        "collection_rate": 39 / 41, "insurance_rate": 0.5, "call_3d_rate": 0.5,
+        "referral_rate": 0.5, "lost_rate": 0,
+        "cost_per_lead": NO_DATA, "target_units": 5,
+    },
+    ("S1", "2026-10"): {
+        "carried_leads": 3, "new_leads": 1, "orders": 0, "cancellations": 1,
+        "carried_orders": 2, "deliveries": 1, "delivery_conversion": 0.5,
+        "deliveries_existing_customer": 1, "delivery_share_existing_customer": 1,
+        "ad_spend": 25000, "cost_per_visit": 25000, "cost_per_order": ZERO,
+        "target_completion": ZERO, "avg_deal_value": 120000,
+    },
+    ("S2", "2026-10"): {
+        "carried_leads": 1, "new_leads": 0, "deliveries": 0, "delivery_conversion": ZERO,
+        "ad_spend": 0, "cost_per_visit": 0, "cost_per_order": ZERO,
+        "target_completion": NO_DATA, "avg_deal_value": ZERO, "delivery_share_fleet": ZERO,
+    },
+}
+
+CASES = [(s, m, metric, exp) for (s, m), d in EXPECTED.items() for metric, exp in d.items()]
+
+
+@pytest.fixture(scope="module")
+def con(tmp_path_factory):
+    wh = open_warehouse(TINY, db_path=tmp_path_factory.mktemp("wh") / "w.duckdb")
+    assert wh.issues == [], "the tiny fixture is clean"
+    yield wh.con
+    wh.close()
+
+
+@pytest.fixture(scope="module")
+def cube(con):
+    frame = compute_cube(con, ["2026-08", "2026-09", "2026-10"])
+    return frame.set_index(["store_id", "month", "metric"])
+
+
+def test_september_covers_every_reference_metric():
+    for store in ("S1", "S2"):
+        assert set(REFERENCE_IDS) <= set(EXPECTED[(store, "2026-09")])
+
+
+@pytest.mark.parametrize(("store", "month", "metric", "expected"), CASES,
+                         ids=[f"{s}-{m}-{x}" for s, m, x, _ in CASES])
+def test_hand_counted_value(cube, store, month, metric, expected):
+    row = cube.loc[(store, month, metric)]
+    if isinstance(expected, str):
+        assert pd.isna(row["value"])
+        assert row["na_reason"] == expected
+    else:
+        assert row["value"] == pytest.approx(expected, rel=1e-12)
+        assert row["na_reason"] is None
+
+
+def test_cube_shape_and_conventions(cube):
+    flat = cube.reset_index()
+    assert list(flat.columns) == ["store_id", "month", "metric", "numerator", "denominator",
+                                  "value", "na_reason"]
+    assert len(flat) == 2 * 3 * len(REGISTRY)
+    assert not flat.duplicated(["store_id", "month", "metric"]).any()
+    assert list(flat["metric"][: len(REGISTRY)]) == list(REGISTRY)
+    assert set(flat["na_reason"].dropna()) <= {NO_DATA, ZERO}
+    base = flat[flat["metric"].map(lambda m: REGISTRY[m].type != "ratio")]
+    assert base["denominator"].isna().all()
+    known = base[base["na_reason"].isna()]
+    assert (known["numerator"] == known["value"]).all()
+    ratio = cube.loc[("S1", "2026-09", "delivery_conversion")]
+    assert (ratio["numerator"], ratio["denominator"]) == (4, 7)
+    zero = cube.loc[("S2", "2026-09", "lead_capture_rate")]
+    assert (zero["numerator"], zero["denominator"]) == (0, 0)
+
+
+def test_multi_month_equals_single_months(con):
+    months = ["2026-08", "2026-09", "2026-10"]
+    together = compute_cube(con, months)
+    apart = pd.concat([compute_cube(con, m) for m in months])
+    apart = apart.sort_values(["store_id", "month"], kind="stable").reset_index(drop=True)
+    pd.testing.assert_frame_equal(together, apart)
+
+
+def test_store_filter(con):
+    everyone = compute_cube(con, "2026-09")
+    s2 = compute_cube(con, "2026-09", stores=["S2"])
+    assert set(s2["store_id"]) == {"S2"}
+    pd.testing.assert_frame_equal(
+        s2, everyone[everyone["store_id"] == "S2"].reset_index(drop=True))
+    assert compute_cube(con, "2026-09", stores=["nope"]).empty
+
+
+def test_month_outside_the_data_gives_zeros_and_na(con):
+    cube = compute_cube(con, "2030-01").set_index(["store_id", "metric"])
+    assert cube.loc[("S1", "visits"), "value"] == 0
+    assert cube.loc[("S1", "ad_spend"), "na_reason"] == NO_DATA
+    assert cube.loc[("S1", "carried_leads"), "value"] == 3  # L01, L06, L09 still open
+    assert cube.loc[("S1", "lead_capture_rate"), "na_reason"] == ZERO
+
+
+def test_bad_month_is_a_parameter_error(con):
+    for bad in ("2026-13", "2026-9", "202609", ""):
+        with pytest.raises(ParameterError, match="YYYY-MM"):
+            compute_cube(con, bad)
+    with pytest.raises(ParameterError):
+        compute_cube(con, [])
+
+
+def test_month_helpers():
+    assert month_bounds("2026-09") == (date(2026, 9, 1), date(2026, 10, 1))
+    assert month_bounds("2026-12") == (date(2026, 12, 1), date(2027, 1, 1))
+    assert previous_month("2026-01") == "2025-12"
+    assert previous_month("2026-10", 12) == "2025-10"
+    assert previous_month("2026-10", -3) == "2027-01"
+    with pytest.raises(ParameterError):
+        previous_month("26-10")
+
+
+# --- absent optional columns and tables ---------------------------------------------
+
+def _variant(tmp_path: Path, drop: dict[str, list[str]] | None = None,
+             remove: tuple[str, ...] = ()) -> Path:
+    """A copy of the fixture without some columns or files."""
+    folder = tmp_path / "data"
+    shutil.copytree(TINY, folder)
+    for table, cols in (drop or {}).items():
+        path = folder / f"{table}.csv"
+        pd.read_csv(path, dtype=str).drop(columns=cols).to_csv(path, index=False)
+    for table in remove:
+        (folder / f"{table}.csv").unlink()
+    return folder
+
+
+def _cube_of(folder: Path, tmp_path: Path, month: str = "2026-09") -> pd.DataFrame:
+    with open_warehouse(folder, db_path=tmp_path / "v.duckdb") as wh:
+        assert wh.issues == []
+        return compute_cube(wh.con, month).set_index(["store_id", "metric"])
+
+
+def test_absent_negotiated_column_is_no_data(tmp_path):
+    cube = _cube_of(_variant(tmp_path, drop={"visits": ["negotiated"]}), tmp_path)
+    for store in ("S1", "S2"):
+        assert cube.loc[(store, "negotiation_rate"), "na_reason"] == NO_DATA
+        assert pd.isna(cube.loc[(store, "negotiation_rate"), "value"])
+    assert cube.loc[("S1", "test_drive_rate"), "value"] == 0.5  # the rest is unchanged
+
+
+def test_absent_optional_order_columns_are_no_data(tmp_path):
+    folder = _variant(tmp_path, drop={"orders": ["delivered", "cancelled", "insurance"]})
+    cube = _cube_of(folder, tmp_path)
+    for metric in ("deliveries", "delivery_conversion", "carried_orders", "cancellations",
+                   "insurance_rate", "delivery_share_walk_in", "target_completion"):
+        assert cube.loc[("S1", metric), "na_reason"] == NO_DATA, metric
+    assert cube.loc[("S1", "orders"), "value"] == 5
+
+
+def test_absent_tables_are_no_data(tmp_path):
+    cube = _cube_of(_variant(tmp_path, remove=("marketing", "targets")), tmp_path)
+    for metric in ("ad_spend", "cost_per_visit", "cost_per_order", "target_completion"):
+        assert (cube.loc[(slice(None), metric), "na_reason"] == NO_DATA).all(), metric
+    assert cube.loc[("S1", "visits"), "value"] == 8
+
+
+# --- the CSV export ------------------------------------------------------------------
+
+@pytest.fixture
+def data_copy(tmp_path):
+    return _variant(tmp_path)
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_export_csv_format(data_copy, tmp_path):
+    out = tmp_path / "out" / "kpis.csv"
+    assert kpis_export.export_kpis(data_copy, "2026-09", out) == []
+    assert out.read_text(encoding="utf-8").splitlines()[0] == (
+        "store_id,metric,numerator,denominator,value")
+    rows = _read(out)
+    assert len(rows) == 2 * len(REGISTRY)
+    got = {(r["store_id"], r["metric"]): r for r in rows}
+    assert got[("S1", "visits")] == {"store_id": "S1", "metric": "visits", "numerator": "8",
+                                     "denominator": "", "value": "8"}
+    assert got[("S1", "lost_rate")]["numerator"] == "2"
+    assert got[("S1", "lost_rate")]["denominator"] == "7"
+    assert float(got[("S1", "lost_rate")]["value"]) == 2 / 7  # full precision
+    assert got[("S2", "ad_spend")]["value"] == "" and got[("S2", "ad_spend")]["numerator"] == ""
+    assert got[("S2", "lead_capture_rate")]["value"] == ""
+    assert got[("S2", "lead_capture_rate")]["denominator"] == "0"
+    for metric, expected in EXPECTED[("S1", "2026-09")].items():
+        cell = got[("S1", metric)]
+        if isinstance(expected, str):
+            assert cell["value"] == ""
+        else:
+            assert float(cell["value"]) == pytest.approx(expected, rel=1e-12)
+    assert sorted(p.name for p in out.parent.iterdir()) == ["kpis.csv"]
+
+
+def test_failed_export_leaves_existing_file(data_copy, tmp_path, monkeypatch):
+    out = tmp_path / "kpis.csv"
+    out.write_text("previous run\n", encoding="utf-8")
+
+    def broken_cube(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(kpis_export, "compute_cube", broken_cube)
+    with pytest.raises(RuntimeError):
+        kpis_export.export_kpis(data_copy, "2026-09", out)
+    assert out.read_text(encoding="utf-8") == "previous run\n"
+    monkeypatch.undo()
+
+    real_to_csv = pd.DataFrame.to_csv
+
+    def half_written(self, fh, **kwargs):
+        real_to_csv(self.head(3), fh, **kwargs)
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", half_written)
+    with pytest.raises(OSError, match="disk full"):
+        kpis_export.export_kpis(data_copy, "2026-09", out)
+    assert out.read_text(encoding="utf-8") == "previous run\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "kpis.csv"]
+
+
+def test_failed_export_creates_no_file(data_copy, tmp_path, monkeypatch):
+    out = tmp_path / "new.csv"
+    monkeypatch.setattr(kpis_export.os, "replace", lambda *a: (_ for _ in ()).throw(
+        OSError("rename failed")))
+    with pytest.raises(OSError):
+        kpis_export.export_kpis(data_copy, "2026-09", out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
+def test_strict_export_with_quarantined_rows(data_copy, tmp_path):
+    with (data_copy / "visits.csv").open("a", encoding="utf-8") as fh:
+        fh.write("V99,S1,2026-09-31,10:00,10:30,C11,,true,网络,A6,true,false,false,false\n")
+    out = tmp_path / "strict.csv"
+    with pytest.raises(KpiError, match="quarantined"):
+        kpis_export.export_kpis(data_copy, "2026-09", out, strict=True)
+    assert not out.exists()
+    issues = kpis_export.export_kpis(data_copy, "2026-09", out)
+    assert [(i.file, i.row, i.column) for i in issues] == [("visits.csv", 14, "date")]
+    visits = [r["value"] for r in _read(out) if (r["store_id"], r["metric"]) == ("S1", "visits")]
+    assert visits == ["8"]  # the quarantined row is not counted

@@ -1,0 +1,104 @@
+"""The registry: every reference id, labelled, typed, and internally consistent."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kpi_lib import metrics
+from kpi_lib.metrics import REFERENCE_IDS, REGISTRY, SECTIONS, UNITS, get, labels
+from kpi_lib.schema import CHANNELS, TABLES
+
+CONTRACT_IDS = {
+    "ad_spend", "visits", "first_visits", "lead_capture_rate", "test_drives",
+    "test_drive_rate", "negotiation_rate", "calls", "cost_per_visit", "new_leads",
+    "carried_leads", "orders", "cancellations", "orders_new_leads", "orders_carried_leads",
+    "conversion_b", "conversion_a", "showroom_close_rate", "cost_per_order",
+    "carried_orders", "deliveries", "delivery_conversion", "trade_in_share",
+    "target_completion", "avg_deal_value", "collection_rate", "insurance_rate",
+    "call_3d_rate", "referral_rate", "lost_rate",
+    *(f"deliveries_{c}" for c in ("walk_in", "fleet", "existing_customer", "outdoor",
+                                  "secondary_outlet", "other")),
+    *(f"delivery_share_{c}" for c in ("walk_in", "fleet", "existing_customer", "outdoor",
+                                      "secondary_outlet", "other")),
+}
+
+
+def test_every_reference_id_is_registered():
+    assert set(REFERENCE_IDS) == CONTRACT_IDS
+    assert set(REGISTRY) >= CONTRACT_IDS
+
+
+@pytest.mark.parametrize("metric", REGISTRY.values(), ids=list(REGISTRY))
+def test_metric_is_complete(metric):
+    assert re.fullmatch(r"[a-z][a-z0-9_]*", metric.id)
+    assert metric.zh and re.search(r"[\u4e00-\u9fff]", metric.zh), "zh label in Chinese"
+    assert metric.en and metric.en.isascii()
+    assert metric.definition and metric.definition_zh
+    assert metric.type in metrics.METRIC_TYPES
+    assert metric.unit in UNITS
+    assert metric.direction in ("up", "down", None)
+    assert metric.section in SECTIONS
+
+
+@pytest.mark.parametrize("metric", [m for m in REGISTRY.values() if m.type == "ratio"],
+                         ids=lambda m: m.id)
+def test_ratios_name_existing_count_or_sum_metrics(metric):
+    assert metric.measure is None
+    parts = [metric.numerator, *metric.denominator]
+    assert metric.denominator, "a ratio needs a denominator"
+    for part in parts:
+        assert part in REGISTRY, part
+        assert REGISTRY[part].type in ("count", "sum"), f"{part} is not a base measure"
+
+
+@pytest.mark.parametrize("metric", [m for m in REGISTRY.values() if m.type != "ratio"],
+                         ids=lambda m: m.id)
+def test_measures_use_contract_columns(metric):
+    m = metric.measure
+    assert m is not None and metric.numerator is None and not metric.denominator
+    assert m.table in TABLES
+    names = {c.name for c in TABLES[m.table].columns}
+    assert set(m.columns) <= names
+    assert (metric.type == "sum") == (m.column is not None)
+    if m.period == "month_is":
+        assert TABLES[m.table].column(m.date).kind == "month"
+    else:
+        assert TABLES[m.table].column(m.date).kind == "date"
+
+
+def test_ratio_units_and_exact_definitions():
+    assert get("delivery_conversion").denominator == ("carried_orders", "orders")
+    assert get("lost_rate").denominator == ("carried_leads", "new_leads")
+    assert get("negotiation_rate").denominator == ("test_drives",)
+    assert get("target_completion").denominator == ("target_units",)
+    assert get("collection_rate").numerator == "collected"
+    assert get("cost_per_visit").unit == "yuan_per"
+    assert get("ad_spend").unit == "yuan" and get("ad_spend").measure.na_without_rows
+    assert get("lost_rate").direction == "down" and get("cost_per_visit").direction == "down"
+    assert get("conversion_a").direction == "up"
+    for code in CHANNELS:
+        assert get(f"delivery_share_{code}").numerator == f"deliveries_{code}"
+    # optional columns the contract says make a KPI n/a
+    assert "negotiated" in get("negotiations").measure.columns
+    assert "cancelled" in get("cancellations").measure.columns
+
+
+def test_dealer_wording():
+    zh = labels("zh")
+    assert zh["visits"] == "来店批次"
+    assert zh["test_drive_rate"] == "试乘试驾率"
+    assert zh["conversion_a"] == "留存意向客户订单转化率A"
+    assert zh["conversion_b"] == "新增意向客户订单转化率B"
+    assert zh["carried_orders"] == "留存订单及全款数"
+    assert zh["ad_spend"] == "本月广宣投放(元)"
+    assert list(zh) == list(REGISTRY) == list(labels("en"))
+    assert len(set(zh.values())) == len(zh), "zh labels are unique"
+
+
+def test_get_unknown_id_names_the_known_ones():
+    with pytest.raises(KeyError, match="unknown metric id 'nope'"):
+        get("nope")
+    with pytest.raises(ValueError):
+        labels("fr")
