@@ -1,0 +1,107 @@
+# Monthly sales-KPI reports for car dealerships. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.ONESHELL:
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DATA ?= data/demo
+STORE ?= S001
+MONTH ?= 2026-10
+# LANG is also the shell's locale: only a LANG given on the make command line
+# (make report LANG=en) chooses the report language; the default is Chinese.
+ifeq ($(origin LANG),command line)
+REPORT_LANG := $(LANG)
+else
+REPORT_LANG := zh
+endif
+# Parameters reach the commands through the environment, never pasted into a shell line.
+export KPI_STORE := $(STORE)
+export KPI_MONTH := $(MONTH)
+export KPI_LANG := $(REPORT_LANG)
+export KPI_DATA := $(DATA)
+RUN := LANG=C.UTF-8 LC_ALL=C.UTF-8 $(PY) -m kpi_lib
+
+# Debian packages: needed to render (fonts, pango) and wanted (fast subsetting, PDF tools).
+APT_NEEDED := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 fontconfig
+APT_WANTED := libharfbuzz-subset0 poppler-utils
+
+DEMO_STAMP := data/demo/.complete
+INSTALL_STAMP := $(VENV)/.installed
+
+.PHONY: help setup system-deps report kpis test lint lab clean demo
+
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
+	@echo "  variables: STORE=$(STORE) MONTH=$(MONTH) LANG=zh|en DATA=$(DATA)"
+
+setup: system-deps $(INSTALL_STAMP) ## Set up everything: Debian fonts/libs, .venv, packages, kernel
+
+system-deps: ## Install the CJK font, pango and HarfBuzz's subsetter when missing (apt, as root)
+	@missing=""; wanted=""
+	for p in $(APT_NEEDED); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; done
+	for p in $(APT_WANTED); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || wanted="$$wanted $$p"; done
+	todo="$$missing$$wanted"
+	[ -z "$$todo" ] && exit 0
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	  echo "installing Debian packages:$$todo"
+	  export DEBIAN_FRONTEND=noninteractive
+	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends $$todo >/dev/null) && exit 0
+	  echo "apt-get could not install:$$todo" >&2
+	fi
+	if command -v apt-get >/dev/null; then
+	  hint="sudo apt-get install -y$$todo"
+	else
+	  hint="install the Noto Sans CJK SC font, pango and HarfBuzz's subset library with your package manager"
+	fi
+	if [ -n "$$missing" ]; then
+	  echo "error: missing system packages:$$missing (Chinese PDFs cannot be rendered without them)." >&2
+	  echo "run: $$hint" >&2
+	  exit 1
+	fi
+	echo "warning: missing$$wanted (PDFs render ~9 s slower without libharfbuzz-subset0; tests need poppler-utils). run: $$hint" >&2
+
+$(INSTALL_STAMP): pyproject.toml
+	@set -e
+	if [ ! -x $(PY) ]; then
+	  if ! $(PYTHON) -m venv $(VENV) 2>/dev/null; then
+	    rm -rf $(VENV)
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+	      $(PYTHON) -m venv $(VENV)
+	    else
+	      echo "error: '$(PYTHON) -m venv' failed; run: sudo apt-get install -y python3-venv" >&2; exit 1
+	    fi
+	  fi
+	fi
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m kpi_lib.kernel
+	touch $@
+
+$(DEMO_STAMP): $(INSTALL_STAMP) kpi_lib/demo.py kpi_lib/archetypes.py
+	$(RUN) demo --out data/demo
+	touch $@
+
+demo: $(DEMO_STAMP) ## Generate the demo data in data/demo (deterministic)
+
+report: setup $(DEMO_STAMP) ## One store's report: make report STORE=S001 MONTH=2026-10 [LANG=en]
+	$(RUN) report --store "$$KPI_STORE" --month "$$KPI_MONTH" --lang "$$KPI_LANG" --data "$$KPI_DATA"
+
+kpis: setup $(DEMO_STAMP) ## The month's KPI cube as CSV: make kpis MONTH=2026-10
+	$(RUN) kpis --data "$$KPI_DATA" --month "$$KPI_MONTH" --out "reports/$$KPI_MONTH/kpis.csv"
+
+lint: $(INSTALL_STAMP) ## ruff over the code and the notebooks' paired scripts
+	$(VENV)/bin/ruff check kpi_lib tests notebooks/*.py
+
+test: setup $(DEMO_STAMP) lint ## The whole test suite, notebooks included (as CI runs it)
+	LANG=C.UTF-8 $(PY) -m pytest
+	LANG=C.UTF-8 $(PY) -m pytest --nbval-lax -p no:cacheprovider notebooks/store_report.ipynb
+
+lab: setup $(DEMO_STAMP) ## JupyterLab on the notebooks, with the demo data
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+clean: ## Remove the venv, generated data and reports (keeps your own data folders)
+	rm -rf $(VENV) data/demo reports/*/ *.egg-info

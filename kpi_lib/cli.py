@@ -1,0 +1,98 @@
+"""Command line: ``python -m kpi_lib demo | kpis | report``.
+
+A user mistake (bad file, bad parameter) prints one plain message and exits non-zero,
+without a traceback; a programming error keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from . import paths
+from .errors import KpiError, RowIssue
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Monthly sales-KPI reports for car dealerships.",
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DataOpt = Annotated[Path, typer.Option(help="data folder (one file per contract table)")]
+MonthOpt = Annotated[str, typer.Option(help="month YYYY-MM")]
+
+
+def _print_issues(issues: list[RowIssue], limit: int | None = None) -> None:
+    shown = issues if limit is None else issues[:limit]
+    for issue in shown:
+        err.print(f"quarantined: {issue}", markup=False)
+    if limit is not None and len(issues) > limit:
+        err.print(f"… and {len(issues) - limit} more quarantined rows")
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option(help="folder to write the tables to")] = paths.DEMO_DATA,
+    seed: Annotated[int, typer.Option(help="random seed (same seed, same files)")] = 20261,
+    stores: Annotated[int | None, typer.Option(help="number of stores")] = None,
+    first_month: Annotated[str, typer.Option(help="first month YYYY-MM")] = "2025-09",
+    last_month: Annotated[str, typer.Option(help="last month YYYY-MM")] = "2026-10",
+) -> None:
+    """Write the deterministic demo data set (all contract tables)."""
+    from .demo import generate
+
+    started = time.perf_counter()
+    counts = generate(out, seed=seed, first_month=first_month, last_month=last_month,
+                      n_stores=stores)
+    rows = ", ".join(f"{table} {n:,}" for table, n in counts.items())
+    err.print(f"demo data in {out} ({time.perf_counter() - started:.1f} s): {rows}")
+
+
+@app.command()
+def kpis(
+    data: DataOpt,
+    month: MonthOpt,
+    out: Annotated[Path, typer.Option(help="CSV file to write")],
+    strict: Annotated[bool, typer.Option(help="fail when any row is quarantined")] = False,
+) -> None:
+    """Write the month's KPI cube for every store as a tidy CSV."""
+    from .kpis_export import export_kpis
+    from .run_params import check_data_dir, check_month_format
+
+    check_month_format(month)
+    issues = export_kpis(check_data_dir(data), month, out, strict=strict)
+    _print_issues(issues)
+
+
+@app.command()
+def report(
+    store: Annotated[str, typer.Option(help="store id, e.g. S001")],
+    month: MonthOpt,
+    lang: Annotated[str, typer.Option(help="report language: zh or en")] = "zh",
+    data: DataOpt = paths.DEMO_DATA,
+    out_dir: Annotated[Path, typer.Option(help="reports folder")] = paths.REPORTS,
+) -> None:
+    """Render one store's monthly report: HTML, PDF and the executed notebook."""
+    from .store_report import render_store_report
+
+    started = time.perf_counter()
+    outputs = render_store_report(store, month, lang, data, out_dir)
+    for path in outputs.values():
+        err.print(f"wrote {path}")
+    err.print(f"done in {time.perf_counter() - started:.1f} s")
+
+
+def main() -> None:
+    """Entry point: run the app, turning KpiErrors into a message and an exit code."""
+    try:
+        app()
+    except KpiError as exc:
+        err.print(f"error: {exc}", style="bold red", markup=False)
+        sys.exit(exc.exit_code)

@@ -1,0 +1,48 @@
+"""Configuration from ``params/*.yml``, validated on load with plain messages."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import paths
+from .errors import KpiError
+
+
+class ConfigError(KpiError):
+    """A file in params/ is malformed or names something unknown."""
+
+
+def load_yaml(name: str, folder: Path | None = None) -> dict[str, Any]:
+    """Read ``params/<name>`` as a mapping, or raise ConfigError saying what is wrong."""
+    path = (folder or paths.PARAMS) / name
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: file not found") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from exc
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    return loaded
+
+
+@cache
+def report_config() -> dict[str, Any]:
+    """``params/report.yml``: the summary metrics (known ids) and display settings."""
+    from .metrics import REGISTRY
+
+    cfg = load_yaml("report.yml")
+    metrics = cfg.get("summary_metrics")
+    if not isinstance(metrics, list) or not metrics:
+        raise ConfigError("params/report.yml: summary_metrics must be a non-empty list of ids")
+    unknown = [m for m in metrics if m not in REGISTRY]
+    if unknown:
+        raise ConfigError(f"params/report.yml: unknown metric ids in summary_metrics: {unknown}")
+    examples = cfg.get("quality_examples", 15)
+    if not isinstance(examples, int) or examples < 0:
+        raise ConfigError("params/report.yml: quality_examples must be a whole number ≥ 0")
+    return {"summary_metrics": metrics, "quality_examples": examples}

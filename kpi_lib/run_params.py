@@ -1,0 +1,66 @@
+"""Run parameters (store, month, language, folders) checked before anything runs.
+
+Values that reach file names or a notebook are restricted to safe shapes, so that no
+parameter can point outside ``reports/`` or inject code into a command or a cell.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .errors import ParameterError
+
+MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+STORE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+
+
+def check_month_format(month: str) -> str:
+    """Return ``month`` if it is ``YYYY-MM``, else raise ParameterError."""
+    if not isinstance(month, str) or not MONTH_RE.fullmatch(month):
+        raise ParameterError(f"month {month!r} is not of the form YYYY-MM (e.g. 2026-10)")
+    return month
+
+
+def check_store_format(store: str) -> str:
+    """Return ``store`` if it is a plain store id (letters, digits, _ and -), else raise."""
+    if not isinstance(store, str) or not STORE_RE.fullmatch(store):
+        raise ParameterError(
+            f"store {store!r} is not a valid store id: use letters, digits, '_' or '-' "
+            "(at most 32 characters), e.g. S001"
+        )
+    return store
+
+
+def check_data_dir(data: Path) -> Path:
+    """Return the data folder as an absolute path if it exists, else raise."""
+    path = Path(data).expanduser().resolve()
+    if not path.is_dir():
+        raise ParameterError(f"data folder {data} does not exist or is not a folder")
+    return path
+
+
+def check_store_known(store: str, known: list[str]) -> str:
+    """Return ``store`` if the data has it; else raise, listing the valid ids."""
+    if store not in known:
+        listed = ", ".join(known[:50]) + (" …" if len(known) > 50 else "")
+        raise ParameterError(f"store {store!r} is not in the data; known stores: {listed}")
+    return store
+
+
+def check_month_in_range(month: str, first: str | None, last: str | None) -> str:
+    """Return ``month`` if it lies within the data's months ``first``…``last``."""
+    if first is None or last is None:
+        raise ParameterError("the data folder holds no dated rows (visits or orders)")
+    if not first <= month <= last:
+        raise ParameterError(f"month {month} is outside the data, which covers {first} to {last}")
+    return month
+
+
+def inside(base: Path, *parts: str) -> Path:
+    """``base / parts`` resolved, refusing anything that escapes ``base``."""
+    root = Path(base).resolve()
+    target = root.joinpath(*parts).resolve()
+    if target != root and root not in target.parents:
+        raise ParameterError(f"refusing to write outside {root}: {target}")
+    return target

@@ -1,0 +1,79 @@
+"""One store's monthly report: check the parameters, then execute and render the notebook."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import paths
+from .i18n import check_lang
+from .run_params import (
+    check_data_dir,
+    check_month_format,
+    check_month_in_range,
+    check_store_format,
+    check_store_known,
+    inside,
+)
+from .warehouse import open_warehouse
+
+STORE_NOTEBOOK = paths.NOTEBOOKS / "store_report.ipynb"
+
+
+def data_months(con) -> tuple[str | None, str | None]:
+    """First and last month with dated rows (visits or orders) in the warehouse."""
+    row = con.execute(
+        """
+        SELECT strftime(min(d), '%Y-%m'), strftime(max(d), '%Y-%m') FROM (
+            SELECT min(date) AS d FROM visits UNION ALL SELECT max(date) FROM visits
+            UNION ALL SELECT min(order_date) FROM orders
+            UNION ALL SELECT max(order_date) FROM orders
+        ) WHERE d IS NOT NULL
+        """
+    ).fetchone()
+    return row[0], row[1]
+
+
+def store_info(con, store: str) -> dict[str, str | None]:
+    """The store's row of the ``stores`` table as a dict."""
+    cols = ["store_id", "store_name", "region", "city", "tier"]
+    sql = f"SELECT {', '.join(cols)} FROM stores WHERE store_id = ?"
+    row = con.execute(sql, [store]).fetchone()
+    return dict(zip(cols, row, strict=True))
+
+
+def check_report_params(store: str, month: str, lang: str, data: Path) -> tuple[Path, dict]:
+    """Validate every parameter against the data; return the data folder and store info.
+
+    Builds (or reuses) the warehouse so that the notebook only reads it.
+    """
+    check_store_format(store)
+    check_month_format(month)
+    check_lang(lang)
+    data_dir = check_data_dir(data)
+    with open_warehouse(data_dir) as wh:
+        known = [r[0] for r in wh.con.execute("SELECT store_id FROM stores ORDER BY 1").fetchall()]
+        check_store_known(store, known)
+        check_month_in_range(month, *data_months(wh.con))
+        info = store_info(wh.con, store)
+    return data_dir, info
+
+
+def render_store_report(
+    store: str, month: str, lang: str = "zh", data: Path = paths.DEMO_DATA,
+    out_dir: Path = paths.REPORTS,
+) -> dict[str, Path]:
+    """Render ``<out_dir>/<month>/<store>.{html,pdf,ipynb}``; return the written paths."""
+    from .render import render_report
+
+    data_dir, info = check_report_params(store, month, lang, data)
+    out_stem = inside(out_dir, month, store)
+    out_stem.parent.mkdir(parents=True, exist_ok=True)
+    parameters = {"store": store, "month": month, "lang": lang, "data": str(data_dir)}
+    meta = {
+        "store": store,
+        "store_name": info["store_name"],
+        "region": info["region"],
+        "month": month,
+        "lang": lang,
+    }
+    return render_report(STORE_NOTEBOOK, parameters, meta, out_stem)

@@ -1,0 +1,319 @@
+"""Validate input tables: parse cells by kind and quarantine rows that break a rule.
+
+Every parser works on a whole column at once (pandas string methods, ``to_datetime``,
+``to_numeric``); a slower normalising pass runs only on the cells the fast path
+rejects, so clean data costs one vectorised pass per column.
+
+Each broken rule becomes one :class:`~kpi_lib.errors.RowIssue` whose ``code`` is a key
+of :data:`REASONS` (the English templates; a report may translate them by code).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kpi_lib.errors import RowIssue
+from kpi_lib.schema import FALSE_WORDS, TABLES, TRUE_WORDS, Column, Table
+
+#: Issue code -> English reason template (``str.format`` fields in braces).
+REASONS: dict[str, str] = {
+    "bad_date": "'{value}' is not a date (expected YYYY-MM-DD)",
+    "bad_time": "'{value}' is not a time (expected HH:MM)",
+    "bad_month": "'{value}' is not a month (expected YYYY-MM)",
+    "bad_bool": "'{value}' is not a yes/no value (expected true/false, 1/0, yes/no, 是/否)",
+    "bad_number": "'{value}' is not a number",
+    "missing_value": "{column} is required but empty",
+    "bad_code": "'{value}' is not an allowed {column} (allowed: {allowed})",
+    "negative": "{column} {value} is negative",
+    "duplicate_key": "{column} '{value}' already appears in row {first_row}",
+    "missing_status_date": "status is '{status}' but status_date is empty",
+    "unknown_reference": "{column} '{value}' is not in {table}",
+    "time_order": "time_out {value} is before time_in {other}",
+    "date_order": "{column} {value} is before {other_column} {other}",
+    "bad_row": "row has {found} values but the header has {expected} columns",
+}
+
+#: Order in which tables are validated: a referenced table before the tables citing it.
+TABLE_ORDER: tuple[str, ...] = (
+    "stores", "consultants", "leads", "visits", "calls", "followups", "orders",
+    "marketing", "targets",
+)
+
+_DATE_RE = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
+_MONTH_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?(?:[-/.]\d{1,2}(?:[ T].*)?)?$")
+# applied after NFKC, which turns full-width colons into ':'
+_TIME_RE = re.compile(r"^(?:\d{4}-\d{2}-\d{2}[ T])?(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?$")
+_NUMBER_RE = re.compile(
+    r"^[+-]?(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d*)?(?:[eE][+-]?\d+)?$|^[+-]?\.\d+$")
+_MIN_YEAR, _MAX_YEAR = 1900, 2100
+
+
+def reason(code: str, **fields: object) -> str:
+    """The English reason for issue ``code`` with its fields filled in."""
+    return REASONS[code].format(**fields)
+
+
+def norm_text(value: str) -> str:
+    """NFKC-normalise (full-width -> half-width), strip and lower-case ``value``."""
+    return unicodedata.normalize("NFKC", value).strip().lower()
+
+
+def _nfkc(s: pd.Series) -> pd.Series:
+    return s.str.normalize("NFKC").str.strip()
+
+
+class Validator:
+    """Collects the issues of one input file while its columns are parsed."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.issues: list[RowIssue] = []
+
+    def add(self, rows: Iterable[int], column: str | None, code: str,
+            values: Iterable[object] | None = None, **fields: object) -> None:
+        """Record one issue per row; ``values`` (parallel to rows) fill ``{value}``."""
+        rows = list(rows)
+        vals = list(values) if values is not None else [None] * len(rows)
+        for row, val in zip(rows, vals, strict=True):
+            text = None if val is None or val is pd.NA or val == "" else str(val)
+            self.issues.append(RowIssue(
+                self.file, int(row), column,
+                reason(code, value=text, column=column, **fields), code, text,
+            ))
+
+    def flag(self, s: pd.Series, bad: pd.Series, column: str, code: str, **fields) -> None:
+        """Record ``code`` for every row where the boolean mask ``bad`` is true."""
+        if bad.any():
+            self.add(s.index[bad.to_numpy()], column, code, s[bad], **fields)
+
+
+# --- cell parsers: raw string column -> (typed column, mask of unparseable cells) ------
+
+def parse_date(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """ISO dates, also ``YYYY/MM/DD``, ``YYYY.MM.DD``, ``2024年3月5日``, trailing time."""
+    out = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+    retry = out.isna() & (s != "")
+    if retry.any():
+        parts = _nfkc(s[retry]).str.extract(_DATE_RE)
+        iso = parts[0] + "-" + parts[1] + "-" + parts[2]
+        out.loc[retry] = pd.to_datetime(iso, format="%Y-%m-%d", errors="coerce")
+    years = out.dt.year
+    out = out.where(years.isna() | years.between(_MIN_YEAR, _MAX_YEAR))
+    return out.astype("datetime64[s]"), out.isna() & (s != "")
+
+
+def parse_time(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """``HH:MM`` or ``HH:MM:SS`` -> ``'HH:MM:SS'`` strings."""
+    stamp = pd.to_datetime(s, format="%H:%M", errors="coerce")
+    for fmt in ("%H:%M:%S", "%H:%M:%S.%f"):
+        retry = stamp.isna() & (s != "")
+        if not retry.any():
+            break
+        stamp.loc[retry] = pd.to_datetime(s[retry], format=fmt, errors="coerce")
+    fast = stamp.notna()
+    retry = ~fast & (s != "")
+    if retry.any():  # full-width colons, a date in front (Excel datetime cells)
+        parts = _nfkc(s[retry]).str.extract(_TIME_RE)
+        text = parts[0] + ":" + parts[1] + ":" + parts[2].fillna("00")
+        stamp.loc[retry] = pd.to_datetime(text, format="%H:%M:%S", errors="coerce")
+    ok = stamp.notna()
+    # canonical HH:MM[:SS] is its own output; only odd spellings are formatted again
+    n = s.str.len()
+    canonical = fast & ((n == 5) | ((n == 8) & ~s.str.contains(".", regex=False)))
+    out = s.where(n == 8, s + ":00").where(canonical)
+    odd = ok & ~canonical
+    if odd.any():
+        arr = pa.array(stamp[odd].astype("datetime64[s]").to_numpy(), from_pandas=True)
+        out.loc[odd] = pc.strftime(arr, format="%H:%M:%S").to_numpy(zero_copy_only=False)
+    return out.astype("str"), ~ok & (s != "")
+
+
+def parse_month(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """``YYYY-MM`` (also ``YYYY/MM``, ``2024年3月`` or a full date) -> ``'YYYY-MM'``."""
+    parts = _nfkc(s).str.extract(_MONTH_RE)
+    y = pd.to_numeric(parts[0], errors="coerce")
+    m = pd.to_numeric(parts[1], errors="coerce")
+    ok = y.between(_MIN_YEAR, _MAX_YEAR) & m.between(1, 12)
+    text = y.astype("Int64").astype(str) + "-" + m.astype("Int64").astype(str).str.zfill(2)
+    return text.where(ok).astype("str"), ~ok & (s != "")
+
+
+def _map_words(s: pd.Series, mapping: dict[str, object]) -> pd.Series:
+    """``mapping`` applied to stripped, lower-cased cells (unknown -> NaN).
+
+    Factorises first, so the dictionary is looked up once per distinct value.
+    """
+    codes, uniques = pd.factorize(s.str.strip().str.lower())
+    looked_up = np.array([mapping.get(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(looked_up[codes], index=s.index)
+
+
+_BOOL_MAP = {**{w: True for w in TRUE_WORDS}, **{w: False for w in FALSE_WORDS}}
+
+
+def parse_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """true/false, 1/0, yes/no, 是/否 (and the other words in ``schema``)."""
+    out = _map_words(s, _BOOL_MAP)
+    retry = out.isna() & (s != "")
+    if retry.any():
+        out.loc[retry] = _map_words(_nfkc(s[retry]), _BOOL_MAP)
+    return out.astype("boolean"), out.isna() & (s != "")
+
+
+def parse_number(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Plain numbers, ``1,234``, ``¥1,234``, full-width digits; text is rejected."""
+    out = pd.to_numeric(s, errors="coerce").astype("float64")
+    retry = ~np.isfinite(out.to_numpy()) & (s != "").to_numpy()
+    if retry.any():
+        t = _nfkc(s[retry]).str.replace(r"^[¥$]|元$|\s", "", regex=True)
+        t = t.str.replace(r"^([+-]?)[¥$]", r"\1", regex=True)
+        ok = t.str.fullmatch(_NUMBER_RE).fillna(False).astype(bool)
+        out.loc[retry] = pd.to_numeric(t.where(ok).str.replace(",", ""), errors="coerce")
+    out = out.where(np.isfinite(out))
+    return out, out.isna() & (s != "")
+
+
+def choice_map(col: Column) -> dict[str, str]:
+    """Normalised spelling -> canonical code for a coded column."""
+    assert col.choices is not None
+    mapping: dict[str, str] = {}
+    for code, spellings in col.choices.items():
+        for word in (code, *spellings):
+            mapping[norm_text(word)] = code
+    return mapping
+
+
+def parse_choice(s: pd.Series, col: Column) -> tuple[pd.Series, pd.Series]:
+    """Map Chinese or English spellings (case-insensitive) onto canonical codes."""
+    mapping = choice_map(col)
+    out = _map_words(s, mapping)
+    retry = out.isna() & (s != "")
+    if retry.any():
+        out.loc[retry] = _map_words(_nfkc(s[retry]), mapping)
+    return out.astype("str"), out.isna() & (s != "")
+
+
+_PARSERS = {"date": parse_date, "time": parse_time, "month": parse_month,
+            "bool": parse_bool, "number": parse_number}
+
+
+def parse_columns(df: pd.DataFrame, table: Table, v: Validator) -> pd.DataFrame:
+    """Parse the canonical columns of ``df`` (strings) in place; quarantine bad rows.
+
+    ``df``'s index holds the data row numbers (1 = first data row).
+    """
+    bad_rows = pd.Series(False, index=df.index)
+    for col in table.columns:
+        if col.name not in df.columns:
+            continue
+        raw = df[col.name].str.strip()
+        empty = raw == ""
+        if col.required:
+            v.flag(raw, empty, col.name, "missing_value")
+            bad_rows |= empty
+        if col.choices is not None:
+            parsed, bad = parse_choice(raw, col)
+            allowed = ", ".join(col.choices)
+            v.flag(raw, bad, col.name, "bad_code", allowed=allowed)
+        elif col.kind in _PARSERS:
+            parsed, bad = _PARSERS[col.kind](raw)
+            v.flag(raw, bad, col.name, f"bad_{col.kind}")
+        else:
+            parsed, bad = raw.where(~empty).astype("str"), pd.Series(False, index=df.index)
+        if col.non_negative:
+            neg = (parsed < 0).fillna(False).astype(bool)
+            v.flag(raw, neg, col.name, "negative")
+            bad |= neg
+        bad_rows |= bad
+        df[col.name] = parsed
+    return df[~bad_rows.to_numpy()]
+
+
+def check_rows(df: pd.DataFrame, table: Table, v: Validator) -> pd.DataFrame:
+    """Rules across the cells of one row, and duplicate keys; returns the kept rows."""
+    bad = pd.Series(False, index=df.index)
+    cols = df.columns
+
+    def order(later: str, earlier: str, code: str) -> None:
+        nonlocal bad
+        if later in cols and earlier in cols:
+            wrong = (df[later] < df[earlier]).fillna(False).astype(bool)
+            if wrong.any():
+                rows = df.index[wrong.to_numpy()]
+                for row in rows:
+                    a, b = df.at[row, later], df.at[row, earlier]
+                    a = a.date().isoformat() if hasattr(a, "date") else str(a)[:5]
+                    b = b.date().isoformat() if hasattr(b, "date") else str(b)[:5]
+                    v.add([row], later, code, [a], other=b, other_column=earlier)
+                bad |= wrong
+
+    if table.name == "visits":
+        order("time_out", "time_in", "time_order")
+    if table.name == "orders":
+        order("delivered", "order_date", "date_order")
+        order("cancelled", "order_date", "date_order")
+    if table.name == "leads" and "status" in cols:
+        has_date = df["status_date"].notna() if "status_date" in cols else False
+        missing = (df["status"] != "open") & df["status"].notna() & ~has_date
+        missing = missing.fillna(False).astype(bool)
+        for row in df.index[missing.to_numpy()]:
+            v.issues.append(RowIssue(
+                v.file, int(row), "status_date",
+                reason("missing_status_date", status=df.at[row, "status"]),
+                "missing_status_date", None,
+            ))
+        bad |= missing
+    df = df[~bad.to_numpy()]
+
+    if table.key and table.key in cols:
+        keys = df[table.key]
+        dup = keys.duplicated(keep="first") & keys.notna()
+        if dup.any():
+            first = pd.Series(df.index[~dup.to_numpy()], index=keys[~dup].to_numpy())
+            first = first[~first.index.duplicated()]
+            for row, key in keys[dup].items():
+                v.add([row], table.key, "duplicate_key", [key], first_row=int(first[key]))
+            df = df[~dup.to_numpy()]
+    return df
+
+
+def _isin(s: pd.Series, values: pd.Series) -> pd.Series:
+    """``s.isin(values)`` for text columns, in Arrow (pandas' own is slow on them)."""
+    arr = pa.array(s.astype("str"), from_pandas=True)
+    ref = pa.array(values.astype("str"), from_pandas=True).cast(arr.type)
+    hit = pc.is_in(arr, value_set=ref).to_numpy(zero_copy_only=False)
+    return pd.Series(hit.astype(bool), index=s.index)
+
+
+def check_references(tables: dict[str, pd.DataFrame], files: dict[str, str],
+                     issues: list[RowIssue]) -> None:
+    """Quarantine rows whose ids name no row of the referenced table (in place).
+
+    Tables are checked in :data:`TABLE_ORDER`, so a row citing a quarantined row is
+    quarantined too. A reference to a table absent from the folder is not checked.
+    """
+    for name in TABLE_ORDER:
+        if name not in tables:
+            continue
+        df = tables[name]
+        v = Validator(files[name])
+        bad = pd.Series(False, index=df.index)
+        for column, ref in TABLES[name].references.items():
+            if column not in df.columns or ref not in tables:
+                continue
+            known = tables[ref][TABLES[ref].key]
+            unknown = df[column].notna() & ~_isin(df[column], known)
+            v.flag(df[column], unknown, column, "unknown_reference", table=ref)
+            bad |= unknown
+        issues.extend(v.issues)
+        tables[name] = df[~bad.to_numpy()]

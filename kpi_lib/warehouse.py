@@ -1,0 +1,232 @@
+"""The embedded DuckDB warehouse: typed copies of a data folder's validated tables.
+
+The warehouse file is cached beside the data (``paths.warehouse_path``) and rebuilt only
+when the input files, the contract in :mod:`kpi_lib.schema` or :data:`WAREHOUSE_VERSION`
+change. A rebuild writes a temporary file and renames it into place, so an interrupted
+or concurrent build never leaves a broken warehouse behind.
+
+Tables: every contract table with all its canonical columns (typed per
+``schema.DUCKDB_TYPES``; absent columns are typed NULLs, absent tables have zero rows)
+plus the input's extra columns as VARCHAR, and
+
+- ``_columns(table_name, column_name)``: canonical columns really present in the input;
+- ``_issues(file, row, column, reason, code, value)``: the quarantined rows;
+- ``_files(table_name, file, rows_read, rows_kept)``: where each table came from;
+- ``_meta(key, value)``: the fingerprint the cache is checked against.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+from types import TracebackType
+
+import duckdb
+import pandas as pd
+
+from kpi_lib import ingest, paths, validate
+from kpi_lib.errors import RowIssue
+from kpi_lib.ingest import Ingested, input_files, load_folder
+from kpi_lib.schema import DUCKDB_TYPES, TABLES
+
+#: Bump when the warehouse layout or the ingest rules change, to force a rebuild.
+WAREHOUSE_VERSION = "1"
+_RULE_MODULES = (ingest, validate)
+
+
+def _q(name: str) -> str:
+    """A quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def fingerprint(data_dir: Path) -> str:
+    """Hash of the input files (names, sizes, mtimes), the contract and the version."""
+    h = hashlib.sha256()
+    h.update(f"version={WAREHOUSE_VERSION}\n".encode())
+    h.update(repr(sorted(TABLES.items())).encode())
+    for module in _RULE_MODULES:  # a change of the ingest rules invalidates the cache
+        h.update(Path(module.__file__).read_bytes())
+    for p in input_files(Path(data_dir)):
+        st = p.stat()
+        h.update(f"{p.name}\t{st.st_size}\t{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+class Warehouse:
+    """An open warehouse: ``con`` is a DuckDB connection (read-only on a cached file)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path | None, rebuilt: bool):
+        self.con = con
+        self.path = path
+        self.rebuilt = rebuilt
+        self.issues: list[RowIssue] = [
+            RowIssue(f, None if pd.isna(r) else int(r), c, reason, code, v)
+            for f, r, c, reason, code, v in con.execute(
+                'SELECT file, "row", "column", reason, code, value FROM _issues').fetchall()
+        ]
+
+    @property
+    def columns_present(self) -> dict[str, set[str]]:
+        """Table -> canonical columns present in the input (empty set: table absent)."""
+        out: dict[str, set[str]] = {t: set() for t in TABLES}
+        for t, c in self.con.execute("SELECT table_name, column_name FROM _columns").fetchall():
+            out[t].add(c)
+        return out
+
+    @property
+    def files(self) -> dict[str, tuple[str, int, int]]:
+        """Table -> (source file, rows read, rows kept) for the tables found."""
+        rows = self.con.execute(
+            "SELECT table_name, file, rows_read, rows_kept FROM _files").fetchall()
+        return {t: (f, int(r), int(k)) for t, f, r, k in rows}
+
+    def has(self, table: str, column: str | None = None) -> bool:
+        """Whether the input held ``table`` (and its ``column``, if given)."""
+        present = self.columns_present.get(table, set())
+        return bool(present) if column is None else column in present
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def open_warehouse(data_dir: Path, db_path: Path | None = None, *,
+                   rebuild: bool = False) -> Warehouse:
+    """Open the warehouse of ``data_dir``, (re)building it if its inputs changed.
+
+    Raises :class:`~kpi_lib.errors.InputFileError` when an input file cannot be used.
+    """
+    data_dir = Path(data_dir)
+    db_path = Path(db_path) if db_path is not None else paths.warehouse_path(data_dir)
+    fp = fingerprint(data_dir)
+    if not rebuild and db_path.exists():
+        con = _open_cached(db_path, fp)
+        if con is not None:
+            return Warehouse(con, db_path, rebuilt=False)
+    ingested = load_folder(data_dir)
+    try:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=db_path.name + ".", suffix=".tmp",
+                                        dir=db_path.parent)
+    except OSError:  # read-only folder: build in memory for this run
+        con = duckdb.connect(":memory:")
+        build(con, ingested, fp)
+        return Warehouse(con, None, rebuilt=True)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    tmp.unlink()  # duckdb wants to create the file itself
+    try:
+        con = duckdb.connect(str(tmp))
+        try:
+            build(con, ingested, fp)
+        finally:
+            con.close()
+        os.replace(tmp, db_path)
+    finally:
+        for leftover in (tmp, Path(str(tmp) + ".wal")):
+            with contextlib.suppress(FileNotFoundError):
+                leftover.unlink()
+    return Warehouse(_connect_read_only(db_path), db_path, rebuilt=True)
+
+
+def _connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
+    """A fresh in-memory DuckDB with ``db_path`` attached read-only as the default catalog.
+
+    ``duckdb.connect(path)`` would reuse an instance cached per path in this process,
+    which keeps showing the old file after a rebuild has replaced it.
+    """
+    con = duckdb.connect(":memory:")
+    try:
+        con.execute(f"ATTACH {_lit(str(db_path))} AS warehouse (READ_ONLY)")
+        con.execute("USE warehouse")
+    except duckdb.Error:
+        con.close()
+        raise
+    return con
+
+
+def _lit(text: str) -> str:
+    """A quoted SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _open_cached(db_path: Path, fp: str) -> duckdb.DuckDBPyConnection | None:
+    """A read-only connection to ``db_path`` if it was built from these inputs."""
+    try:
+        con = _connect_read_only(db_path)
+    except duckdb.Error:
+        return None
+    try:
+        row = con.execute("SELECT value FROM _meta WHERE key = 'fingerprint'").fetchone()
+    except duckdb.Error:
+        row = None
+    if row is not None and row[0] == fp:
+        return con
+    con.close()
+    return None
+
+
+def _select_typed(name: str, df: pd.DataFrame | None) -> str:
+    """SELECT list casting ``df``'s columns to the contract types (NULLs for absent)."""
+    cols = df.columns if df is not None else []
+    items = []
+    for col in TABLES[name].columns:
+        sql_type = DUCKDB_TYPES[col.kind]
+        src = f"CAST({_q(col.name)} AS {sql_type})" if col.name in cols else f"NULL::{sql_type}"
+        items.append(f"{src} AS {_q(col.name)}")
+    canonical = {c.name for c in TABLES[name].columns}
+    items += [f"CAST({_q(c)} AS VARCHAR) AS {_q(c)}" for c in cols if c not in canonical]
+    return ", ".join(items)
+
+
+def build(con: duckdb.DuckDBPyConnection, ingested: Ingested, fp: str) -> None:
+    """Write the typed tables and the bookkeeping tables into ``con``."""
+    for name in TABLES:
+        df = ingested.tables.get(name)
+        if df is not None and len(df.columns):
+            con.register("_src", df)
+            con.execute(f"CREATE TABLE {_q(name)} AS SELECT {_select_typed(name, df)} FROM _src")
+            con.unregister("_src")
+        else:
+            con.execute(
+                f"CREATE TABLE {_q(name)} AS SELECT {_select_typed(name, None)} LIMIT 0")
+
+    present = pd.DataFrame(
+        [(t, c) for t, cols in ingested.columns_present.items() for c in sorted(cols)],
+        columns=["table_name", "column_name"], dtype="str")
+    con.register("_src", present)
+    con.execute("CREATE TABLE _columns AS SELECT table_name::VARCHAR AS table_name, "
+                "column_name::VARCHAR AS column_name FROM _src")
+    con.unregister("_src")
+
+    issues = pd.DataFrame(
+        [(x.file, x.row, x.column, x.reason, x.code, x.value) for x in ingested.issues],
+        columns=["file", "row", "column", "reason", "code", "value"],
+    ).astype({"row": "Int64", "file": "str", "column": "str", "reason": "str",
+              "code": "str", "value": "str"})
+    con.register("_src", issues)
+    con.execute(
+        'CREATE TABLE _issues AS SELECT file::VARCHAR AS file, "row"::BIGINT AS "row", '
+        '"column"::VARCHAR AS "column", reason::VARCHAR AS reason, code::VARCHAR AS code, '
+        'value::VARCHAR AS value FROM _src')
+    con.unregister("_src")
+
+    con.execute("CREATE TABLE _files (table_name VARCHAR, file VARCHAR, rows_read BIGINT, "
+                "rows_kept BIGINT)")
+    if ingested.files:
+        con.executemany("INSERT INTO _files VALUES (?, ?, ?, ?)", [
+            (t, f, ingested.rows_read[t], ingested.rows_kept[t])
+            for t, f in ingested.files.items()])
+
+    con.execute("CREATE TABLE _meta (key VARCHAR, value VARCHAR)")
+    con.executemany("INSERT INTO _meta VALUES (?, ?)", [
+        ("fingerprint", fp), ("version", WAREHOUSE_VERSION)])

@@ -1,0 +1,55 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (kpi_lib)
+#     language: python
+#     name: kpi-report
+# ---
+
+# %% tags=["parameters"]
+# Papermill parameters. data=None means the demo data (generated on first use).
+store = "S001"
+month = "2026-10"
+lang = "zh"
+data = None
+
+# %%
+from IPython.display import Markdown, display
+
+from kpi_lib import plots
+from kpi_lib import report_data as rd
+
+plots.use_theme(lang)
+sm = rd.load_store_month(store, month, lang, data)
+display(Markdown(rd.header_markdown(sm)))
+
+# %%
+display(Markdown(rd.heading("kpi_summary", lang)))
+display(Markdown(rd.text("kpi_summary_note", lang)))
+display(rd.styled(rd.summary_frame(sm)))
+display(Markdown(rd.na_footnote(sm)))
+
+# %%
+display(Markdown(rd.heading("funnel", lang)))
+display(Markdown(rd.text("funnel_note", lang)))
+fig = plots.funnel_chart(
+    rd.funnel_stages(sm), rd.text("funnel_title", lang, month=rd.month_label(month, lang))
+)
+display(fig)
+plots.close(fig)
+
+# %%
+display(Markdown(rd.heading("data_quality", lang)))
+sentence, per_file = rd.quality_summary(sm)
+display(Markdown(sentence))
+display(rd.styled(per_file, numeric_from=2))
+if len(sm.issues):
+    display(Markdown(rd.text("dq_examples", lang, n=len(rd.quality_examples(sm)))))
+    display(rd.styled(rd.quality_examples(sm), numeric_from=4))

@@ -1,0 +1,32 @@
+"""The word catalogue: both languages complete, placeholders consistent."""
+
+import string
+
+import pytest
+
+from kpi_lib.errors import ParameterError
+from kpi_lib.i18n import TEXTS, month_label, text
+
+
+def _fields(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_both_languages_have_the_same_keys():
+    assert set(TEXTS["zh"]) == set(TEXTS["en"])
+
+
+@pytest.mark.parametrize("key", sorted(TEXTS["zh"]))
+def test_placeholders_match_between_languages(key):
+    assert _fields(TEXTS["zh"][key]) == _fields(TEXTS["en"][key])
+
+
+def test_text_fills_fields_and_refuses_unknown_language():
+    assert text("dq_summary", "en", read="10", quarantined="2").startswith("10 rows read, 2")
+    with pytest.raises(ParameterError, match="language 'fr' is not available"):
+        text("store", "fr")
+
+
+def test_month_labels():
+    assert month_label("2026-02", "zh") == "2026年2月"
+    assert month_label("2025-12", "en") == "December 2025"

@@ -1,0 +1,52 @@
+"""Parameters are refused before anything runs, with a message that says why."""
+
+from pathlib import Path
+
+import pytest
+
+from kpi_lib.errors import ParameterError
+from kpi_lib.run_params import (
+    check_month_format,
+    check_month_in_range,
+    check_store_format,
+    check_store_known,
+    inside,
+)
+
+
+@pytest.mark.parametrize("month", ["2026-10", "1999-01", "2026-12"])
+def test_good_months(month):
+    assert check_month_format(month) == month
+
+
+@pytest.mark.parametrize("month", ["2026-13", "2026-1", "26-10", "2026/10", "2026-10; rm -rf /",
+                                   "../2026-10", "", "2026-00"])
+def test_bad_months(month):
+    with pytest.raises(ParameterError, match="not of the form YYYY-MM"):
+        check_month_format(month)
+
+
+@pytest.mark.parametrize("store", ["../S001", "S001/../../etc", "S001;ls", "$(id)", "", "S 001",
+                                   "<script>", "x" * 33, "-rf"])
+def test_bad_store_ids(store):
+    with pytest.raises(ParameterError, match="not a valid store id"):
+        check_store_format(store)
+
+
+def test_unknown_store_lists_the_valid_ones():
+    with pytest.raises(ParameterError, match="known stores: S001, S002"):
+        check_store_known("S999", ["S001", "S002"])
+
+
+def test_month_outside_the_data():
+    with pytest.raises(ParameterError, match="outside the data, which covers 2025-09 to 2026-10"):
+        check_month_in_range("2026-11", "2025-09", "2026-10")
+    assert check_month_in_range("2025-09", "2025-09", "2026-10") == "2025-09"
+
+
+def test_inside_refuses_escapes(tmp_path: Path):
+    assert inside(tmp_path, "2026-10", "S001") == (tmp_path / "2026-10" / "S001").resolve()
+    with pytest.raises(ParameterError, match="refusing to write outside"):
+        inside(tmp_path, "..", "evil")
+    with pytest.raises(ParameterError, match="refusing to write outside"):
+        inside(tmp_path, "/etc/passwd")
