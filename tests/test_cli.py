@@ -1,0 +1,78 @@
+"""`python -m kpi_lib kpis` as the data contract describes it: exit codes, stderr, no FILE."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kpi_lib", *args], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture()
+def data(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    shutil.copytree(TINY, folder, ignore=shutil.ignore_patterns("README.md"))
+    return folder
+
+
+def test_kpis_writes_the_tidy_cube(data: Path, tmp_path: Path):
+    out = tmp_path / "kpis.csv"
+    proc = run("kpis", "--data", str(data), "--month", "2026-09", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert list(rows[0]) == ["store_id", "metric", "numerator", "denominator", "value"]
+    by_key = {(r["store_id"], r["metric"]): r for r in rows}
+    # hand counts from tests/fixtures/tiny/README.md: S1 has visits V02–V09 in 2026-09,
+    # six with lead_captured; S2 has no visits (zero denominator → empty value)
+    assert by_key[("S1", "visits")] | {} == {"store_id": "S1", "metric": "visits",
+                                            "numerator": "8", "denominator": "", "value": "8"}
+    assert by_key[("S1", "lead_capture_rate")]["value"] == "0.75"
+    assert by_key[("S2", "lead_capture_rate")]["value"] == ""
+    assert by_key[("S2", "lead_capture_rate")]["denominator"] == "0"
+
+
+def test_quarantined_rows_are_listed_and_the_run_goes_on(data: Path, tmp_path: Path):
+    visits = data / "visits.csv"
+    visits.write_text(visits.read_text("utf-8") +
+                      "V99,S1,2026-09-31,10:00,10:40,C11,K09,true,网络,A6,true,false,false,false\n",
+                      encoding="utf-8")
+    out = tmp_path / "kpis.csv"
+    proc = run("kpis", "--data", str(data), "--month", "2026-09", "--out", str(out))
+    assert proc.returncode == 0
+    assert "visits.csv, row" in proc.stderr and "column date" in proc.stderr
+    assert "'2026-09-31' is not a date" in proc.stderr
+    assert out.exists()
+    strict = run("kpis", "--data", str(data), "--month", "2026-09", "--out",
+                 str(tmp_path / "strict.csv"), "--strict")
+    assert strict.returncode != 0 and not (tmp_path / "strict.csv").exists()
+    assert "Traceback" not in strict.stderr
+
+
+def test_unusable_file_stops_without_traceback_and_keeps_old_output(data: Path, tmp_path: Path):
+    out = tmp_path / "kpis.csv"
+    out.write_text("previous", encoding="utf-8")
+    (data / "orders.csv").write_bytes(b"\x00\x01\x02PK\x03\x04 binary junk \xff\xfe")
+    proc = run("kpis", "--data", str(data), "--month", "2026-09", "--out", str(out))
+    assert proc.returncode == 2
+    assert "orders.csv" in proc.stderr and "cannot be read" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert out.read_text(encoding="utf-8") == "previous"
+
+
+def test_bad_month_and_missing_folder(tmp_path: Path):
+    proc = run("kpis", "--data", str(tmp_path / "nope"), "--month", "2026-09", "--out",
+               str(tmp_path / "k.csv"))
+    assert proc.returncode == 2 and "does not exist" in proc.stderr
+    proc = run("kpis", "--data", str(tmp_path), "--month", "Oct 2026", "--out",
+               str(tmp_path / "k.csv"))
+    assert proc.returncode == 2 and "not of the form YYYY-MM" in proc.stderr
