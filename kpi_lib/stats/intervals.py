@@ -124,7 +124,7 @@ def poisson_rate_ci(total, count, level: float = 0.95):
     --------
     >>> lo, hi = poisson_rate_ci(10_000.0, 40)
     >>> round(lo, 2), round(hi, 2)
-    (183.39, 349.42)
+    (183.59, 349.94)
     """
     level = _check_level(level)
     alpha = 1.0 - level

@@ -1,0 +1,60 @@
+"""What the notebook shows, on the hand-counted tiny fixture (tests/fixtures/tiny/README.md)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kpi_lib import report_data as rd
+
+TINY = Path(__file__).parent / "fixtures" / "tiny"
+
+
+@pytest.fixture()
+def data(tmp_path: Path) -> Path:
+    folder = tmp_path / "data"
+    shutil.copytree(TINY, folder, ignore=shutil.ignore_patterns("README.md"))
+    visits = folder / "visits.csv"
+    visits.write_text(visits.read_text("utf-8") +
+                      "V98,S1,2026-09-05,10:00,09:00,C11,K09,true,网络,A6,true,false,false,false\n",
+                      encoding="utf-8")
+    return folder
+
+
+def test_summary_shows_values_changes_and_na_marks(data: Path):
+    sm = rd.load_store_month("S2", "2026-09", "zh", data)
+    table = rd.summary_frame(sm).set_index("指标")
+    # S2 has no visits in 2026-09: count 0, rates n/a with the zero-denominator mark ²,
+    # ad spend n/a (no marketing row) with the no-data mark ¹
+    assert table.loc["来店批次", "本月"] == "0"
+    assert table.loc["试乘试驾率", "本月"] == "—²"
+    assert table.loc["本月广宣投放(元)", "本月"] == "—¹"
+    assert "nan" not in table.to_string().lower()
+
+
+def test_summary_in_english_with_hand_counted_values(data: Path):
+    sm = rd.load_store_month("S1", "2026-09", "en", data)
+    table = rd.summary_frame(sm).set_index("KPI")
+    assert table.loc["Showroom visits (batches)", "This month"] == "8"
+    assert table.loc["Lead capture rate", "This month"] == "75.0%"  # 6 / 8
+    assert table.loc["Test-drive rate", "This month"] == "50.0%"  # 4 / 8
+
+
+def test_funnel_stages_follow_the_registry(data: Path):
+    stages = rd.funnel_stages(rd.load_store_month("S1", "2026-09", "zh", data))
+    assert list(stages["stage"])[:3] == ["来店批次", "留档（新增意向客户）", "试乘试驾"]
+    assert stages["value"].iloc[0] == 8 and stages["value"].iloc[2] == 4
+    assert stages["rate"].isna().iloc[0]
+
+
+def test_quality_section_counts_the_quarantined_row(data: Path):
+    sm = rd.load_store_month("S1", "2026-09", "zh", data)
+    sentence, per_file = rd.quality_summary(sm)
+    assert "隔离 1 行" in sentence
+    visits = per_file.set_index("数据表").loc["visits"]
+    assert visits["隔离行数"] == "1"
+    examples = rd.quality_examples(sm)
+    assert examples.iloc[0]["文件"] == "visits.csv"
+    assert examples.iloc[0]["列"] == "time_out"
