@@ -161,3 +161,50 @@ def funnel_chart(stages: pd.DataFrame, title: str) -> Figure:
                     color=PALETTE[4] if not math.isnan(rates[y]) else "#777777",
                     annotation_clip=False)
     return fig
+
+
+def funnel_plot(
+    points: pd.DataFrame,
+    limits: pd.DataFrame,
+    target: float,
+    highlight: str,
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    ax=None,
+) -> Figure:
+    """Funnel plot: every store's rate against its volume, with control limits.
+
+    ``points`` has ``store_id``, ``n`` (denominator) and ``rate``; ``limits`` has ``n`` and
+    ``low95``, ``high95``, ``low998``, ``high998`` over a grid of volumes (computed by
+    :mod:`kpi_lib.stats`); ``target`` is the benchmark rate. The ``highlight`` store is
+    drawn larger, in orange, and labelled; the others are grey dots. Stores whose rate is
+    n/a are left out.
+    """
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(FIG_WIDTH / 2, 2.9), layout="constrained")
+    else:
+        fig = ax.figure
+    ax.plot(limits["n"], limits["low998"], color=PALETTE[0], lw=1.0, ls="--", zorder=2)
+    ax.plot(limits["n"], limits["high998"], color=PALETTE[0], lw=1.0, ls="--", zorder=2,
+            label="99.8%")
+    ax.plot(limits["n"], limits["low95"], color=PALETTE[2], lw=1.0, zorder=2)
+    ax.plot(limits["n"], limits["high95"], color=PALETTE[2], lw=1.0, zorder=2, label="95%")
+    ax.axhline(target, color=PALETTE[3], lw=1.0, zorder=1)
+    shown = points.dropna(subset=["n", "rate"])
+    others = shown[shown["store_id"] != highlight]
+    ax.scatter(others["n"], others["rate"], s=14, color=PALETTE[3], zorder=3)
+    mine = shown[shown["store_id"] == highlight]
+    if not mine.empty:
+        ax.scatter(mine["n"], mine["rate"], s=46, color=PALETTE[1], edgecolor=PALETTE[0],
+                   linewidth=0.8, marker="D", zorder=4)
+        ax.annotate(highlight, (float(mine["n"].iloc[0]), float(mine["rate"].iloc[0])),
+                    xytext=(5, 5), textcoords="offset points", fontsize=8, color=PALETTE[0])
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:.0%}"))
+    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    ax.set_title(title, loc="left", fontsize=10)
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.set_ylabel(ylabel, fontsize=8)
+    ax.legend(loc="upper right", fontsize=7, frameon=False)
+    return fig
