@@ -1,0 +1,295 @@
+"""Each store beside its benchmark, for one month: gap, interval, test and verdict.
+
+One row per store × metric (:data:`COMPARE_COLUMNS`). ``benchmark`` is the scope chosen in
+``params/benchmarks.yml`` (``comparison``; default ``regional_avg``, national_avg when the
+region has fewer than ``min_region_stores`` stores or the scope has no value), and
+``expected = denominator × benchmark``, ``gap = numerator − expected`` in the numerator's
+units ("≈14 fewer test drives than the regional rate gives at your traffic" is
+``gap = -14``). Which method applies (:func:`method_of`):
+
+``proportion`` — ratio KPIs in unit ``rate`` whose numerator and denominators are count
+    metrics (test_drive_rate, lead_capture_rate, negotiation_rate, conversion_a/b,
+    showroom_close_rate, delivery_conversion, lost_rate, insurance_rate, delivery shares …).
+    Wilson 95% interval (``ci_low``/``ci_high``); Spiegelhalter funnel-plot z against the
+    benchmark, with the network's overdispersion (:func:`kpi_lib.stats.overdispersion` over
+    all stores, national average as target; the additive τ² adjustment when the χ² test
+    says overdispersed — ``phi`` is the estimate, ``tau2`` the τ² applied). ``p`` is
+    two-sided; ``p_adj`` is Benjamini–Hochberg over ALL stores × proportion KPIs of the
+    month that were tested. Verdict: inside the ``watch_level`` (95%) funnel → ``in_line``;
+    outside → ``watch_*``; outside ``clear_level`` (99.8%) AND ``p_adj < fdr_q`` →
+    ``clearly_*``. A store whose numerator exceeds its denominator is treated as a count.
+``count_per_target`` — a count over a fixed quantity (target_completion = deliveries /
+    target units, and proportions with numerator > denominator): the exact Poisson
+    (Garwood) interval of the count divided by the denominator, via
+    :func:`kpi_lib.stats.poisson_rate_ci`.
+``amount_per_event`` — a fixed amount over a Poisson count of events (cost_per_visit,
+    cost_per_lead, cost_per_order: ad spend is not a sum over the events):
+    :func:`kpi_lib.stats.poisson_rate_ci`. For both Poisson methods the benchmark outside
+    the 95% interval → ``watch_*``, outside the 99.8% → ``clearly_*``; no FDR (each is a
+    single-KPI interval, not part of the funnel family) and ``z, p, p_adj`` are NaN. These
+    intervals hold count noise only, so sizeable stores leave them quickly.
+``descriptive`` — a mean of per-event amounts (avg_deal_value) or a ratio of sums of money
+    (collection_rate): the cube holds no per-deal spread, so no test; like counts, the
+    verdict comes from the network percentile (never ``clearly``).
+``rank`` — count and sum KPIs (visits, orders, deliveries, new_leads …): no test;
+    ``benchmark`` is the chosen scope's mean per store, ``expected = benchmark``,
+    ``gap = value − benchmark``; ``watch_below`` at ``network_pct ≤ watch_below`` (0.20),
+    ``watch_above`` at ``≥ watch_above`` (0.80), else ``in_line``.
+
+``network_pct`` (every metric) is the mid-rank percentile of the store's value among the
+stores with a value that month: (stores below + ½ stores tied, itself included) / n.
+``too_few``: a ratio's denominator below ``min_volume`` (no alarms for tiny stores; the
+interval is still given). ``na``: no value, or no benchmark to compare against — never 0.
+``worse`` is True for a deviation in the bad direction (below an ``up`` KPI, above a
+``down`` one), False for the good one, NA for in_line/too_few/na or KPIs without direction.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from . import stats
+from .benchmarks import benchmarks, load_benchmark_config, validate_benchmark_config
+from .compute import compute_cube
+from .metrics import REGISTRY
+
+COMPARE_COLUMNS: tuple[str, ...] = (
+    "store_id", "region", "metric", "type", "unit", "direction", "numerator", "denominator",
+    "value", "na_reason", "benchmark", "benchmark_scope", "national_avg", "regional_avg",
+    "national_best", "regional_best", "peers", "ci_low", "ci_high", "expected", "gap", "z",
+    "p", "p_adj", "phi", "tau2", "verdict", "worse", "network_pct")
+VERDICTS: tuple[str, ...] = ("too_few", "na", "in_line", "watch_above", "watch_below",
+                             "clearly_above", "clearly_below")
+METHODS: tuple[str, ...] = ("proportion", "count_per_target", "amount_per_event",
+                            "descriptive", "rank")
+
+
+@cache
+def method_of(metric_id: str) -> str:
+    """Which comparison method applies to a KPI (see the module docstring).
+
+    >>> [method_of(m) for m in ("test_drive_rate", "target_completion", "cost_per_visit",
+    ...                         "avg_deal_value", "visits")]
+    ['proportion', 'count_per_target', 'amount_per_event', 'descriptive', 'rank']
+    """
+    m = REGISTRY[metric_id]
+    if m.type != "ratio":
+        return "rank"
+    num, dens = REGISTRY[m.numerator], [REGISTRY[d] for d in m.denominator]  # type: ignore[index]
+    if num.type == "count":
+        all_counts = all(d.type == "count" for d in dens)
+        return "proportion" if m.unit == "rate" and all_counts else "count_per_target"
+    fixed_amount = all(d.type == "count" and d.measure.table != num.measure.table  # type: ignore[union-attr]
+                       for d in dens)
+    return "amount_per_event" if fixed_amount else "descriptive"
+
+
+def _network_pct(df: pd.DataFrame) -> np.ndarray:
+    val = df["value"]
+    ranks = val.groupby(df["metric"]).rank(method="average")
+    n = val.notna().groupby(df["metric"]).transform("sum")
+    return ((ranks - 0.5) / n).to_numpy(dtype=float)
+
+
+def _pick_benchmark(df: pd.DataFrame, wide: pd.DataFrame, cfg: dict[str, Any]) -> None:
+    comp = cfg["comparison"]
+    scope = df["metric"].map(lambda m: comp["by_metric"].get(m, comp["default"]))
+    region_size = df.groupby("region")["store_id"].transform("nunique")
+    small = scope.str.startswith("regional") & (region_size < comp["min_region_stores"])
+    scope = scope.where(~small, "national_avg")
+    cols = {s: wide[s].to_numpy(dtype=float) for s in wide.columns}
+    pick = np.select([(scope == s).to_numpy() for s in cols], list(cols.values()), np.nan)
+    missing = np.isnan(pick)
+    df["benchmark"] = np.where(missing, cols["national_avg"], pick)
+    df["benchmark_scope"] = scope.where(~missing, "national_avg").to_numpy(dtype=object)
+
+
+def _poisson_ci(df: pd.DataFrame, rows: np.ndarray, method: str,
+                level: float) -> tuple[np.ndarray, np.ndarray]:
+    num = df["numerator"].to_numpy(dtype=float)[rows]
+    den = df["denominator"].to_numpy(dtype=float)[rows]
+    if method == "amount_per_event":
+        return stats.poisson_rate_ci(num, den, level)
+    # count over a fixed quantity: invert the interval of 1/count to get the count's own
+    # Garwood limits (c_L, c_U); a zero count has c_L = 0, c_U = −ln(α/2)
+    lo1, hi1 = stats.poisson_rate_ci(np.ones_like(num), np.maximum(num, 1.0), level)
+    c_lo = np.where(num > 0, 1.0 / hi1, 0.0)
+    c_hi = np.where(num > 0, 1.0 / lo1, -np.log((1.0 - level) / 2.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return c_lo / den, c_hi / den
+
+
+def _test_proportions(df: pd.DataFrame, rows: np.ndarray, cfg: dict[str, Any]) -> None:
+    """Funnel-plot test of the proportion rows (in place), overdispersion per metric."""
+    t = cfg["tests"]
+    k = df["numerator"].to_numpy(dtype=float)
+    n = df["denominator"].to_numpy(dtype=float)
+    bench = df["benchmark"].to_numpy(dtype=float)
+    tau2 = np.zeros(len(df))
+    phi = np.full(len(df), np.nan)
+    metrics = df["metric"].to_numpy()
+    for metric in pd.unique(metrics[rows]):
+        mine = rows & (metrics == metric)
+        target = df.loc[mine, "national_avg"].iloc[0]
+        usable = mine & np.isfinite(k) & (n > 0)
+        od = stats.overdispersion(k[usable], n[usable], target, winsor=t["winsor"],
+                                  method="additive")
+        phi[mine] = od.phi
+        tau2[mine] = od.limit_kwargs()["tau2"]
+    lo_w, hi_w = stats.funnel_limits(bench[rows], n[rows], t["watch_level"], tau2=tau2[rows])
+    lo_c, hi_c = stats.funnel_limits(bench[rows], n[rows], t["clear_level"], tau2=tau2[rows])
+    value = df["value"].to_numpy(dtype=float)[rows]
+    df.loc[rows, "phi"], df.loc[rows, "tau2"] = phi[rows], tau2[rows]
+    df.loc[rows, "z"] = stats.z_scores(k[rows], n[rows], bench[rows], tau2[rows])
+    df.loc[rows, "p"] = stats.funnel_pvalues(k[rows], n[rows], bench[rows], tau2=tau2[rows])
+    df.loc[rows, "_out_w"] = (value < lo_w) | (value > hi_w)
+    df.loc[rows, "_out_c"] = (value < lo_c) | (value > hi_c)
+    lo, hi = stats.proportion_ci(k[rows], n[rows], t["watch_level"])
+    df.loc[rows, "ci_low"], df.loc[rows, "ci_high"] = lo, hi
+
+
+def compare(cube: pd.DataFrame, stores: pd.DataFrame, bench: pd.DataFrame, *,
+            config: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Compare every store × metric of one month with its benchmark.
+
+    Parameters
+    ----------
+    cube : one month of :func:`kpi_lib.compute.compute_cube`, all stores
+    stores : ``store_id, region`` (``tier`` optional)
+    bench : :func:`kpi_lib.benchmarks.benchmarks` of the same cube
+    config : benchmark settings (merged over the defaults); None reads
+        ``params/benchmarks.yml``
+
+    Returns
+    -------
+    DataFrame with exactly :data:`COMPARE_COLUMNS` (methods and verdicts in the module
+    docstring), in the cube's row order.
+    """
+    cfg = validate_benchmark_config(config) if config is not None else load_benchmark_config()
+    t = cfg["tests"]
+    df = cube.drop(columns=[c for c in ("month",) if c in cube]).merge(
+        stores[["store_id", "region"]], on="store_id", how="left")
+    wide = bench.pivot_table(index=["store_id", "metric"], columns="scope", values="value",
+                             aggfunc="first", dropna=False)
+    wide = wide.reindex(pd.MultiIndex.from_frame(df[["store_id", "metric"]]))
+    wide = wide.reindex(columns=["national_avg", "regional_avg", "national_best",
+                                 "regional_best", "peers"])
+    for scope in wide.columns:
+        df[scope] = wide[scope].to_numpy(dtype=float)
+    meta = {m: REGISTRY[m] for m in REGISTRY}
+    df["type"] = df["metric"].map({m: x.type for m, x in meta.items()})
+    df["unit"] = df["metric"].map({m: x.unit for m, x in meta.items()})
+    df["direction"] = df["metric"].map({m: x.direction for m, x in meta.items()})
+    method = df["metric"].map(method_of).to_numpy()
+    _pick_benchmark(df, wide, cfg)
+
+    num = df["numerator"].to_numpy(dtype=float)
+    den = df["denominator"].to_numpy(dtype=float)
+    val = df["value"].to_numpy(dtype=float)
+    bench_v = df["benchmark"].to_numpy(dtype=float)
+    is_count = method == "rank"
+    method = np.where((method == "proportion") & (num > den), "count_per_target", method)
+    expected = np.where(np.isnan(val), np.nan, np.where(is_count, bench_v, den * bench_v))
+    df["expected"] = expected
+    df["gap"] = np.where(is_count, val - bench_v, num - expected)
+    df["network_pct"] = _network_pct(df)
+    for col in ("ci_low", "ci_high", "z", "p", "p_adj", "phi", "tau2"):
+        df[col] = np.nan
+    df["_out_w"] = False
+    df["_out_c"] = False
+
+    minvol = df["metric"].map(lambda m: cfg["min_volume"]["by_metric"].get(
+        m, cfg["min_volume"]["default"])).to_numpy(dtype=float)
+    na = np.isnan(val) | np.isnan(bench_v)
+    too_few = ~is_count & ~np.isnan(val) & (np.nan_to_num(den) < minvol)
+    live = ~na & ~too_few
+    prop = (method == "proportion") & ~np.isnan(val)
+    if prop.any():
+        _test_proportions(df, prop, cfg)
+    for kind in ("count_per_target", "amount_per_event"):
+        rows = (method == kind) & ~np.isnan(val)
+        if rows.any():
+            lo, hi = _poisson_ci(df, rows, kind, t["watch_level"])
+            lo_c, hi_c = _poisson_ci(df, rows, kind, t["clear_level"])
+            df.loc[rows, "ci_low"], df.loc[rows, "ci_high"] = lo, hi
+            df.loc[rows, "_out_w"] = (bench_v[rows] < lo) | (bench_v[rows] > hi)
+            df.loc[rows, "_out_c"] = (bench_v[rows] < lo_c) | (bench_v[rows] > hi_c)
+
+    tested = prop & live
+    p = np.where(tested, df["p"].to_numpy(dtype=float), np.nan)
+    _, p_adj = stats.fdr(p, t["fdr_q"])
+    df["p_adj"] = p_adj
+    out_w = df["_out_w"].to_numpy(dtype=bool)
+    out_c = df["_out_c"].to_numpy(dtype=bool)
+    clear = out_c & np.where(method == "proportion", np.nan_to_num(p_adj, nan=1.0) < t["fdr_q"],
+                             True)
+    side = np.where(val < bench_v, "below", "above")
+    pct = df["network_pct"].to_numpy(dtype=float)
+    band = cfg["network_pct"]
+    by_rank = np.isin(method, ("rank", "descriptive"))
+    rank_side = np.where(pct <= band["watch_below"], "below",
+                         np.where(pct >= band["watch_above"], "above", ""))
+    verdict = np.where(clear, np.char.add("clearly_", side),
+                       np.where(out_w, np.char.add("watch_", side), "in_line"))
+    verdict = np.where(by_rank, np.where(rank_side == "", "in_line",
+                                         np.char.add("watch_", rank_side)), verdict)
+    verdict = np.where(too_few, "too_few", verdict)
+    verdict = np.where(np.isnan(val) | (np.isnan(bench_v) & ~by_rank), "na", verdict)
+    df["verdict"] = verdict.astype(object)
+
+    sign = df["direction"].map({"up": 1, "down": -1}).to_numpy(dtype=float)
+    flagged = np.char.startswith(verdict.astype(str), "watch") | np.char.startswith(
+        verdict.astype(str), "clearly")
+    below = np.char.endswith(verdict.astype(str), "below")
+    worse = pd.array(np.where(below, sign > 0, sign < 0), dtype="boolean")
+    worse[~flagged | np.isnan(sign)] = pd.NA
+    df["worse"] = worse
+    return df[list(COMPARE_COLUMNS)].reset_index(drop=True)
+
+
+def _stores(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return con.execute("SELECT * FROM stores ORDER BY store_id").df()
+
+
+def compare_month(con: duckdb.DuckDBPyConnection, month: str, *,
+                  config: dict[str, Any] | None = None) -> pd.DataFrame:
+    """The month's cube for every store, its benchmarks and :func:`compare`, in one go."""
+    cfg = validate_benchmark_config(config) if config is not None else load_benchmark_config()
+    cube = compute_cube(con, month)
+    stores = _stores(con)
+    bench = benchmarks(cube, stores, config=cfg)
+    return compare(cube, stores, bench, config=cfg)
+
+
+def shrunk_rates(cube: pd.DataFrame, stores: pd.DataFrame, metric: str, *,
+                 min_region_stores: int = 3) -> pd.DataFrame:
+    """Empirical-Bayes rates of a proportion KPI, shrunk toward each store's region.
+
+    A Beta prior is fitted per region (:func:`kpi_lib.stats.beta_binomial_fit`; the whole
+    network for regions with fewer than ``min_region_stores`` stores) and each store's rate
+    becomes ``(k + α) / (n + α + β)`` (:func:`kpi_lib.stats.shrink`): small stores move
+    toward the region, big ones hardly. ``rank`` 1 is the best per the KPI's direction
+    (higher first for ``up`` and undirected KPIs). Stores with n/a values are left out.
+    """
+    if method_of(metric) != "proportion":
+        raise ValueError(f"{metric!r} is not a proportion KPI; shrinkage needs k of n")
+    rows = cube[(cube["metric"] == metric) & cube["value"].notna()]
+    rows = rows.merge(stores[["store_id", "region"]], on="store_id", how="left")
+    k = rows["numerator"].to_numpy(dtype=float)
+    n = rows["denominator"].to_numpy(dtype=float)
+    shrunk = np.full(len(rows), np.nan)
+    network = stats.beta_binomial_fit(k, n)
+    for _region, idx in rows.groupby("region").indices.items():
+        prior = stats.beta_binomial_fit(k[idx], n[idx]) if len(idx) >= min_region_stores \
+            else network
+        shrunk[idx] = stats.shrink(k[idx], n[idx], *prior)
+    out = pd.DataFrame({"store_id": rows["store_id"].to_numpy(), "raw": k / n,
+                        "shrunk": shrunk})
+    ascending = REGISTRY[metric].direction == "down"
+    out["rank"] = out["shrunk"].rank(ascending=ascending, method="min").astype(int)
+    return out.sort_values("rank", kind="stable").reset_index(drop=True)
