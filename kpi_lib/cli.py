@@ -89,6 +89,29 @@ def report(
     err.print(f"done in {time.perf_counter() - started:.1f} s")
 
 
+@app.command()
+def diagnose(
+    data: DataOpt,
+    month: MonthOpt,
+    store: Annotated[str | None, typer.Option(help="store id (default: every store)")] = None,
+    lang: Annotated[str, typer.Option(help="language: zh or en")] = "zh",
+    format: Annotated[str, typer.Option(help="output: table or json")] = "table",
+) -> None:
+    """Print the month's funnel diagnosis: findings sorted by their effect on orders."""
+    from .diagnosis import findings_json, findings_table, run_diagnosis
+    from .errors import ParameterError
+
+    if format not in ("table", "json"):
+        raise ParameterError(f"format {format!r} is not available; use table or json")
+    findings = run_diagnosis(data, month, store, lang)
+    if format == "json":
+        print(findings_json(findings))
+    else:
+        out = Console(highlight=False)
+        out.width = max(out.width, 150)  # a pipe reports 80 columns: too narrow for evidence
+        out.print(findings_table(findings, lang))
+
+
 def main() -> None:
     """Entry point: run the app, turning KpiErrors into a message and an exit code."""
     try:

@@ -36,13 +36,20 @@ def report_config() -> dict[str, Any]:
     from .metrics import REGISTRY
 
     cfg = load_yaml("report.yml")
-    metrics = cfg.get("summary_metrics")
-    if not isinstance(metrics, list) or not metrics:
-        raise ConfigError("params/report.yml: summary_metrics must be a non-empty list of ids")
-    unknown = [m for m in metrics if m not in REGISTRY]
-    if unknown:
-        raise ConfigError(f"params/report.yml: unknown metric ids in summary_metrics: {unknown}")
+    out: dict[str, Any] = {}
+    for key in ("summary_metrics", "comparison_metrics", "funnel_plot_metrics"):
+        metrics = cfg.get(key)
+        if not isinstance(metrics, list) or not metrics:
+            raise ConfigError(f"params/report.yml: {key} must be a non-empty list of metric ids")
+        unknown = [m for m in metrics if m not in REGISTRY]
+        if unknown:
+            raise ConfigError(f"params/report.yml: unknown metric ids in {key}: {unknown}")
+        out[key] = metrics
+    not_rates = [m for m in out["funnel_plot_metrics"] if REGISTRY[m].unit != "rate"]
+    if not_rates:
+        raise ConfigError(f"params/report.yml: funnel_plot_metrics must be rates: {not_rates}")
     examples = cfg.get("quality_examples", 15)
     if not isinstance(examples, int) or examples < 0:
         raise ConfigError("params/report.yml: quality_examples must be a whole number ≥ 0")
-    return {"summary_metrics": metrics, "quality_examples": examples}
+    out["quality_examples"] = examples
+    return out

@@ -31,7 +31,7 @@ def format_value(value: object, unit: str, lang: str = "zh") -> str:
         return f"¥{number:,.0f}"
     if unit == "yuan_per":
         return f"¥{number:,.0f}" if abs(number) >= 1000 else f"¥{number:,.1f}"
-    return f"{number:,.0f}" if number == round(number) else f"{number:,.1f}"
+    return f"{number:,.0f}" if abs(number) >= 10 or number == round(number) else f"{number:.1f}"
 
 
 def format_change(current: object, previous: object, unit: str, lang: str = "zh") -> str:

@@ -208,3 +208,17 @@ def funnel_plot(
     ax.set_ylabel(ylabel, fontsize=8)
     ax.legend(loc="upper right", fontsize=7, frameon=False)
     return fig
+
+
+def funnel_plot_grid(panels: list[dict], highlight: str, columns: int = 2) -> Figure:
+    """Several :func:`funnel_plot` panels side by side (``panels`` from the report data)."""
+    rows = max(1, math.ceil(len(panels) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(FIG_WIDTH, 2.7 * rows),
+                             layout="constrained", squeeze=False)
+    for ax, panel in zip(axes.flat, panels, strict=False):
+        funnel_plot(panel["points"], panel["limits"], panel["target"], highlight,
+                    title=panel["title"], xlabel=panel["xlabel"], ylabel=panel["ylabel"],
+                    ax=ax)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    return fig

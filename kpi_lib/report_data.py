@@ -7,6 +7,8 @@ display-ready tables (pandas Styler) and figure inputs.
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,8 +16,10 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from . import paths
+from .compare import compare_month
 from .compute import compute_cube, previous_month
 from .config import report_config
+from .diagnosis import diagnose
 from .formatting import format_change, format_value, is_na
 from .i18n import check_lang, month_label, text  # noqa: F401  (re-exported for notebooks)
 from .metrics import REGISTRY
@@ -43,6 +47,8 @@ class StoreMonth:
     cube: pd.DataFrame  # this store: month × metric → numerator, denominator, value, na_reason
     issues: pd.DataFrame  # quarantined rows of the whole data folder
     files: pd.DataFrame  # per input file: rows read and kept
+    network: pd.DataFrame  # compare table of the report month, every store × metric
+    findings: list  # kpi_lib.diagnosis.Finding of this store, by impact
 
     def value(self, metric: str, month: str | None = None) -> float:
         """The metric's value (NaN when n/a) for ``month`` (default: the report month)."""
@@ -80,7 +86,10 @@ def load_store_month(
         files = wh.con.execute(
             "SELECT table_name, file, rows_read, rows_kept FROM _files ORDER BY table_name"
         ).df()
-    return StoreMonth(info, month, lang, cube.reset_index(drop=True), issues, files)
+        network = compare_month(wh.con, month)
+        findings = diagnose(wh.con, month, store, lang)
+    return StoreMonth(info, month, lang, cube.reset_index(drop=True), issues, files, network,
+                      findings)
 
 
 def _demo_data() -> Path:
@@ -95,7 +104,7 @@ def _demo_data() -> Path:
 
 def header_markdown(sm: StoreMonth) -> str:
     """Title block: report title, store, region and month."""
-    lang, s = sm.lang, sm.store
+    lang, s = sm.lang, {k: escape_markdown(v) for k, v in sm.store.items()}
     parts = [
         f"**{text('store', lang)}**: {s['store_id']} {s['store_name'] or ''}".rstrip(),
         f"**{text('region', lang)}**: {s['region'] or text('na', lang)}",
@@ -104,6 +113,14 @@ def header_markdown(sm: StoreMonth) -> str:
         parts.append(f"**{text('city', lang)}**: {s['city']}")
     parts.append(f"**{text('month', lang)}**: {month_label(sm.month, lang)}")
     return f"# {text('report_title', lang)}\n\n" + " · ".join(parts)
+
+
+def escape_markdown(value: object) -> str | None:
+    """A data value made inert inside Markdown: HTML escaped, Markdown markup backslashed."""
+    if value is None:
+        return None
+    marked = re.sub(r"([\\`*_{}\[\]()#+!|~-])", r"\\\1", str(value))
+    return html.escape(marked, quote=True)
 
 
 def heading(key: str, lang: str, level: int = 2) -> str:
@@ -152,9 +169,15 @@ def na_footnote(sm: StoreMonth) -> str:
     )
 
 
-def styled(frame: pd.DataFrame, numeric_from: int = 1) -> Styler:
-    """A display table: no index, numbers right-aligned, our CSS class."""
-    styler = frame.style.hide(axis="index").set_table_attributes('class="kpi-table"')
+def styled(frame: pd.DataFrame, numeric_from: int = 1, *, compact: bool = False) -> Styler:
+    """A display table: no index, cells HTML-escaped, numbers right-aligned, our CSS class.
+
+    ``compact`` uses smaller type for wide tables (the benchmark comparison).
+    """
+    css = "kpi-table compact" if compact else "kpi-table"
+    styler = (frame.style.hide(axis="index").format(escape="html")
+              .format_index(escape="html", axis=1)
+              .set_table_attributes(f'class="{css}"'))
     numeric = list(frame.columns[numeric_from:])
     if numeric:
         styler = styler.set_properties(subset=numeric, **{"text-align": "right"})

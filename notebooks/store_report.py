@@ -24,7 +24,9 @@ data = None
 from IPython.display import Markdown, display
 
 from kpi_lib import plots
+from kpi_lib import report_compare as rc
 from kpi_lib import report_data as rd
+from kpi_lib import report_diagnosis as rdiag
 
 plots.use_theme(lang)
 sm = rd.load_store_month(store, month, lang, data)
@@ -42,6 +44,27 @@ display(Markdown(rd.text("funnel_note", lang)))
 fig = plots.funnel_chart(
     rd.funnel_stages(sm), rd.text("funnel_title", lang, month=rd.month_label(month, lang))
 )
+display(fig)
+plots.close(fig)
+
+# %%
+display(Markdown(rd.heading("diagnosis", lang)))
+display(Markdown(rdiag.findings_markdown(sm)))
+if sm.findings:
+    display(Markdown(rd.heading("finding_evidence", lang, level=3)))
+    display(Markdown(rd.text("evidence_note", lang)))
+    display(rd.styled(rdiag.evidence_frame(sm), numeric_from=2, compact=True))
+
+# %%
+display(Markdown(rd.heading("comparison", lang)))
+display(Markdown(rd.text("comparison_note", lang)))
+display(rd.styled(rc.comparison_frame(sm), compact=True))
+display(Markdown(rc.comparison_notes(sm)))
+
+# %%
+display(Markdown(rd.heading("funnel_plots", lang)))
+display(Markdown(rd.text("funnel_plots_note", lang)))
+fig = plots.funnel_plot_grid(rc.funnel_panels(sm), store)
 display(fig)
 plots.close(fig)
 

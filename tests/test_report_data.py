@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from kpi_lib import report_data as rd
@@ -58,3 +59,11 @@ def test_quality_section_counts_the_quarantined_row(data: Path):
     examples = rd.quality_examples(sm)
     assert examples.iloc[0]["文件"] == "visits.csv"
     assert examples.iloc[0]["列"] == "time_out"
+
+
+def test_data_values_are_inert_in_markdown_and_tables():
+    assert rd.escape_markdown("<script>alert('x')</script>") == (
+        "&lt;script&gt;alert\\(&#x27;x&#x27;\\)&lt;/script&gt;")
+    assert rd.escape_markdown("**{{ 7*7 }}**") == "\\*\\*\\{\\{ 7\\*7 \\}\\}\\*\\*"
+    html = rd.styled(pd.DataFrame({"a": ["<b>x</b>"], "b": ["1"]})).to_html()
+    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html

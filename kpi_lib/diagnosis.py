@@ -1,0 +1,361 @@
+"""Funnel diagnosis: what is wrong with a store, how sure we are, and what to do.
+
+The rules are data (``params/diagnosis.yml``, parsed by :mod:`kpi_lib.diagnosis_rules`);
+this module evaluates them over one month's compare table
+(:func:`kpi_lib.compare.compare_month`), runs the named checks of
+:mod:`kpi_lib.diagnosis_checks`, and returns :class:`Finding` objects sorted by their
+expected effect.
+
+Impact (``Finding.impact``, orders a month): the shortfall of the rule's KPI in its
+numerator's units — ``expected − numerator`` of the compare row, i.e. how many more test
+drives (negotiations, captured leads …) the benchmark rate gives at the store's own
+denominator — times the store's own downstream rates named in ``impact.via``. E.g. for
+``test_drive_low``::
+
+    +N test drives × negotiation_rate (negotiations / test drives)
+                   × orders_per_negotiation (walk-in orders / negotiations) ≈ +M orders
+
+A count KPI (visits) uses ``benchmark − value`` as its shortfall.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .diagnosis_checks import CHECKS, CheckContext, CheckResult, compare_evidence
+from .diagnosis_rules import SEVERITIES, Condition, Rule, RuleSet, load_rules
+from .formatting import format_value
+from .i18n import check_lang
+from .metrics import REGISTRY
+from .run_params import check_month_format
+
+NAN = float("nan")
+
+
+@dataclass
+class Finding:
+    """One diagnosis for one store: what, why, what to do, the numbers, the effect."""
+
+    rule_id: str
+    store_id: str
+    severity: str
+    title: str
+    cause: str
+    actions: list[str]
+    #: rows with metric, label, unit, value, benchmark, benchmark_scope, ci_low, ci_high,
+    #: verdict, p, p_adj, detail
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    #: expected extra orders (deliveries for undelivered_orders_pile_up) a month if the
+    #: KPI reached the benchmark; 0 when the rule has no order effect or none is estimable
+    impact: float = 0.0
+    impact_text: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict (NaN → None)."""
+        return _clean(asdict(self))
+
+
+def _clean(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _clean(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if obj is pd.NA:
+        return None
+    return obj
+
+
+def _is_na(x: object) -> bool:
+    return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
+
+
+def _num(x: object) -> float:
+    return NAN if _is_na(x) else float(x)  # type: ignore[arg-type]
+
+
+# --- conditions ------------------------------------------------------------------------
+
+def _holds(op: str, arg: Any, row: pd.Series) -> bool:
+    """Whether the operator ``op`` with argument ``arg`` holds for one compare row."""
+    if op == "verdict_in":
+        return row["verdict"] in arg
+    if op == "verdict_not_in":
+        return not _is_na(row["verdict"]) and row["verdict"] not in arg
+    if op == "worse":
+        return not _is_na(row["worse"]) and bool(row["worse"]) is arg
+    if op.startswith("value_"):
+        x = _num(row["value"])
+    elif op.startswith("network_pct_"):
+        x = _num(row["network_pct"])
+    else:  # vs_benchmark_*
+        bench = _num(row["benchmark"])
+        x = _num(row["value"]) / bench if bench else NAN
+    if not math.isfinite(x):
+        return False
+    return x >= arg if op.endswith("_gte") else x <= arg
+
+
+def _too_few(cond: Condition, rows: dict[str, pd.Series]) -> list[str]:
+    """Metrics of ``cond`` too small to judge (unless it asks for ``too_few`` itself)."""
+    if cond.metric is None:
+        return [m for c in cond.any_of for m in _too_few(c, rows)]
+    row = rows.get(cond.metric)
+    asks = any(op == "verdict_in" and "too_few" in arg for op, arg in cond.ops)
+    return [cond.metric] if row is not None and row["verdict"] == "too_few" and not asks else []
+
+
+def condition_holds(cond: Condition, rows: dict[str, pd.Series]) -> bool:
+    """Whether one condition holds for a store's compare rows (metric → row)."""
+    if cond.metric is None:
+        return any(condition_holds(c, rows) for c in cond.any_of)
+    row = rows.get(cond.metric)
+    return row is not None and all(_holds(op, arg, row) for op, arg in cond.ops)
+
+
+def conditions_hold(rule: Rule, rows: dict[str, pd.Series]) -> bool:
+    """Whether every condition of ``rule`` holds for a store's compare rows."""
+    return all(condition_holds(c, rows) for c in rule.when)
+
+
+# --- impact ----------------------------------------------------------------------------
+
+def store_rate(rules: RuleSet, rows: dict[str, pd.Series], rate_id: str) -> float:
+    """The store's own rate: a registry ratio's value or a ``stage_rates`` ratio."""
+    stage = rules.stage_rates.get(rate_id)
+    if stage is None:
+        row = rows.get(rate_id)
+        return NAN if row is None else _num(row["value"])
+    parts = []
+    for metric, part in (stage.numerator, stage.denominator):
+        row = rows.get(metric)
+        parts.append(NAN if row is None else _num(row[part]))
+    return parts[0] / parts[1] if parts[1] else NAN
+
+
+def shortfall(row: pd.Series) -> float:
+    """Extra numerator units (fewer, for a 'down' KPI) at the benchmark; never negative.
+
+    Ratios: ``expected − numerator`` (``expected`` = denominator × benchmark rate);
+    counts: ``benchmark − value`` (national average when no benchmark).
+    """
+    down = row.get("direction") == "down"
+    if row.get("type") == "ratio" or not _is_na(row.get("denominator")):
+        expected = _num(row.get("expected"))
+        if not math.isfinite(expected):
+            expected = _num(row.get("denominator")) * _num(row.get("benchmark"))
+        gap = _num(row.get("numerator")) - expected
+    else:
+        bench = _num(row.get("benchmark"))
+        if not math.isfinite(bench):
+            bench = _num(row.get("national_avg"))
+        gap = _num(row.get("value")) - bench
+    if not math.isfinite(gap):
+        return NAN
+    return max(0.0, gap if down else -gap)
+
+
+def _count(x: float) -> str:
+    """Whole numbers from 1 up, one decimal below (never "+0" for a small effect)."""
+    return f"{x:,.0f}" if x >= 1 or x == 0 else f"{x:.1f}"
+
+
+def _effect(rules: RuleSet, impact: float, unit: str, lang: str) -> str:
+    if not math.isfinite(impact):
+        return rules.texts["impact_none"][lang]
+    return rules.texts[f"impact_{unit}"][lang].format(n=_count(impact))
+
+
+def _impact(rule: Rule, rules: RuleSet, rows: dict[str, pd.Series],
+            lang: str) -> tuple[float, str]:
+    """Orders a month if the rule's KPI reached the benchmark, and the sentence."""
+    spec = rule.impact
+    assert spec is not None
+    row = rows.get(spec.metric)
+    short = NAN if row is None else shortfall(row)
+    factor = math.prod(store_rate(rules, rows, r) for r in spec.via)
+    impact = short * factor
+    metric = REGISTRY[spec.metric]
+    label = metric.label(lang)
+    steps = []
+    if spec.via and math.isfinite(short):
+        stage = REGISTRY[metric.numerator].label(lang) if metric.numerator else label
+        if lang == "en":
+            stage = stage[:1].lower() + stage[1:]
+        steps.append(rules.texts["impact_step"][lang].format(stage=stage, gap=_count(short)))
+    steps.append(_effect(rules, impact, spec.unit, lang))
+    if lang == "en":
+        label = label[:1].lower() + label[1:]
+    text = rules.texts["impact_chain"][lang].format(label=label, steps=" → ".join(steps))
+    return impact, text
+
+
+# --- evaluation ------------------------------------------------------------------------
+
+def _finding(rule: Rule, store: str, lang: str, evidence: list[dict[str, Any]],
+             impact: float, impact_text: str) -> Finding:
+    return Finding(rule.id, store, rule.severity, rule.title[lang], rule.cause[lang],
+                   list(rule.actions[lang]), evidence,
+                   impact if math.isfinite(impact) else 0.0, impact_text)
+
+
+def _store_findings(store: str, rows: dict[str, pd.Series], rules: RuleSet, lang: str,
+                    ctx: CheckContext | None) -> list[Finding]:
+    found: list[Finding] = []
+    too_few: dict[str, pd.Series] = {}
+    for rule in rules.rules:
+        few = [m for c in rule.when for m in _too_few(c, rows)]
+        if few:
+            too_few.update({m: rows[m] for m in few})
+            continue
+        if not conditions_hold(rule, rows):
+            continue
+        result: CheckResult | None = None
+        if rule.check is not None:
+            if ctx is None:  # no warehouse: only the compare-table rules can run
+                continue
+            result = CHECKS[rule.check](ctx, store, rule.params)
+            if result is None:
+                continue
+        evidence = [compare_evidence(rows[m], lang) for m in rule.metrics]
+        if rule.impact is not None:
+            if rule.impact.metric not in rule.metrics and rule.impact.metric in rows:
+                evidence.append(compare_evidence(rows[rule.impact.metric], lang))
+            impact, text = _impact(rule, rules, rows, lang)
+        else:
+            assert result is not None
+            impact = result.impact
+            text = result.impact_text or _effect(rules, impact, result.impact_unit, lang)
+        if result is not None:
+            evidence += result.evidence
+        found.append(_finding(rule, store, lang, evidence, impact, text))
+    if too_few:
+        evidence = [compare_evidence(r, lang) for r in too_few.values()]
+        found.append(_finding(rules.too_few, store, lang, evidence, 0.0,
+                              rules.texts["impact_none"][lang]))
+    return found
+
+
+def sort_findings(findings: list[Finding], rules: RuleSet | None = None) -> list[Finding]:
+    """By impact (largest first), then severity (high first), rule order, store."""
+    order = {r.id: i for i, r in enumerate(rules.rules)} if rules else {}
+    return sorted(findings, key=lambda f: (-f.impact, SEVERITIES.index(f.severity),
+                                           order.get(f.rule_id, len(order)), f.store_id))
+
+
+def evaluate(compare: pd.DataFrame, rules: RuleSet, lang: str = "zh",
+             ctx: CheckContext | None = None, stores: list[str] | None = None,
+             ) -> list[Finding]:
+    """Apply ``rules`` to a compare table (one month); rules with a check need ``ctx``."""
+    check_lang(lang)
+    by_store: dict[str, dict[str, pd.Series]] = {}
+    for _, row in compare.iterrows():
+        by_store.setdefault(row["store_id"], {})[row["metric"]] = row
+    if ctx is not None:
+        ctx.rate = lambda store, rate_id: store_rate(rules, by_store.get(store, {}), rate_id)
+    wanted = sorted(by_store) if stores is None else stores
+    found = []
+    for store in wanted:
+        found += _store_findings(store, by_store.get(store, {}), rules, lang, ctx)
+    return sort_findings(found, rules)
+
+
+def diagnose(con: Any, month: str, store: str | None = None, lang: str = "zh",
+             rules: RuleSet | None = None) -> list[Finding]:
+    """Findings of ``month`` for ``store`` (every store when None), sorted by impact.
+
+    ``con`` is the warehouse connection; the network's compare table is computed once
+    (benchmarks and FDR always cover every store, also when one store is asked for).
+    """
+    from .compare import compare_month
+
+    check_month_format(month)
+    check_lang(lang)
+    rules = rules or load_rules()
+    compare = compare_month(con, month)
+    ctx = CheckContext(con, month, compare, lang, rules.texts)
+    return evaluate(compare, rules, lang, ctx, None if store is None else [store])
+
+
+def run_diagnosis(data: Path, month: str, store: str | None = None,
+                  lang: str = "zh") -> list[Finding]:
+    """Check the parameters against the data folder, then :func:`diagnose`."""
+    from .run_params import (
+        check_data_dir,
+        check_month_in_range,
+        check_store_format,
+        check_store_known,
+    )
+    from .store_report import data_months
+    from .warehouse import open_warehouse
+
+    check_month_format(month)
+    if store is not None:
+        check_store_format(store)
+    check_lang(lang)
+    rules = load_rules()
+    with open_warehouse(check_data_dir(data)) as wh:
+        if store is not None:
+            known = [r[0] for r in wh.con.execute(
+                "SELECT store_id FROM stores ORDER BY 1").fetchall()]
+            check_store_known(store, known)
+        check_month_in_range(month, *data_months(wh.con))
+        return diagnose(wh.con, month, store, lang, rules)
+
+
+# --- output ----------------------------------------------------------------------------
+
+JSON_KEYS = ("rule_id", "store_id", "severity", "title", "cause", "actions", "evidence",
+             "impact", "impact_text")
+
+
+def findings_json(findings: list[Finding]) -> str:
+    """The findings as a JSON list (UTF-8 text, NaN as null)."""
+    return json.dumps([{k: f.to_dict()[k] for k in JSON_KEYS} for f in findings],
+                      ensure_ascii=False, indent=2)
+
+
+def evidence_line(ev: dict[str, Any], lang: str = "zh") -> str:
+    """``label value [low–high] vs benchmark (scope) verdict; detail``."""
+    unit = ev.get("unit") or "rate"
+    fmt = (lambda x: f"{x:.2f}") if unit == "ratio" else (
+        lambda x: format_value(x, unit, lang))
+    out = f"{ev['label']} {fmt(ev['value'])}"
+    if not _is_na(ev.get("ci_low")) and not _is_na(ev.get("ci_high")):
+        out += f" [{fmt(ev['ci_low'])}–{fmt(ev['ci_high'])}]"
+    if not _is_na(ev.get("benchmark")):
+        out += f" vs {fmt(ev['benchmark'])}"
+        if ev.get("benchmark_scope"):
+            out += f" ({ev['benchmark_scope']})"
+    if ev.get("verdict"):
+        out += f" {ev['verdict']}"
+    if not _is_na(ev.get("p_adj")):
+        out += f" p_adj={ev['p_adj']:.2g}"
+    if ev.get("detail"):
+        out += f"; {ev['detail']}"
+    return out
+
+
+def findings_table(findings: list[Finding], lang: str = "zh") -> Any:
+    """A rich Table of the findings (store, severity, finding, evidence, impact, actions)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    zh = lang == "zh"
+    table = Table(show_lines=True, title="诊断结果" if zh else "Diagnosis")
+    for name in (("门店", "级别", "问题", "依据", "预期效果", "建议措施") if zh else
+                 ("Store", "Severity", "Finding", "Evidence", "Expected effect", "Actions")):
+        table.add_column(name, overflow="fold")
+    bullet = "・" if zh else "• "  # CJK text has no spaces: a "• " would wrap on its own
+    for f in findings:
+        table.add_row(f.store_id, f.severity, f"{escape(f.title)}\n[dim]{f.rule_id}[/dim]",
+                      escape("\n".join(evidence_line(e, lang) for e in f.evidence)),
+                      escape(f.impact_text), escape("\n".join(bullet + a for a in f.actions)))
+    return table
