@@ -27,6 +27,8 @@ def format_value(value: object, unit: str, lang: str = "zh") -> str:
     number = float(value)  # type: ignore[arg-type]
     if unit == "rate":
         return f"{number:.1%}"
+    if unit == "ratio":  # a plain ratio of two rates, e.g. conversion A / conversion B
+        return f"{number:.2f}"
     if unit == "yuan":
         return f"¥{number:,.0f}"
     if unit == "yuan_per":

@@ -51,7 +51,8 @@ def evidence_frame(sm: StoreMonth) -> pd.DataFrame:
             out.append({
                 text("col_finding", lang): f"{i}. {f.title}",
                 text("col_kpi", lang): ev.get("label") or ev.get("metric"),
-                text("col_store_value", lang): format_value(ev.get("value"), unit, lang),
+                text("col_store_value", lang): format_value(ev.get("value"), unit, lang)
+                + (f" ({ev['detail']})" if ev.get("detail") else ""),
                 text("col_interval", lang): interval,
                 text("col_benchmark", lang): bench,
                 text("col_verdict", lang): text(f"verdict_{verdict}", lang) if verdict
