@@ -85,6 +85,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "scope_regional_best": "区域标杆",
         "scope_peers": "对标门店",
         "scope_rule": "规则阈值",
+        "col_shrunk": "收缩后比率",
+        "col_rank": "全网排名",
+        "ranking_note": "排名按经验贝叶斯收缩后的比率（向所在区域收缩，门店规模越小收缩越多），"
+        "避免小店因偶然波动排在前列。",
         "scope_network": "全网",
         "scope_team": "团队其他成员",
         "scope_store_b_x_network_ratio": "本店B × 全网A/B比",
@@ -188,6 +192,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "scope_regional_best": "regional benchmark store",
         "scope_peers": "peer stores",
         "scope_rule": "rule threshold",
+        "col_shrunk": "Shrunk rate",
+        "col_rank": "Network rank",
+        "ranking_note": "Ranks use empirical-Bayes rates (pulled toward the region, the more "
+        "the less volume backs them), so that a small store's lucky month does not top the list.",
         "scope_network": "network",
         "scope_team": "rest of the team",
         "scope_store_b_x_network_ratio": "store's B × network A/B ratio",

@@ -13,6 +13,7 @@ import pandas as pd
 
 from . import stats
 from .benchmarks import load_supplied
+from .compare import shrunk_rates
 from .config import report_config
 from .formatting import format_value, is_na
 from .i18n import text
@@ -135,3 +136,32 @@ def funnel_panels(sm: StoreMonth, grid: int = 120) -> list[dict]:
             "ylabel": "",
         })
     return panels
+
+
+def ranking_frame(sm: StoreMonth) -> pd.DataFrame:
+    """The store's rank in the network on each funnel-plot rate, after shrinkage.
+
+    Ranks use empirical-Bayes rates (:func:`kpi_lib.compare.shrunk_rates`: each rate pulled
+    toward its region in proportion to how little volume backs it), so that a tiny store's
+    lucky month does not top the table.
+    """
+    lang, store = sm.lang, sm.store["store_id"]
+    month_cube = sm.network[["store_id", "metric", "numerator", "denominator", "value"]]
+    stores = sm.network[["store_id", "region"]].drop_duplicates()
+    out = []
+    for metric_id in report_config()["funnel_plot_metrics"]:
+        ranked = shrunk_rates(month_cube, stores, metric_id)
+        mine = ranked[ranked["store_id"] == store]
+        if mine.empty:
+            raw = shrunk = float("nan")
+            rank = text("na", lang)
+        else:
+            raw, shrunk = float(mine["raw"].iloc[0]), float(mine["shrunk"].iloc[0])
+            rank = f"{int(mine['rank'].iloc[0])} / {len(ranked)}"
+        out.append({
+            text("col_kpi", lang): _label(metric_id, lang),
+            text("col_store_value", lang): format_value(raw, "rate", lang),
+            text("col_shrunk", lang): format_value(shrunk, "rate", lang),
+            text("col_rank", lang): rank,
+        })
+    return pd.DataFrame(out)

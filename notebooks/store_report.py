@@ -67,6 +67,8 @@ display(Markdown(rd.text("funnel_plots_note", lang)))
 fig = plots.funnel_plot_grid(rc.funnel_panels(sm), store)
 display(fig)
 plots.close(fig)
+display(Markdown(rd.text("ranking_note", lang)))
+display(rd.styled(rc.ranking_frame(sm)))
 
 # %%
 display(Markdown(rd.heading("data_quality", lang)))
