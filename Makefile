@@ -30,7 +30,7 @@ APT_WANTED := libharfbuzz-subset0 poppler-utils
 DEMO_STAMP := data/demo/.complete
 INSTALL_STAMP := $(VENV)/.installed
 
-.PHONY: help setup system-deps report kpis test lint lab clean demo
+.PHONY: help setup system-deps report kpis diagnose test lint lab clean demo
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -92,6 +92,10 @@ report: setup $(DEMO_STAMP) ## One store's report: make report STORE=S001 MONTH=
 
 kpis: setup $(DEMO_STAMP) ## The month's KPI cube as CSV: make kpis MONTH=2026-10
 	$(RUN) kpis --data "$$KPI_DATA" --month "$$KPI_MONTH" --out "reports/$$KPI_MONTH/kpis.csv"
+
+diagnose: setup $(DEMO_STAMP) ## The month's findings: make diagnose MONTH=2026-10 [STORE=S003]
+	$(RUN) diagnose --data "$$KPI_DATA" --month "$$KPI_MONTH" --lang "$$KPI_LANG" --format table \
+	  $(if $(filter command line,$(origin STORE)),--store "$$KPI_STORE")
 
 lint: $(INSTALL_STAMP) ## ruff over the code and the notebooks' paired scripts
 	$(VENV)/bin/ruff check kpi_lib tests notebooks/*.py

@@ -114,6 +114,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_benchmark": "基准",
         "col_interval": "95%区间",
         "evidence_note": "证据表列出每条诊断所依据的指标、本店数值与区间、所用基准及判断。",
+        # --- section: summary (zh) ---
+        # --- section: trends (zh) ---
+        # --- section: pipeline (zh) ---
+        # --- section: consultants (zh) ---
+        # --- section: mix_aftercare (zh) ---
+        # --- section: traffic (zh) ---
     },
     "en": {
         "report_title": "Monthly store sales KPI report",
@@ -223,6 +229,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_interval": "95% interval",
         "evidence_note": "The evidence lists, for each finding, the KPIs it rests on: the "
         "store's value and interval, the benchmark used and the verdict.",
+        # --- section: summary (en) ---
+        # --- section: trends (en) ---
+        # --- section: pipeline (en) ---
+        # --- section: consultants (en) ---
+        # --- section: mix_aftercare (en) ---
+        # --- section: traffic (en) ---
     },
 }
 

@@ -222,3 +222,14 @@ def funnel_plot_grid(panels: list[dict], highlight: str, columns: int = 2) -> Fi
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
     return fig
+
+
+# --- plots: trends ---
+
+# --- plots: pipeline ---
+
+# --- plots: consultants ---
+
+# --- plots: mix_aftercare ---
+
+# --- plots: traffic ---
