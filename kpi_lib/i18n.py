@@ -115,6 +115,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_interval": "95%区间",
         "evidence_note": "证据表列出每条诊断所依据的指标、本店数值与区间、所用基准及判断。",
         # --- section: summary (zh) ---
+        "summary": "本月概要",
+        "summary_deliveries": "本月交车 {deliveries} 台，目标 {target} 台，完成 {completion}。",
+        "summary_deliveries_no_target": "本月交车 {deliveries} 台（无目标数据，无法计算完成率）。",
+        "summary_finding": "需优先解决：{title}。{effect}。",
+        "summary_no_findings": "本月未发现需要干预的问题。",
+        "summary_change": "与上月相比变化最大：{kpi} {change}（{before} → {now}）。",
+        "summary_no_change": "与上月无可比数据。",
+        "summary_orders": "本月订单 {orders} 张（环比 {change}），其中退订 {cancellations} 张。",
+        "appendix": "附录：指标定义",
+        "appendix_note": "所有指标在 kpi_lib/metrics.py 中唯一定义；比率为分子合计 / 分母合计，"
+        "分母为零时不计算（显示为“—”）。",
+        "appendix_id": "指标代码",
+        "appendix_definition": "定义",
+        "appendix_better": "方向",
+        "appendix_direction_up": "越高越好",
+        "appendix_direction_down": "越低越好",
+        "appendix_direction_None": "—",
         # --- section: trends (zh) ---
         # --- section: pipeline (zh) ---
         # --- section: consultants (zh) ---
@@ -230,6 +247,26 @@ TEXTS: dict[str, dict[str, str]] = {
         "evidence_note": "The evidence lists, for each finding, the KPIs it rests on: the "
         "store's value and interval, the benchmark used and the verdict.",
         # --- section: summary (en) ---
+        "summary": "The month at a glance",
+        "summary_deliveries": "{deliveries} deliveries against a target of {target}: "
+        "{completion} complete.",
+        "summary_deliveries_no_target": "{deliveries} deliveries (no target in the data, so no "
+        "completion rate).",
+        "summary_finding": "First to fix: {title}. {effect}.",
+        "summary_no_findings": "No problem needing action this month.",
+        "summary_change": "Biggest change from last month: {kpi} {change} ({before} → {now}).",
+        "summary_no_change": "No comparable data for last month.",
+        "summary_orders": "{orders} orders (MoM {change}), {cancellations} of them cancelled.",
+        "appendix": "Appendix: KPI definitions",
+        "appendix_note": "Every KPI is defined once, in kpi_lib/metrics.py; a ratio is the sum of "
+        "numerators / the sum of denominators and is not computed (shown as “—”) when the "
+        "denominator is zero.",
+        "appendix_id": "Id",
+        "appendix_definition": "Definition",
+        "appendix_better": "Better",
+        "appendix_direction_up": "higher",
+        "appendix_direction_down": "lower",
+        "appendix_direction_None": "—",
         # --- section: trends (en) ---
         # --- section: pipeline (en) ---
         # --- section: consultants (en) ---

@@ -27,10 +27,13 @@ from kpi_lib import plots
 from kpi_lib import report_compare as rc
 from kpi_lib import report_data as rd
 from kpi_lib import report_diagnosis as rdiag
+from kpi_lib import report_summary as rsum
 
 plots.use_theme(lang)
 sm = rd.load_store_month(store, month, lang, data)
 display(Markdown(rd.header_markdown(sm)))
+display(Markdown(rd.heading("summary", lang)))
+display(Markdown(rsum.summary_markdown(sm)))
 
 # %%
 display(Markdown(rd.heading("kpi_summary", lang)))
@@ -78,3 +81,8 @@ display(rd.styled(per_file, numeric_from=2))
 if len(sm.issues):
     display(Markdown(rd.text("dq_examples", lang, n=len(rd.quality_examples(sm)))))
     display(rd.styled(rd.quality_examples(sm), numeric_from=4))
+
+# %%
+display(Markdown(rd.heading("appendix", lang)))
+display(Markdown(rd.text("appendix_note", lang)))
+display(rd.styled(rsum.definitions_frame(lang), numeric_from=99, compact=True))
