@@ -133,10 +133,328 @@ TEXTS: dict[str, dict[str, str]] = {
         "appendix_direction_down": "越低越好",
         "appendix_direction_None": "—",
         # --- section: trends (zh) ---
+        "trends": "趋势与预警",
+        "trends_table_note": "关键指标的本月、上月、去年同月及变化（比率的变化为百分点）；"
+        "“区间”为所示各月的最低–最高值，“控制图信号”为最近一次异常信号。",
+        "trends_lines_note": "实线为近{n}个月，虚线为一年前的同月（有数据时）。",
+        "trends_charts": "控制图",
+        "trends_charts_note": "控制图区分正常波动与异常变化：点超出控制限，或连续{n}个月落在"
+        "中心线同一侧，才说明出现了值得追查的变化。比率用 p 图（月间差异超过二项分布时用"
+        " Laney p′ 图，控制限相应放宽），批次、台数和金额用 XmR 单值图。",
+        "trends_warnings": "预警",
+        "trends_col_range": "近{n}个月区间",
+        "trends_col_signal": "控制图信号",
+        "trends_sig_no_chart": "月数不足",
+        "trends_sig_none": "无",
+        "trends_sig_beyond_limits_up": "{month}高于上限",
+        "trends_sig_beyond_limits_down": "{month}低于下限",
+        "trends_sig_run_up": "至{month}连续{n}月偏高",
+        "trends_sig_run_down": "至{month}连续{n}月偏低",
+        "trends_no_data": "本店在所选期间没有任何数据，无法分析趋势。",
+        "trends_window": "统计期为近{n}个月：{first}至{last}。",
+        "trends_short_history": "本店数据自{start}起，仅有{n}个月（不足{window}个月），"
+        "趋势只看这几个月。",
+        "trends_no_last_year": "没有一年前同期的数据，无法计算同比。",
+        "trends_some_last_year": "一年前同期数据只覆盖其中{n}个月，同比只对这些月份计算。",
+        "trends_too_short_for_charts": "数据少于{n}个月，不绘制控制图。",
+        "trends_warn_worse_down": "{label}连续{n}个月下降：{path}",
+        "trends_warn_worse_up": "{label}连续{n}个月上升：{path}",
+        "trends_warn_beyond_limits_down": "{label}{month}为{value}，低于控制下限{bound}，"
+        "超出正常波动范围",
+        "trends_warn_beyond_limits_up": "{label}{month}为{value}，高于控制上限{bound}，"
+        "超出正常波动范围",
+        "trends_warn_run_down": "{label}至{month}已连续{n}个月低于中心线（{bound}），"
+        "水平已下移（本月{value}）",
+        "trends_warn_run_up": "{label}至{month}已连续{n}个月高于中心线（{bound}），"
+        "水平已上移（本月{value}）",
+        "trends_no_warnings": "近{n}个月关键指标没有连续恶化，也没有不利方向的控制图信号。",
+        "trends_growth_warn": "{cost}{basis}{c_growth}（{c_before} → {c_now}），高于{sales}"
+        "{basis}{s_growth}（{s_before} → {s_now}）：营销费用增速超过销量增速",
+        "trends_growth_ok": "增长检查（{basis}）：{cost}{c_growth}（{c_before} → {c_now}），"
+        "{sales}{s_growth}（{s_before} → {s_now}），营销费用增速未超过销量增速。",
+        "trends_growth_na": "增长检查（{basis}）：缺少{month}的可比数据，无法比较。",
+        "trends_this_year": "近{n}个月",
+        "trends_last_year": "一年前同月",
+        "trends_chart_too_short": "{label}：只有{k}个月有数值，少于{n}个月，不绘制控制图。",
+        "trends_chart_p": "{label}：p 控制图，中心线 p̄ = {centre}，控制限 p̄ ± 3√(p̄(1−p̄)/n)"
+        "随当月分母变化；σz = {sz}，月间差异未超过二项分布。",
+        "trends_chart_laney": "{label}：Laney p′ 控制图，中心线 p̄ = {centre}；月间差异超过二项"
+        "分布（σz = {sz} > 1），控制限放宽为 p̄ ± 3·σz·√(p̄(1−p̄)/n)。",
+        "trends_chart_xmr": "{label}：XmR 单值控制图，中心线为均值 {centre}，控制限为均值 ± "
+        "2.66 × 平均移动极差（{mr}）。",
+        "trends_chart_signals": "信号：{items}。",
+        "trends_chart_no_signal": "无信号：各月都在控制限内，也没有连续{n}个月落在中心线同一侧。",
+        "trends_kind_p": "p 控制图",
+        "trends_kind_laney": "Laney p′ 控制图",
+        "trends_kind_xmr": "XmR 控制图",
+        "trends_centre_line": "中心线",
+        "trends_limits": "控制限",
+        "trends_signal": "信号",
         # --- section: pipeline (zh) ---
+        "pipeline": "意向客户管理",
+        "pipeline_note": "月末仍在跟进的意向客户按级别统计（级别取月末前最后一次跟进后的级别；O级"
+        "含已签约未交车的客户）。新增 = 本月建卡，留存 = 本月前建卡。",
+        "pipeline_grades_title": "月末意向客户级别结构",
+        "pipeline_chart_title": "{month}末意向客户（按级别）",
+        "pipeline_compliance_title": "跟进执行率",
+        "pipeline_compliance_note": "跟进频次：{freqs}。第k次跟进在建卡后 k×频次 天到期；执行率 = "
+        "本月实际跟进次数（每位客户不超过到期次数）/ 本月到期跟进次数。",
+        "pipeline_overdue_title": "超期未跟进客户",
+        "pipeline_overdue_note": "月末仍在跟进、距最近一次联系（无跟进时为建卡日）超过该级别跟进频"
+        "次的客户，按超期天数列出前 {n} 个；客户姓名和电话已脱敏。",
+        "pipeline_lost_title": "战败与失控",
+        "pipeline_lost_note": "战败原因与战败车型（前 {n} 名）；占比为占本月战败客户数的比例。",
+        "pipeline_ungraded": "未分级",
+        "pipeline_all": "合计",
+        "pipeline_new": "新增",
+        "pipeline_carried": "留存",
+        "pipeline_col_grade": "级别",
+        "pipeline_col_new": "新增",
+        "pipeline_col_carried": "留存",
+        "pipeline_col_total": "合计",
+        "pipeline_col_overdue": "其中超期未跟进",
+        "pipeline_col_days": "跟进频次",
+        "pipeline_col_leads": "客户数",
+        "pipeline_col_due": "到期跟进次数",
+        "pipeline_col_done": "实际跟进次数",
+        "pipeline_col_rate": "执行率",
+        "pipeline_col_lead": "客户卡编号",
+        "pipeline_col_consultant": "销售顾问",
+        "pipeline_col_last_contact": "最近联系",
+        "pipeline_col_days_since": "未联系天数",
+        "pipeline_col_days_overdue": "超期天数",
+        "pipeline_col_customer": "客户",
+        "pipeline_col_phone": "电话",
+        "pipeline_col_kind": "类别",
+        "pipeline_col_item": "项目",
+        "pipeline_col_count": "数量",
+        "pipeline_col_share": "占比",
+        "pipeline_every_days": "每 {n} 天",
+        "pipeline_reason": "战败原因",
+        "pipeline_competitor": "战败车型",
+        "pipeline_no_leads": "本期无客户信息卡（意向客户）数据，无法分析意向客户。",
+        "pipeline_as_of": "截至 {date}，在跟进的意向客户（含O级已签约未交车）共 {total} 个。",
+        "pipeline_no_followups": "本期无跟进记录（营业日报表），无法计算跟进执行率和超期客户。",
+        "pipeline_compliance": "本月跟进执行率 {rate}（实际跟进 {done} 次 / 到期 {due} 次）。",
+        "pipeline_overdue": "超期未跟进的客户共 {n} 个。",
+        "pipeline_no_overdue": "没有超期未跟进的客户。",
+        "pipeline_lost": "{month}战败 {lost} 个（战败率 {lost_rate}），失控 {ooc} 个（失控率 "
+        "{ooc_rate}）；基数为留存与新增意向客户 {base} 个。",
+        "pipeline_no_reasons": "数据中无战败原因和战败车型，无法分析战败去向。",
+        "pipeline_no_lost": "本月无战败客户。",
+        "pipeline_forecast": "订单预测",
+        "pipeline_forecast_note": "下月订单 = 月末{grades}级客户数 × 该级别近{n}个月的历史转化率（"
+        "月末该级别客户在下月下订单的比例；本店样本不足时用全网）。区间同时考虑客户成交的随机性和"
+        "转化率的估计误差。只预测这些客户产生的订单，不含下月新建卡客户和大客户订单。",
+        "pipeline_forecast_col_stock": "月末存量",
+        "pipeline_forecast_col_rate": "历史转化率",
+        "pipeline_forecast_col_basis": "依据",
+        "pipeline_forecast_col_expected": "预计订单",
+        "pipeline_forecast_basis_store": "本店近{n}个月",
+        "pipeline_forecast_basis_network": "全网（本店样本不足）",
+        "pipeline_forecast_no_leads": "本期无意向客户数据，无法预测下月订单。",
+        "pipeline_forecast_no_history": "此前数据不足，无法估计{grades}级客户的历史转化率，不预测"
+        "{month}订单。",
+        "pipeline_forecast_orders": "预计{month}由 {date} 在跟进的{grades}级客户产生订单 {n} 张（"
+        "{level1}区间 {range1}，{level2}区间 {range2}）。",
+        "pipeline_forecast_target": "{month}目标 {target} 台。",
+        "pipeline_forecast_no_target": "{month}尚无销售目标数据。",
+        "pipeline_forecast_actual": "实际为 {n} 张。",
+        "pipeline_pacing_complete": "{month}数据完整（截至 {date}），无需推算月末交车。",
+        "pipeline_pacing_no_data": "{month}尚无数据，无法推算月末交车。",
+        "pipeline_pacing_partial": "截至 {date}，本月已交车 {n} 台（已过 {elapsed}/{days} 天），按"
+        "当前节奏预计月末交车 {projected} 台（{level}区间 {range}）。",
+        "pipeline_pacing_target": "本月目标 {target} 台，预计完成 {completion}。",
+        "pipeline_pacing_no_target": "本月无销售目标数据，无法计算预计完成率。",
         # --- section: consultants (zh) ---
+        "consultants_band_last": "{grade} <{min}",
+        "consultants_ref_team_avg": "{label} {ref}（团队平均）",
+        "consultants": "销售顾问业绩评估",
+        "consultants_kpi_heading": "顾问业绩指标",
+        "consultants_score_heading": "综合评分与等级",
+        "consultants_plan_heading": "改进计划",
+        "consultants_plan_none": "本月没有需要制定改进计划的顾问或门店问题。",
+        "consultants_na_note": "“—”表示无法计算：无目标（完成率）、无新增意向客户（转化率）、无交"
+        "车（客单价、回款率）或本月无到期跟进（跟进执行率）。",
+        "consultants_col_name": "顾问",
+        "consultants_col_visits": "接待批次",
+        "consultants_col_new_leads": "新增意向",
+        "consultants_col_test_drive_rate": "试驾率",
+        "consultants_col_conversion": "转化率",
+        "consultants_col_orders": "订单",
+        "consultants_col_deliveries_target": "交车 / 目标",
+        "consultants_col_completion": "完成率",
+        "consultants_col_completion_prev": "上月完成率",
+        "consultants_col_completion_last_year": "去年同月完成率",
+        "consultants_col_avg_deal_value": "客单价",
+        "consultants_col_collection": "回款率",
+        "consultants_col_process": "跟进执行率",
+        "consultants_col_score": "综合评分",
+        "consultants_col_grade": "等级",
+        "consultants_col_flags": "标记",
+        "consultants_team": "团队合计",
+        "consultants_team_mean": "团队平均",
+        "consultants_team_owner": "团队整体",
+        "consultants_flag_excellent": "超额完成≥20%",
+        "consultants_flag_needs_improvement": "连续两月完成率<80%",
+        "consultants_grade_excellent": "优秀",
+        "consultants_grade_good": "良好",
+        "consultants_grade_pass": "合格",
+        "consultants_grade_needs_improvement": "待改进",
+        "consultants_points_completion": "完成率得分",
+        "consultants_points_conversion": "转化率得分",
+        "consultants_points_avg_deal_value": "客单价得分",
+        "consultants_points_collection": "回款率得分",
+        "consultants_points_process": "过程行为得分",
+        "consultants_c_completion": "完成率",
+        "consultants_c_conversion": "转化率",
+        "consultants_c_avg_deal_value": "客单价",
+        "consultants_c_collection": "回款率",
+        "consultants_c_process": "跟进执行率",
+        "consultants_ref_fixed": "{label} {ref}",
+        "consultants_ref_team": "{label} {ref}（团队的{factor}倍）",
+        "consultants_summary": "本月参与评估的销售顾问 {n} 名，合计交车 {deliveries} 台，完成率 "
+        "{completion}，平均综合评分 {score}；超额完成≥20%的 {excellent} "
+        "人，连续两月完成率低于80%的 {improvement} 人。",
+        "consultants_weight": "{label}×{w}%",
+        "consultants_band": "{grade} ≥{min}",
+        "consultants_rule": "综合评分 = {weights}。各分项得分 = 100 × 实际值 / "
+        "参照值，最高100分；本月参照值（满分水平）：{refs}。等级：{bands}。",
+        "consultants_flags_rule": "标记：★ 完成率≥{high}；▼ 连续 {months} 个月完成率低于{low}。",
+        "consultants_renormalised": "* 该顾问部分分项无法计算，综合评分按其余分项的权重重新归一（"
+        "其余分项权重合计不足{share}时不评分）。",
+        "consultants_missing_roster": "销售顾问名单中没有本店本月在岗的销售顾问，无法评估顾问业绩"
+        "。",
+        "consultants_missing_visits": "来店登记表没有接待顾问字段，无法按顾问统计接待批次和试驾率"
+        "。",
+        "consultants_missing_followups": "没有营业日报表（跟进记录），无法计算跟进执行率，过程行为"
+        "分项不计入评分。",
+        "consultants_missing_collection": "订单表没有应收/已收金额，无法计算回款率，回款率分项不计"
+        "入评分。",
+        "consultants_missing_targets": "本月没有分配到顾问的销售目标，无法计算顾问完成率，完成率分"
+        "项不计入评分。",
+        "consultants_chart_title": "销售顾问综合评分",
+        "consultants_effect": "{label}由{now}提升至{goal}",
+        "consultants_plan_col_owner": "责任人",
+        "consultants_plan_col_item": "改进项目",
+        "consultants_plan_col_measures": "具体措施",
+        "consultants_plan_col_deadline": "完成时限",
+        "consultants_plan_col_support": "所需支持",
+        "consultants_plan_col_effect": "预期效果",
+        "consultants_plan_item_completion": "提升目标完成率",
+        "consultants_plan_measures_completion": "1. 按周拆解交车目标，每日跟踪进度；2. "
+        "盘点H/A级意向客户，逐一制定成交与交车计划",
+        "consultants_plan_support_completion": "销售经理每周一对一复盘；协调车源与金融审批",
+        "consultants_plan_item_conversion": "提升意向客户转化率",
+        "consultants_plan_measures_conversion": "1. 新增意向客户48小时内回访并邀约试驾；2. "
+        "学习并应用SPIN提问法，参加异议处理角色演练",
+        "consultants_plan_support_conversion": "销售经理陪同接待与模拟谈判；优秀顾问分享成交案例",
+        "consultants_plan_item_avg_deal_value": "提升客单价",
+        "consultants_plan_measures_avg_deal_value": "1. 按客户需求推荐高配车型与选装包；2. "
+        "同步推荐金融、保险、精品等增值业务",
+        "consultants_plan_support_avg_deal_value": "市场部提供配置对比资料与话术；金融保险专员协助",
+        "consultants_plan_item_collection": "提升回款率",
+        "consultants_plan_measures_collection": "1. 交车前确认付款方式与到账时间；2. "
+        "逐笔跟进未收款项，每周更新",
+        "consultants_plan_support_collection": "财务部每周提供应收明细",
+        "consultants_plan_item_process": "提高跟进及时性",
+        "consultants_plan_measures_process": "1. 按级别频率跟进（H级每2天、A级每周、B级每2周、C级"
+        "每月）；2. 每日下班前更新营业日报表",
+        "consultants_plan_support_process": "销售经理每日检查跟进记录；系统逾期提醒",
+        "consultants_plan_item_excellent": "总结推广优秀经验",
+        "consultants_plan_measures_excellent": "1. 整理成交案例与沟通话术；2. "
+        "在周例会分享并带教一名同事",
+        "consultants_plan_support_excellent": "销售经理组织经验分享会",
+        "consultants_plan_effect_excellent": "团队完成率与转化率向其看齐",
+        "consultants_plan_support_store": "销售经理督导，每周复盘进度",
         # --- section: mix_aftercare (zh) ---
+        "mix_aftercare_heading": "交车结构与售后回访",
+        "mix_aftercare_mix_heading": "交车结构",
+        "mix_aftercare_mix_note": "本月交车按客户来源渠道分列，占比为该渠道交车数 / 交车数；"
+        "近12个月占比为12个月合计之比；全网占比为全网门店本月合计之比。",
+        "mix_aftercare_aftercare_heading": "交车服务与回访",
+        "mix_aftercare_aftercare_note": "各执行率 = 执行台数 / 本月交车数（按交车日期计入当月）；"
+        "全网为全网门店合计之比。",
+        "mix_aftercare_channel_walk_in": "来店",
+        "mix_aftercare_channel_fleet": "行业开拓",
+        "mix_aftercare_channel_existing_customer": "保有客户",
+        "mix_aftercare_channel_outdoor": "户外展示",
+        "mix_aftercare_channel_secondary_outlet": "二级网点",
+        "mix_aftercare_channel_other": "其他",
+        "mix_aftercare_channel_trade_in": "其中：二手车置换",
+        "mix_aftercare_col_channel": "渠道",
+        "mix_aftercare_col_count": "本月交车数",
+        "mix_aftercare_col_share": "本月占比",
+        "mix_aftercare_col_share_12m": "近12个月占比",
+        "mix_aftercare_col_network": "全网",
+        "mix_aftercare_col_counts": "执行台数 / 交车数",
+        "mix_aftercare_total": "合计",
+        "mix_aftercare_no_deliveries": "本月无交车记录，无法计算交车结构与回访执行率。",
+        "mix_aftercare_shift_too_few": "近三个月或前三个月交车不足 {n} 台，"
+        "交车结构的变化无法判断。",
+        "mix_aftercare_shift_part": "{label} {before} → {recent}（{move}）",
+        "mix_aftercare_move_up": "上升",
+        "mix_aftercare_move_down": "下降",
+        "mix_aftercare_move_flat": "基本持平",
+        "mix_aftercare_verdict_good": "保有客户与置换占比上升、对来店的依赖下降，结构在改善",
+        "mix_aftercare_verdict_bad": "三项均未朝期望方向变化，结构未见改善",
+        "mix_aftercare_verdict_mixed": "部分朝期望方向变化",
+        "mix_aftercare_shift": "近三个月与前三个月相比：{parts}。{verdict}。",
+        "mix_aftercare_missing_column": "输入数据缺少{column}，无法计算{kpi}（显示为“—”）。",
+        "mix_aftercare_column_delivered": "订单表的“交车日期”字段",
+        "mix_aftercare_column_call_3d": "订单表的“3日电话回访”字段",
+        "mix_aftercare_column_letter_7d": "订单表的“7日信函回访”字段",
+        "mix_aftercare_column_referral": "订单表的“推荐购车”字段",
+        "mix_aftercare_column_ceremony": "订单表的“交车仪式”字段",
+        "mix_aftercare_column_insurance": "订单表的“投保”字段",
+        "mix_aftercare_column_table": "订单表",
+        "mix_aftercare_trend_title": "近12个月交车结构",
+        "mix_aftercare_trend_ylabel": "交车数（台）",
         # --- section: traffic (zh) ---
+        "traffic_heading": "集客与广宣",
+        "traffic_spend_heading": "广宣投放与集客成本",
+        "traffic_spend_channel_heading": "按投放渠道",
+        "traffic_visits_heading": "来店与来电",
+        "traffic_source_heading": "按信息来源的来店与转化",
+        "traffic_source_intro": "来店批次、留档率、试乘试驾率按来店登记的信息来源统计；"
+        "新增意向客户按客户卡来源统计；订单按订单所属客户卡的来源归属；"
+        "转化率 = 订单数 / 新增意向客户数。",
+        "traffic_heatmap_heading": "来店时段分布",
+        "traffic_kpi_invite_to_visit_rate": "来电客户邀约来店率",
+        "traffic_kpi_dwell_minutes": "展厅停留时间（中位数）",
+        "traffic_minutes": "{n} 分钟",
+        "traffic_col_network": "全网",
+        "traffic_col_channel": "投放渠道",
+        "traffic_col_share": "占比",
+        "traffic_col_source": "信息来源",
+        "traffic_col_conversion": "订单转化率",
+        "traffic_unknown": "未注明",
+        "traffic_invite_note": "来电客户邀约来店率 = 上月来电客户中、在上月来电之后至本月底"
+        "到本店来店的客户数 / 上月来电客户数（按客户编号去重）：本月为 {visited} / {callers}。",
+        "traffic_invite_anonymous": "上月另有 {n} 次来电无客户编号，无法追踪，未计入。",
+        "traffic_source_note": "本月有 {n} 张订单无对应客户卡，未按来源归属。",
+        "traffic_note_no_invite": "来电或来店登记缺少客户编号，无法计算来电客户邀约来店率。",
+        "traffic_note_no_calls": "无来电客户登记数据，无法计算来电批次和来电客户邀约来店率。",
+        "traffic_note_no_sources": "本月无来店批次和新增意向客户，无法按来源分列。",
+        "traffic_note_no_dwell": "来店登记缺少进店或离店时间，无法计算展厅停留时间。",
+        "traffic_note_no_marketing": "无广宣投放数据，无法计算投放金额及集客成本。",
+        "traffic_note_no_spend_channel": "广宣投放表无投放渠道字段，无法按渠道分列。",
+        "traffic_note_no_visit_source": "来店登记无信息来源字段，来店批次无法按来源分列。",
+        "traffic_note_no_lead_id": "订单表无客户卡编号字段，订单无法按来源归属。",
+        "traffic_note_no_time_in": "来店登记无进店时间字段，无法绘制来店时段分布。",
+        "traffic_note_no_visits": "本月无来店记录，无法绘制来店时段分布。",
+        "traffic_network_note": "全网：比率为全网门店合计之比，金额与批次为有数据门店的店均值，"
+        "停留时间为全网来店的中位数。",
+        "traffic_weekday_0": "周一",
+        "traffic_weekday_1": "周二",
+        "traffic_weekday_2": "周三",
+        "traffic_weekday_3": "周四",
+        "traffic_weekday_4": "周五",
+        "traffic_weekday_5": "周六",
+        "traffic_weekday_6": "周日",
+        "traffic_heatmap_title": "本月来店批次：星期 × 进店时段",
+        "traffic_heatmap_x": "进店时段（时）",
+        "traffic_heatmap_y": "星期",
     },
     "en": {
         "report_title": "Monthly store sales KPI report",
@@ -268,10 +586,375 @@ TEXTS: dict[str, dict[str, str]] = {
         "appendix_direction_down": "lower",
         "appendix_direction_None": "—",
         # --- section: trends (en) ---
+        "trends": "Trends and early warning",
+        "trends_table_note": "Key KPIs this month, last month and a year ago, with the "
+        "changes (percentage points for rates); the range is the lowest–highest of the "
+        "months shown, the chart signal the latest special-cause signal.",
+        "trends_lines_note": "Solid: the last {n} months; dashed: the same months a year "
+        "earlier (where the data have them).",
+        "trends_charts": "Control charts",
+        "trends_charts_note": "A control chart separates ordinary variation from real change: "
+        "only a point beyond the limits, or {n} months in a row on one side of the centre "
+        "line, is worth looking into. Rates use a p-chart (Laney's p′ chart, with wider "
+        "limits, when the months vary more than binomially); counts and money an XmR chart.",
+        "trends_warnings": "Early warnings",
+        "trends_col_range": "{n}-month range",
+        "trends_col_signal": "Chart signal",
+        "trends_sig_no_chart": "too few months",
+        "trends_sig_none": "none",
+        "trends_sig_beyond_limits_up": "{month} above limit",
+        "trends_sig_beyond_limits_down": "{month} below limit",
+        "trends_sig_run_up": "run of {n} high to {month}",
+        "trends_sig_run_down": "run of {n} low to {month}",
+        "trends_no_data": "The store has no data in the period: no trend to show.",
+        "trends_window": "Period: the last {n} months, {first} to {last}.",
+        "trends_short_history": "The store's data start in {start}: only {n} months (fewer "
+        "than {window}); the trends use these months only.",
+        "trends_no_last_year": "No data a year earlier: no year-on-year change.",
+        "trends_some_last_year": "Data a year earlier cover {n} of these months only; the "
+        "year-on-year change is computed for those.",
+        "trends_too_short_for_charts": "Fewer than {n} months of data: no control chart.",
+        "trends_warn_worse_down": "{label} fell {n} months running: {path}",
+        "trends_warn_worse_up": "{label} rose {n} months running: {path}",
+        "trends_warn_beyond_limits_down": "{label} in {month} was {value}, below the lower "
+        "control limit {bound}: beyond ordinary variation",
+        "trends_warn_beyond_limits_up": "{label} in {month} was {value}, above the upper "
+        "control limit {bound}: beyond ordinary variation",
+        "trends_warn_run_down": "{label} has been below its centre line ({bound}) {n} months "
+        "running up to {month}: the level has shifted down (this month {value})",
+        "trends_warn_run_up": "{label} has been above its centre line ({bound}) {n} months "
+        "running up to {month}: the level has shifted up (this month {value})",
+        "trends_no_warnings": "Over the last {n} months no key KPI worsened steadily or gave "
+        "a control-chart signal in its bad direction.",
+        "trends_growth_warn": "{cost} {basis} {c_growth} ({c_before} → {c_now}), ahead of "
+        "{sales} {basis} {s_growth} ({s_before} → {s_now}): marketing cost is growing faster "
+        "than sales",
+        "trends_growth_ok": "Growth check ({basis}): {cost} {c_growth} ({c_before} → "
+        "{c_now}), {sales} {s_growth} ({s_before} → {s_now}); marketing cost is not growing "
+        "faster than sales.",
+        "trends_growth_na": "Growth check ({basis}): no comparable figures for {month}.",
+        "trends_this_year": "last {n} months",
+        "trends_last_year": "a year earlier",
+        "trends_chart_too_short": "{label}: months with a value: {k}, fewer than {n}: "
+        "no control chart.",
+        "trends_chart_p": "{label}: p-chart, centre p̄ = {centre}, limits p̄ ± "
+        "3√(p̄(1−p̄)/n) with each month's denominator; σz = {sz}, the months vary no more "
+        "than binomially.",
+        "trends_chart_laney": "{label}: Laney p′ chart, centre p̄ = {centre}; the months vary "
+        "more than binomially (σz = {sz} > 1), so the limits widen to p̄ ± "
+        "3·σz·√(p̄(1−p̄)/n).",
+        "trends_chart_xmr": "{label}: XmR (individuals) chart, centre = mean {centre}, limits "
+        "= mean ± 2.66 × average moving range ({mr}).",
+        "trends_chart_signals": " Signals: {items}.",
+        "trends_chart_no_signal": " No signal: every month within the limits and no {n} "
+        "months in a row on one side of the centre line.",
+        "trends_kind_p": "p-chart",
+        "trends_kind_laney": "Laney p′ chart",
+        "trends_kind_xmr": "XmR chart",
+        "trends_centre_line": "centre line",
+        "trends_limits": "control limits",
+        "trends_signal": "signal",
         # --- section: pipeline (en) ---
+        "pipeline": "Lead pipeline",
+        "pipeline_note": "Leads still open at month end by grade (the grade after the last "
+        "follow-up before month end; O includes signed orders not yet delivered). New = card "
+        "created this month, carried = created before.",
+        "pipeline_grades_title": "Open leads at month end by grade",
+        "pipeline_chart_title": "Open leads at the end of {month}, by grade",
+        "pipeline_compliance_title": "Follow-up compliance",
+        "pipeline_compliance_note": "Follow-up frequency: {freqs}. The k-th follow-up is due k × "
+        "frequency days after the card was created; compliance = follow-ups made this month (at "
+        "most as many as were due per lead) / follow-ups due this month.",
+        "pipeline_overdue_title": "Overdue leads",
+        "pipeline_overdue_note": "Open leads whose last contact (or card creation, without "
+        "follow-ups) is longer ago than their grade's frequency, the {n} most overdue first; "
+        "customer names and phone numbers are masked.",
+        "pipeline_lost_title": "Lost and out-of-control leads",
+        "pipeline_lost_note": "Lost reasons and competitor models (top {n}); shares are of the "
+        "month's lost leads.",
+        "pipeline_ungraded": "Ungraded",
+        "pipeline_all": "Total",
+        "pipeline_new": "New",
+        "pipeline_carried": "Carried over",
+        "pipeline_col_grade": "Grade",
+        "pipeline_col_new": "New",
+        "pipeline_col_carried": "Carried over",
+        "pipeline_col_total": "Total",
+        "pipeline_col_overdue": "Of which overdue",
+        "pipeline_col_days": "Frequency",
+        "pipeline_col_leads": "Leads",
+        "pipeline_col_due": "Follow-ups due",
+        "pipeline_col_done": "Follow-ups made",
+        "pipeline_col_rate": "Compliance",
+        "pipeline_col_lead": "Lead card",
+        "pipeline_col_consultant": "Consultant",
+        "pipeline_col_last_contact": "Last contact",
+        "pipeline_col_days_since": "Days since contact",
+        "pipeline_col_days_overdue": "Days overdue",
+        "pipeline_col_customer": "Customer",
+        "pipeline_col_phone": "Phone",
+        "pipeline_col_kind": "Kind",
+        "pipeline_col_item": "Item",
+        "pipeline_col_count": "Count",
+        "pipeline_col_share": "Share",
+        "pipeline_every_days": "every {n} days",
+        "pipeline_reason": "Lost reason",
+        "pipeline_competitor": "Competitor model",
+        "pipeline_no_leads": "No lead cards in the data: the pipeline cannot be analysed.",
+        "pipeline_as_of": "On {date}, {total} leads were open (including grade O: signed, not yet "
+        "delivered).",
+        "pipeline_no_followups": "No follow-up register in the data: follow-up compliance and "
+        "overdue leads cannot be computed.",
+        "pipeline_compliance": "Follow-up compliance this month: {rate} ({done} follow-ups made / "
+        "{due} due).",
+        "pipeline_overdue": "{n} open leads are overdue for a follow-up.",
+        "pipeline_no_overdue": "No lead is overdue for a follow-up.",
+        "pipeline_lost": "{month}: {lost} leads lost (lost rate {lost_rate}), {ooc} out of "
+        "control (rate {ooc_rate}); base: {base} carried-over and new leads.",
+        "pipeline_no_reasons": "The data hold no lost reasons or competitor models.",
+        "pipeline_no_lost": "No lead was lost this month.",
+        "pipeline_forecast": "Order forecast",
+        "pipeline_forecast_note": "Next month's orders = the grade {grades} leads open at month "
+        "end × each grade's conversion over the last {n} months (the share of that grade's leads "
+        "open at a month end that ordered the next month; the network's when the store has too "
+        "few). The interval covers both the chance in each lead's decision and the uncertainty of "
+        "the rates. Only orders from these leads are forecast, not those of leads created next "
+        "month or fleet deals.",
+        "pipeline_forecast_col_stock": "Open at month end",
+        "pipeline_forecast_col_rate": "Historical conversion",
+        "pipeline_forecast_col_basis": "Basis",
+        "pipeline_forecast_col_expected": "Expected orders",
+        "pipeline_forecast_basis_store": "this store, last {n} months",
+        "pipeline_forecast_basis_network": "network (too few at this store)",
+        "pipeline_forecast_no_leads": "No lead data: next month's orders cannot be forecast.",
+        "pipeline_forecast_no_history": "Too little earlier data to estimate the conversion of "
+        "grade {grades} leads: no forecast for {month}.",
+        "pipeline_forecast_orders": "Expected orders in {month} from the grade {grades} leads "
+        "open on {date}: {n} ({level1} interval {range1}, {level2} interval {range2}).",
+        "pipeline_forecast_target": "Target for {month}: {target} units.",
+        "pipeline_forecast_no_target": "No sales target for {month} yet.",
+        "pipeline_forecast_actual": "Actual: {n}.",
+        "pipeline_pacing_complete": "The data for {month} are complete (up to {date}): no "
+        "month-end projection needed.",
+        "pipeline_pacing_no_data": "No data for {month} yet: no month-end projection.",
+        "pipeline_pacing_partial": "Up to {date}, {n} deliveries this month ({elapsed} of {days} "
+        "days); at this pace the month ends at {projected} deliveries ({level} interval {range}).",
+        "pipeline_pacing_target": "Target {target} units: projected completion {completion}.",
+        "pipeline_pacing_no_target": "No sales target this month: no projected completion.",
         # --- section: consultants (en) ---
+        "consultants_band_last": "{grade} <{min}",
+        "consultants_ref_team_avg": "{label} {ref} (the team's average)",
+        "consultants": "Sales consultants",
+        "consultants_kpi_heading": "Consultants' KPIs",
+        "consultants_score_heading": "Composite score and grade",
+        "consultants_plan_heading": "Improvement plan",
+        "consultants_plan_none": "No consultant or store problem needs an improvement plan this "
+        "month.",
+        "consultants_na_note": "“—” means not computable: no target (completion), no new leads "
+        "(conversion), no deliveries (deal value, collection) or no follow-up due this month "
+        "(follow-up compliance).",
+        "consultants_col_name": "Consultant",
+        "consultants_col_visits": "Visits",
+        "consultants_col_new_leads": "New leads",
+        "consultants_col_test_drive_rate": "Test-drive rate",
+        "consultants_col_conversion": "Conversion",
+        "consultants_col_orders": "Orders",
+        "consultants_col_deliveries_target": "Deliveries / target",
+        "consultants_col_completion": "Completion",
+        "consultants_col_completion_prev": "Last month",
+        "consultants_col_completion_last_year": "Same month last year",
+        "consultants_col_avg_deal_value": "Avg deal value",
+        "consultants_col_collection": "Collection",
+        "consultants_col_process": "Follow-up compliance",
+        "consultants_col_score": "Score",
+        "consultants_col_grade": "Grade",
+        "consultants_col_flags": "Flags",
+        "consultants_team": "Team total",
+        "consultants_team_mean": "Team average",
+        "consultants_team_owner": "Whole team",
+        "consultants_flag_excellent": "target beaten by ≥20%",
+        "consultants_flag_needs_improvement": "completion <80% two months running",
+        "consultants_grade_excellent": "excellent",
+        "consultants_grade_good": "good",
+        "consultants_grade_pass": "pass",
+        "consultants_grade_needs_improvement": "needs improvement",
+        "consultants_points_completion": "Completion pts",
+        "consultants_points_conversion": "Conversion pts",
+        "consultants_points_avg_deal_value": "Deal value pts",
+        "consultants_points_collection": "Collection pts",
+        "consultants_points_process": "Process pts",
+        "consultants_c_completion": "completion",
+        "consultants_c_conversion": "conversion",
+        "consultants_c_avg_deal_value": "average deal value",
+        "consultants_c_collection": "collection rate",
+        "consultants_c_process": "follow-up compliance",
+        "consultants_ref_fixed": "{label} {ref}",
+        "consultants_ref_team": "{label} {ref} ({factor} × the team's)",
+        "consultants_summary": "{n} consultants assessed this month: {deliveries} deliveries, "
+        "completion {completion}, average score {score}; {excellent} beat their target by 20% or "
+        "more, {improvement} were below 80% two months running.",
+        "consultants_weight": "{label} × {w}%",
+        "consultants_band": "{grade} ≥{min}",
+        "consultants_rule": "Score = {weights}. Each component scores 100 × value / reference, at "
+        "most 100; this month's references (full marks): {refs}. Grades: {bands}.",
+        "consultants_flags_rule": "Flags: ★ completion ≥{high}; ▼ completion below {low} {months} "
+        "months running.",
+        "consultants_renormalised": "* Some components of this consultant cannot be computed; the "
+        "score re-weights the others (no score when they carry less than {share} of the weight).",
+        "consultants_missing_roster": "The consultant list has no sales consultant of this store "
+        "active this month: consultants cannot be assessed.",
+        "consultants_missing_visits": "The visit register has no consultant column: visits and "
+        "test-drive rates per consultant are not available.",
+        "consultants_missing_followups": "No follow-up register: follow-up compliance cannot be "
+        "computed and the process component is left out of the score.",
+        "consultants_missing_collection": "The orders have no receivable/collected amounts: the "
+        "collection rate cannot be computed and is left out of the score.",
+        "consultants_missing_targets": "No target was assigned to consultants this month: "
+        "completion cannot be computed and is left out of the score.",
+        "consultants_chart_title": "Consultants' composite score",
+        "consultants_effect": "{label} from {now} to {goal}",
+        "consultants_plan_col_owner": "Owner",
+        "consultants_plan_col_item": "Item",
+        "consultants_plan_col_measures": "Measures",
+        "consultants_plan_col_deadline": "Deadline",
+        "consultants_plan_col_support": "Support needed",
+        "consultants_plan_col_effect": "Expected effect",
+        "consultants_plan_item_completion": "Raise target completion",
+        "consultants_plan_measures_completion": "1. Split the delivery target by week and track "
+        "it daily; 2. Go through the H/A leads one by one with a closing and delivery plan",
+        "consultants_plan_support_completion": "Weekly one-to-one review with the manager; stock "
+        "and finance approvals coordinated",
+        "consultants_plan_item_conversion": "Raise lead conversion",
+        "consultants_plan_measures_conversion": "1. Call every new lead back within 48 hours and "
+        "invite a test drive; 2. Learn the SPIN questions; objection-handling role play",
+        "consultants_plan_support_conversion": "Manager joins visits and mock negotiations; top "
+        "consultants share closing cases",
+        "consultants_plan_item_avg_deal_value": "Raise average deal value",
+        "consultants_plan_measures_avg_deal_value": "1. Offer higher trims and option packs that "
+        "fit the customer; 2. Offer finance, insurance and accessories with every deal",
+        "consultants_plan_support_avg_deal_value": "Marketing provides trim comparisons and "
+        "scripts; finance and insurance staff assist",
+        "consultants_plan_item_collection": "Raise the collection rate",
+        "consultants_plan_measures_collection": "1. Confirm payment method and date before "
+        "delivery; 2. Chase every open amount, updated weekly",
+        "consultants_plan_support_collection": "Finance sends the open receivables weekly",
+        "consultants_plan_item_process": "Follow up on time",
+        "consultants_plan_measures_process": "1. Follow up at each grade's frequency (H every 2 "
+        "days, A weekly, B every 2 weeks, C monthly); 2. Update the daily report every evening",
+        "consultants_plan_support_process": "Manager checks follow-ups daily; overdue reminders",
+        "consultants_plan_item_excellent": "Share what works",
+        "consultants_plan_measures_excellent": "1. Write up closing cases and talk tracks; 2. "
+        "Present them at the weekly meeting and coach one colleague",
+        "consultants_plan_support_excellent": "Manager organises a sharing session",
+        "consultants_plan_effect_excellent": "the team's completion and conversion move toward "
+        "theirs",
+        "consultants_plan_support_store": "Sales manager oversees; weekly progress review",
         # --- section: mix_aftercare (en) ---
+        "mix_aftercare_heading": "Delivery mix and aftercare",
+        "mix_aftercare_mix_heading": "Delivery mix",
+        "mix_aftercare_mix_note": "The month's deliveries by customer channel; a share is the "
+        "channel's deliveries / deliveries. The 12-month share pools the twelve months; the "
+        "network share pools every store of the network this month.",
+        "mix_aftercare_aftercare_heading": "Delivery service and follow-up",
+        "mix_aftercare_aftercare_note": "Each rate = deliveries with the action / deliveries of "
+        "the month (by delivery date); the network pools every store.",
+        "mix_aftercare_channel_walk_in": "Walk-in",
+        "mix_aftercare_channel_fleet": "Fleet / industry",
+        "mix_aftercare_channel_existing_customer": "Existing customers",
+        "mix_aftercare_channel_outdoor": "Outdoor display",
+        "mix_aftercare_channel_secondary_outlet": "Secondary outlets",
+        "mix_aftercare_channel_other": "Other",
+        "mix_aftercare_channel_trade_in": "of which: used-car trade-in",
+        "mix_aftercare_col_channel": "Channel",
+        "mix_aftercare_col_count": "Deliveries",
+        "mix_aftercare_col_share": "Share",
+        "mix_aftercare_col_share_12m": "12-month share",
+        "mix_aftercare_col_network": "Network",
+        "mix_aftercare_col_counts": "Done / deliveries",
+        "mix_aftercare_total": "Total",
+        "mix_aftercare_no_deliveries": "No deliveries this month: the delivery mix and the "
+        "follow-up rates cannot be computed.",
+        "mix_aftercare_shift_too_few": "Fewer than {n} deliveries in the last three months or "
+        "the three before: too few to tell how the mix moved.",
+        "mix_aftercare_shift_part": "{label} {before} → {recent} ({move})",
+        "mix_aftercare_move_up": "up",
+        "mix_aftercare_move_down": "down",
+        "mix_aftercare_move_flat": "flat",
+        "mix_aftercare_verdict_good": "Existing-customer and trade-in shares rose and walk-in "
+        "dependence fell: the mix is improving",
+        "mix_aftercare_verdict_bad": "None of the three moved the desired way: no improvement "
+        "in the mix",
+        "mix_aftercare_verdict_mixed": "Some moved the desired way",
+        "mix_aftercare_shift": "Last three months against the three before: {parts}. "
+        "{verdict}.",
+        "mix_aftercare_missing_column": "The input has no {column}: {kpi} cannot be computed "
+        "(shown as “—”).",
+        "mix_aftercare_column_delivered": "delivery date column in the orders table",
+        "mix_aftercare_column_call_3d": "3-day call column in the orders table",
+        "mix_aftercare_column_letter_7d": "7-day letter column in the orders table",
+        "mix_aftercare_column_referral": "referral column in the orders table",
+        "mix_aftercare_column_ceremony": "delivery-ceremony column in the orders table",
+        "mix_aftercare_column_insurance": "insurance column in the orders table",
+        "mix_aftercare_column_table": "orders table",
+        "mix_aftercare_trend_title": "Delivery mix, last 12 months",
+        "mix_aftercare_trend_ylabel": "Deliveries (units)",
         # --- section: traffic (en) ---
+        "traffic_heading": "Marketing and traffic",
+        "traffic_spend_heading": "Ad spend and cost per result",
+        "traffic_spend_channel_heading": "By marketing channel",
+        "traffic_visits_heading": "Visits and phone inquiries",
+        "traffic_source_heading": "Visits and conversion by source",
+        "traffic_source_intro": "Visits, lead capture and test-drive rates by the source in the "
+        "walk-in register; new leads by the source on the lead card; orders by the source of "
+        "their lead card; conversion = orders / new leads.",
+        "traffic_heatmap_heading": "Visits by weekday and hour",
+        "traffic_kpi_invite_to_visit_rate": "Phone invite-to-visit rate",
+        "traffic_kpi_dwell_minutes": "Showroom dwell time (median)",
+        "traffic_minutes": "{n} min",
+        "traffic_col_network": "Network",
+        "traffic_col_channel": "Marketing channel",
+        "traffic_col_share": "Share",
+        "traffic_col_source": "Source",
+        "traffic_col_conversion": "Order conversion",
+        "traffic_unknown": "not given",
+        "traffic_invite_note": "Phone invite-to-visit rate = callers of last month who visited "
+        "this store after their call and by the end of this month / callers of last month "
+        "(distinct customer ids): {visited} / {callers} this month.",
+        "traffic_invite_anonymous": " {n} calls of last month had no customer id, cannot be "
+        "followed and are left out.",
+        "traffic_source_note": "{n} orders of this month have no matching lead card and are "
+        "not attributed to a source.",
+        "traffic_note_no_invite": "The phone or walk-in register has no customer id: the phone "
+        "invite-to-visit rate cannot be computed.",
+        "traffic_note_no_calls": "No phone-in register: phone inquiries and the invite-to-visit "
+        "rate cannot be computed.",
+        "traffic_note_no_sources": "No visits and no new leads this month: nothing to split by "
+        "source.",
+        "traffic_note_no_dwell": "The walk-in register lacks time in or time out: dwell time "
+        "cannot be computed.",
+        "traffic_note_no_marketing": "No marketing data: ad spend and cost per result cannot "
+        "be computed.",
+        "traffic_note_no_spend_channel": "The marketing table has no channel column: spend "
+        "cannot be split by channel.",
+        "traffic_note_no_visit_source": "The walk-in register has no source column: visits "
+        "cannot be split by source.",
+        "traffic_note_no_lead_id": "The orders table has no lead id: orders cannot be "
+        "attributed to a source.",
+        "traffic_note_no_time_in": "The walk-in register has no time-in column: no chart of "
+        "visits by hour.",
+        "traffic_note_no_visits": "No visits this month: no chart of visits by hour.",
+        "traffic_network_note": "Network: rates pool every store; money and counts are the "
+        "mean per store with data; dwell time is the median over the network's visits.",
+        "traffic_weekday_0": "Mon",
+        "traffic_weekday_1": "Tue",
+        "traffic_weekday_2": "Wed",
+        "traffic_weekday_3": "Thu",
+        "traffic_weekday_4": "Fri",
+        "traffic_weekday_5": "Sat",
+        "traffic_weekday_6": "Sun",
+        "traffic_heatmap_title": "Visits this month: weekday × hour of arrival",
+        "traffic_heatmap_x": "Hour of arrival",
+        "traffic_heatmap_y": "Weekday",
     },
 }
 

@@ -226,10 +226,203 @@ def funnel_plot_grid(panels: list[dict], highlight: str, columns: int = 2) -> Fi
 
 # --- plots: trends ---
 
+_UNIT_FORMAT = {"rate": "{x:.0%}", "yuan": "¥{x:,.0f}", "yuan_per": "¥{x:,.0f}"}
+
+
+def _month_ticks(ax, labels: list[str], every: int) -> None:
+    """Every ``every``-th month label, counted back from the last (the report month)."""
+    n = len(labels)
+    ticks = [i for i in range(n) if (n - 1 - i) % every == 0]
+    ax.set_xticks(ticks, [labels[i] for i in ticks])
+    ax.set_xlim(-0.5, max(n - 0.5, 0.5))
+
+
+def trend_lines(panels: list[dict], *, this_label: str, last_label: str,
+                columns: int = 3) -> Figure:
+    """Small multiples of monthly KPIs: this period (solid, dots) vs a year earlier (dashed).
+
+    Each panel dict has ``title``, ``unit`` (registry unit), ``labels`` (month labels),
+    ``this_year`` and ``last_year`` (values aligned with ``labels``, NaN = n/a: a gap).
+    A panel without any value shows "—".
+    """
+    rows = max(1, math.ceil(len(panels) / columns))
+    fig, axes = plt.subplots(rows, columns, figsize=(FIG_WIDTH, min(3.2, 1.45 * rows + 0.35)),
+                             layout="constrained", squeeze=False)
+    for ax, p in zip(axes.flat, panels, strict=False):
+        x = list(range(len(p["labels"])))
+        this = [float("nan") if _is_na(v) else float(v) for v in p["this_year"]]
+        last = [float("nan") if _is_na(v) else float(v) for v in p["last_year"]]
+        ax.plot(x, last, color=PALETTE[3], lw=1.0, ls="--", label=last_label)
+        ax.plot(x, this, color=PALETTE[0], lw=1.4, marker="o", ms=2.5, label=this_label)
+        if all(math.isnan(v) for v in this + last):
+            ax.text(0.5, 0.5, NA, transform=ax.transAxes, ha="center", va="center")
+        _month_ticks(ax, p["labels"], 3)
+        ax.yaxis.set_major_formatter(StrMethodFormatter(_UNIT_FORMAT.get(p["unit"],
+                                                                         "{x:,.0f}")))
+        ax.tick_params(labelsize=6.5, length=2)
+        ax.set_title(p["title"], loc="left", fontsize=8)
+    for ax in list(axes.flat)[len(panels):]:
+        ax.set_visible(False)
+    handles, names = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles[::-1], names[::-1], loc="outside upper right", ncols=2, fontsize=7,
+               frameon=False)
+    return fig
+
+
+def control_chart(labels: list[str], values, centre: float, lower, upper,
+                  signals: list[int], *, title: str, unit: str, centre_label: str,
+                  limit_label: str, signal_label: str) -> Figure:
+    """One control chart: the monthly points, the centre line, the (per-month, stepped)
+    lower and upper limits, and the signal points ringed. Months without a value are
+    gaps; ``signals`` are indices into ``labels``."""
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 2.5), layout="constrained")
+    x = list(range(len(labels)))
+    vals = [float("nan") if _is_na(v) else float(v) for v in values]
+    ax.step(x, list(upper), where="mid", color=PALETTE[4], lw=1.0, ls="--", label=limit_label)
+    ax.step(x, list(lower), where="mid", color=PALETTE[4], lw=1.0, ls="--")
+    ax.axhline(centre, color=PALETTE[3], lw=1.0, label=centre_label)
+    ax.plot(x, vals, color=PALETTE[0], lw=1.3, marker="o", ms=3.5, zorder=3)
+    if signals:
+        ax.scatter([x[i] for i in signals], [vals[i] for i in signals], s=110,
+                   facecolors="none", edgecolors=PALETTE[4], linewidths=1.6, zorder=4,
+                   label=signal_label)
+    _month_ticks(ax, labels, 1)
+    ax.yaxis.set_major_formatter(StrMethodFormatter(_UNIT_FORMAT.get(unit, "{x:,.0f}")))
+    ax.tick_params(labelsize=7.5)
+    ax.set_title(title, loc="left", fontsize=10)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
+    return fig
+
 # --- plots: pipeline ---
+def grade_stock_bars(stock: pd.DataFrame, title: str, new_label: str,
+                     carried_label: str) -> Figure:
+    """Open leads by grade, stacked: new (dark) under carried-over (light), total on top.
+
+    ``stock`` has columns ``grade`` (bar label, e.g. O/H/A/B/C), ``new`` and ``carried``
+    (counts; NaN shows as "—" with no bar).
+    """
+    labels = [str(g) for g in stock["grade"]]
+    new = [0.0 if _is_na(v) else float(v) for v in stock["new"]]
+    carried = [0.0 if _is_na(v) else float(v) for v in stock["carried"]]
+    totals = [NA if _is_na(a) and _is_na(b) else _fmt_count(x + y) for a, b, x, y in
+              zip(stock["new"], stock["carried"], new, carried, strict=True)]
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 2.6), layout="constrained")
+    xs = list(range(len(labels)))
+    ax.bar(xs, new, width=0.6, color=PALETTE[0], label=new_label, zorder=2)
+    ax.bar(xs, carried, width=0.6, bottom=new, color=PALETTE[5], edgecolor=PALETTE[0],
+           linewidth=0.6, hatch="//", label=carried_label, zorder=2)
+    top = max([a + b for a, b in zip(new, carried, strict=True)] + [1.0])
+    for x, a, b, t in zip(xs, new, carried, totals, strict=True):
+        ax.text(x, a + b + 0.02 * top, t, ha="center", va="bottom", fontsize=9, color="#333333")
+    ax.set_xticks(xs, labels)
+    ax.set_ylim(0, top * 1.15)
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    ax.grid(axis="x", visible=False)
+    ax.set_title(title, loc="left")
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False, ncols=2)
+    return fig
+
 
 # --- plots: consultants ---
+def consultant_scores(names: list[str], scores: list[float], team_avg: float,
+                      bands: list[tuple[str, float, float]], *, title: str, xlabel: str,
+                      team_label: str) -> Figure:
+    """Composite score per consultant: horizontal bars over the grade bands, team average.
+
+    ``bands`` are (label, low, high) score ranges, best first; they are shaded in greys
+    (darker = better) and named along the top. A score that is n/a shows as "—".
+    """
+    n = max(len(names), 1)
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, min(3.2, 0.26 * n + 1.1)), layout="constrained")
+    greys = ["#d9d9d9", "#e6e6e6", "#f0f0f0", "#fafafa"]
+    for i, (label, low, high) in enumerate(bands):
+        ax.axvspan(low, high, color=greys[min(i, len(greys) - 1)], zorder=0, lw=0)
+        if high - low >= 8:
+            ax.text((low + high) / 2, 1.0, label, transform=ax.get_xaxis_transform(),
+                    ha="center", va="bottom", fontsize=8, color="#555555")
+    ys = list(range(len(names)))
+    widths = [0.0 if _is_na(s) else float(s) for s in scores]
+    ax.barh(ys, widths, height=0.6, color=PALETTE[0], zorder=2)
+    for y, s, w in zip(ys, scores, widths, strict=True):
+        shown = NA if _is_na(s) else f"{float(s):.1f}"
+        ax.text(w + 1, y, shown, va="center", ha="left", fontsize=8, color="#333333", zorder=4,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85})
+    if not _is_na(team_avg):
+        ax.axvline(team_avg, color=PALETTE[4], lw=1.2, ls="--", zorder=3,
+                   label=f"{team_label} {team_avg:.1f}")
+        ax.legend(loc="lower right", fontsize=8, frameon=True, framealpha=0.9)
+    ax.set_yticks(ys, names)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 108)
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.grid(axis="y", visible=False)
+    ax.tick_params(axis="y", length=0, labelsize=8)
+    ax.set_title(title, loc="left", pad=14)
+    return fig
+
 
 # --- plots: mix_aftercare ---
 
+#: Hatches that tell stacked segments apart on a greyscale print.
+HATCHES: list[str] = ["", "///", "...", "xxx", "\\\\\\", "---"]
+
+
+def delivery_mix_trend(counts: pd.DataFrame, trade_in_share: pd.Series, *, title: str,
+                       ylabel: str, share_label: str) -> Figure:
+    """Deliveries by channel over the months: stacked bars, plus the trade-in share line.
+
+    ``counts`` has one row per month (index: the x labels) and one column per channel
+    (labels); ``trade_in_share`` (fraction, NaN when n/a) is drawn on the right axis.
+    Segments differ by colour *and* hatch, so the chart reads in greyscale.
+    """
+    from matplotlib.ticker import MaxNLocator
+
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 3.1), layout="constrained")
+    xs = list(range(len(counts)))
+    bottom = [0.0] * len(counts)
+    for i, col in enumerate(counts.columns):
+        heights = [0.0 if _is_na(v) else float(v) for v in counts[col]]
+        ax.bar(xs, heights, bottom=bottom, width=0.7, color=PALETTE[i % len(PALETTE)],
+               hatch=HATCHES[i % len(HATCHES)], edgecolor="white", linewidth=0.4,
+               label=str(col), zorder=2)
+        bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+    ax.set_xticks(xs, [str(x) for x in counts.index], fontsize=7)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    ax.set_ylabel(ylabel, fontsize=8)
+    ax.set_title(title, loc="left")
+    ax.grid(axis="x", visible=False)
+    right = ax.twinx()
+    share = [float("nan") if _is_na(v) else float(v) for v in trade_in_share]
+    right.plot(xs, share, color="black", lw=1.2, ls="--", marker="o", ms=3.5,
+               label=share_label, zorder=4)
+    right.yaxis.set_major_formatter(StrMethodFormatter("{x:.0%}"))
+    right.set_ylim(0, max([s for s in share if not math.isnan(s)] + [0.1]) * 1.25)
+    right.grid(False)
+    right.spines["right"].set_visible(True)
+    right.tick_params(labelsize=8)
+    handles, labels = ax.get_legend_handles_labels()
+    h2, l2 = right.get_legend_handles_labels()
+    ax.legend(handles + h2, labels + l2, fontsize=7, ncol=4, frameon=False,
+              loc="upper center", bbox_to_anchor=(0.5, -0.1))
+    return fig
+
 # --- plots: traffic ---
+
+def visit_heatmap(counts: pd.DataFrame, *, title: str, xlabel: str, ylabel: str) -> Figure:
+    """Visits by weekday (rows, labels as index) × hour of arrival (columns).
+
+    A single-hue sequential colormap (light = few, dark = many) keeps the order of the
+    counts when printed in grey; each cell carries its count.
+    """
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 2.9), layout="constrained")
+    values = counts.fillna(0).astype(float)
+    sns.heatmap(values, ax=ax, cmap="Blues", annot=True, fmt=".0f", linewidths=0.5,
+                linecolor="white", annot_kws={"fontsize": 7},
+                cbar_kws={"shrink": 0.8, "format": StrMethodFormatter("{x:,.0f}")})
+    ax.set_title(title, loc="left")
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.set_ylabel(ylabel, fontsize=8)
+    ax.tick_params(axis="y", rotation=0, labelsize=8)
+    ax.tick_params(axis="x", rotation=0, labelsize=8)
+    return fig

@@ -19,12 +19,15 @@ from . import paths
 from .compare import compare_month
 from .compute import compute_cube, previous_month
 from .config import report_config
+from .delivery_mix import load_delivery_mix
 from .diagnosis import diagnose
 from .formatting import format_change, format_value, is_na
 from .i18n import check_lang, month_label, text  # noqa: F401  (re-exported for notebooks)
 from .metrics import REGISTRY
 from .run_params import check_month_format, check_store_format
 from .store_report import store_info
+from .traffic import load_traffic
+from .trends import load_trends
 from .warehouse import open_warehouse
 
 FUNNEL_STAGES = (
@@ -49,6 +52,9 @@ class StoreMonth:
     files: pd.DataFrame  # per input file: rows read and kept
     network: pd.DataFrame  # compare table of the report month, every store × metric
     findings: list  # kpi_lib.diagnosis.Finding of this store, by impact
+    delivery_mix: object = None  # kpi_lib.delivery_mix.DeliveryMix
+    traffic: object = None  # kpi_lib.traffic.Traffic
+    trends: object = None  # kpi_lib.trends.Trends
 
     def value(self, metric: str, month: str | None = None) -> float:
         """The metric's value (NaN when n/a) for ``month`` (default: the report month)."""
@@ -88,8 +94,13 @@ def load_store_month(
         ).df()
         network = compare_month(wh.con, month)
         findings = diagnose(wh.con, month, store, lang)
+        sections = {
+            "delivery_mix": load_delivery_mix(wh.con, store, month),
+            "traffic": load_traffic(wh.con, store, month),
+            "trends": load_trends(wh.con, store, month),
+        }
     return StoreMonth(info, month, lang, cube.reset_index(drop=True), issues, files, network,
-                      findings)
+                      findings, **sections)
 
 
 def _demo_data() -> Path:

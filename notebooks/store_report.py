@@ -23,11 +23,14 @@ data = None
 # %%
 from IPython.display import Markdown, display
 
+from kpi_lib import delivery_mix as dm
 from kpi_lib import plots
 from kpi_lib import report_compare as rc
 from kpi_lib import report_data as rd
 from kpi_lib import report_diagnosis as rdiag
 from kpi_lib import report_summary as rsum
+from kpi_lib import report_trends as rtr
+from kpi_lib import traffic as tr
 
 plots.use_theme(lang)
 sm = rd.load_store_month(store, month, lang, data)
@@ -72,6 +75,72 @@ display(fig)
 plots.close(fig)
 display(Markdown(rd.text("ranking_note", lang)))
 display(rd.styled(rc.ranking_frame(sm)))
+
+# %%
+display(Markdown(rd.heading("trends", lang)))
+display(Markdown(rtr.trends_note(sm.trends, lang)))
+display(Markdown(rd.text("trends_table_note", lang)))
+display(rd.styled(rtr.trend_frame(sm.trends, lang), compact=True))
+note = rtr.trends_footnote(sm.trends, lang)
+if note:
+    display(Markdown(note))
+if sm.trends.months:
+    display(Markdown(rtr.lines_note(sm.trends, lang)))
+    fig = plots.trend_lines(rtr.trend_panels(sm.trends, lang), **rtr.trend_legend(sm.trends, lang))
+    display(fig)
+    plots.close(fig)
+
+# %%
+display(Markdown(rd.heading("trends_warnings", lang, level=3)))
+display(Markdown(rtr.warnings_markdown(sm.trends, lang)))
+
+# %%
+display(Markdown(rd.heading("trends_charts", lang, level=3)))
+display(Markdown(rtr.charts_note(sm.trends, lang)))
+for chart in rtr.control_chart_panels(sm.trends, lang):
+    display(Markdown(chart["caption"]))
+    if chart["plot"]:
+        fig = plots.control_chart(**chart["plot"])
+        display(fig)
+        plots.close(fig)
+
+# %%
+display(Markdown(rd.heading("mix_aftercare_heading", lang)))
+display(Markdown(rd.heading("mix_aftercare_mix_heading", lang, level=3)))
+display(Markdown(rd.text("mix_aftercare_mix_note", lang)))
+display(rd.styled(dm.mix_frame(sm.delivery_mix, lang)))
+display(Markdown(dm.mix_markdown(sm.delivery_mix, lang)))
+fig = plots.delivery_mix_trend(**dm.mix_trend_input(sm.delivery_mix, lang))
+display(fig)
+plots.close(fig)
+display(Markdown(rd.heading("mix_aftercare_aftercare_heading", lang, level=3)))
+display(Markdown(rd.text("mix_aftercare_aftercare_note", lang)))
+display(rd.styled(dm.aftercare_frame(sm.delivery_mix, lang)))
+display(Markdown(dm.aftercare_markdown(sm.delivery_mix, lang)))
+
+# %%
+display(Markdown(rd.heading("traffic_heading", lang)))
+display(Markdown(rd.heading("traffic_spend_heading", lang, level=3)))
+display(rd.styled(tr.spend_frame(sm.traffic, lang)))
+spend_channels = tr.spend_channel_frame(sm.traffic, lang)
+if spend_channels is not None and len(spend_channels):
+    display(Markdown(rd.heading("traffic_spend_channel_heading", lang, level=4)))
+    display(rd.styled(spend_channels))
+display(Markdown(rd.heading("traffic_visits_heading", lang, level=3)))
+display(rd.styled(tr.traffic_frame(sm.traffic, lang)))
+display(Markdown(rd.heading("traffic_source_heading", lang, level=3)))
+display(Markdown(rd.text("traffic_source_intro", lang)))
+if len(sm.traffic.sources):
+    display(rd.styled(tr.source_frame(sm.traffic, lang), compact=True))
+display(Markdown(rd.heading("traffic_heatmap_heading", lang, level=3)))
+heat = tr.heatmap_input(sm.traffic, lang)
+if heat is not None:
+    fig = plots.visit_heatmap(**heat)
+    display(fig)
+    plots.close(fig)
+else:
+    display(Markdown(tr.heatmap_markdown(sm.traffic, lang)))
+display(Markdown(tr.traffic_markdown(sm.traffic, lang)))
 
 # %%
 display(Markdown(rd.heading("data_quality", lang)))

@@ -1,0 +1,386 @@
+"""Report section 7: marketing and traffic (集客与广宣).
+
+Registry KPIs (ad spend, cost per visit / lead / order, visits, first and repeat visits,
+lead capture, invited visits, calls) come from one :func:`compute_cube` call over the
+report month and the month before, for every store (network = pooled Σ / Σ; for counts
+and money the network column is the mean per store with data). Computed here because the
+registry's :class:`~kpi_lib.metrics.Measure` cannot express them:
+
+phone invite-to-visit rate (来电客户邀约来店率)
+    callers of M−1 = distinct ``calls.customer_id`` that phoned the store in M−1 (calls
+    without a customer id cannot be followed and are left out, and counted); visited = those
+    of them with a visit to the same store (``visits.customer_id``) dated on or after their
+    first call in M−1 and before the end of M. Rate = visited / callers. A Measure counts
+    rows of one table in month M; this needs M−1's rows, distinct customers and a
+    cross-table existence test.
+dwell time (停留时间)
+    median of ``time_out − time_in`` in minutes over visits of M with both times and
+    ``time_out`` after ``time_in`` (a median is not a Σ / Σ ratio).
+by source (按来源)
+    visits, lead capture and test drives per ``visits.source``; new leads per
+    ``leads.source``; orders of M per source of their lead (``orders.lead_id`` →
+    ``leads.source``; orders without a lead are counted apart); conversion = orders / new
+    leads of the source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from .compute import NO_DATA, ZERO_DENOMINATOR, compute_cube, month_bounds, previous_month
+from .delivery_mix import cell, na_note, pooled, present_columns
+from .formatting import format_value, is_na
+from .i18n import text
+from .metrics import REGISTRY
+
+SPEND_KPIS: tuple[str, ...] = ("ad_spend", "cost_per_visit", "cost_per_lead", "cost_per_order")
+VISIT_KPIS: tuple[str, ...] = ("visits", "first_visits", "repeat_visits", "repeat_visit_share",
+                               "lead_capture_rate", "invited_visits", "calls")
+INVITE, DWELL = "invite_to_visit_rate", "dwell_minutes"
+
+
+@dataclass
+class Traffic:
+    """Language-free data of the marketing and traffic section for one store/month."""
+
+    store: str
+    month: str
+    #: one row per KPI (registry ids, then INVITE and DWELL): ``metric``, ``unit``,
+    #: ``value``, ``numerator``, ``denominator``, ``na_reason``, ``last_value``,
+    #: ``last_na_reason``, ``network_value``
+    kpis: pd.DataFrame
+    #: ``channel``, ``spend``, ``last_spend``; None when the reason is in ``notes``
+    spend_by_channel: pd.DataFrame | None
+    #: ``source``, ``visits``, ``captured``, ``test_drives``, ``new_leads``, ``orders``
+    #: (NaN where the input lacks the column)
+    sources: pd.DataFrame
+    unattributed_orders: int
+    #: weekday (0 = Monday) × hour of ``time_in``; None when time_in is absent
+    heatmap: pd.DataFrame | None
+    #: calls of M−1 without a customer id (left out of the invite-to-visit rate)
+    anonymous_calls: int
+    #: catalogue keys (with fields) of the notes on what is missing
+    notes: list[tuple[str, dict]] = field(default_factory=list)
+
+
+def _span(month: str) -> tuple[str, str]:
+    start, end = month_bounds(month)
+    return str(start), str(end)
+
+
+def _invite(con: duckdb.DuckDBPyConnection, months: list[str]) -> pd.DataFrame:
+    """Callers of M−1 and how many of them visited by the end of M, per store and M."""
+    values = ", ".join(
+        f"('{m}', DATE '{_span(previous_month(m))[0]}', DATE '{_span(m)[0]}', "
+        f"DATE '{_span(m)[1]}')" for m in months)
+    return con.execute(f"""
+        WITH m(month, c_start, c_end, v_end) AS (VALUES {values}),
+        callers AS (
+            SELECT m.month, c.store_id, c.customer_id, min(c.date) AS first_call,
+                   any_value(m.v_end) AS v_end
+            FROM calls c JOIN m ON c.date >= m.c_start AND c.date < m.c_end
+            WHERE c.customer_id IS NOT NULL GROUP BY ALL),
+        hit AS (
+            SELECT DISTINCT k.month, k.store_id, k.customer_id FROM callers k
+            JOIN visits v ON v.store_id = k.store_id AND v.customer_id = k.customer_id
+             AND v.date >= k.first_call AND v.date < k.v_end)
+        SELECT k.month, k.store_id, count(*) AS callers, count(h.customer_id) AS visited
+        FROM callers k LEFT JOIN hit h USING (month, store_id, customer_id)
+        GROUP BY ALL""").df()
+
+
+def _dwell(con: duckdb.DuckDBPyConnection, months: list[str]) -> pd.DataFrame:
+    """Median dwell minutes per store and month, and the network's (store_id NULL)."""
+    start, end = _span(months[0])[0], _span(months[-1])[1]
+    return con.execute("""
+        SELECT store_id, strftime(date, '%Y-%m') AS month,
+               median(date_diff('minute', time_in, time_out)) AS dwell
+        FROM visits WHERE date >= ?::DATE AND date < ?::DATE AND time_out > time_in
+        GROUP BY GROUPING SETS ((store_id, month), (month))""", [start, end]).df()
+
+
+def _kpi_rows(cube: pd.DataFrame, store: str, month: str, last: str) -> list[dict]:
+    mine = cube[cube["store_id"] == store].set_index(["month", "metric"])
+    network = pooled(cube[cube["month"] == month])
+    this_month = cube[cube["month"] == month]
+    rows = []
+    for metric_id in (*SPEND_KPIS, *VISIT_KPIS):
+        unit = REGISTRY[metric_id].unit
+        now, before = mine.loc[(month, metric_id)], mine.loc[(last, metric_id)]
+        net = network.at[metric_id, "value"]
+        if REGISTRY[metric_id].type != "ratio":  # mean per store with data
+            vals = this_month.loc[this_month["metric"] == metric_id, "value"]
+            net = vals.mean() if vals.notna().any() else np.nan
+        rows.append({"metric": metric_id, "unit": unit, "value": now["value"],
+                     "numerator": now["numerator"], "denominator": now["denominator"],
+                     "na_reason": now["na_reason"], "last_value": before["value"],
+                     "last_na_reason": before["na_reason"], "network_value": net})
+    return rows
+
+
+def _ratio_row(table: pd.DataFrame | None, store: str, month: str, last: str) -> dict:
+    """The invite-to-visit row from the per-store counts (None table: no data)."""
+    row = {"metric": INVITE, "unit": "rate"}
+    if table is None:
+        return row | {"value": np.nan, "numerator": np.nan, "denominator": np.nan,
+                      "na_reason": NO_DATA, "last_value": np.nan,
+                      "last_na_reason": NO_DATA, "network_value": np.nan}
+    for prefix, mo in (("", month), ("last_", last)):
+        hit = table[(table["store_id"] == store) & (table["month"] == mo)]
+        num = float(hit["visited"].sum())
+        den = float(hit["callers"].sum())
+        row[prefix + "value"] = num / den if den else np.nan
+        row[prefix + "na_reason"] = None if den else ZERO_DENOMINATOR
+        if not prefix:
+            row["numerator"], row["denominator"] = num, den
+    net = table[table["month"] == month]
+    den = float(net["callers"].sum())
+    row["network_value"] = float(net["visited"].sum()) / den if den else np.nan
+    return row
+
+
+def _dwell_row(table: pd.DataFrame | None, store: str, month: str, last: str) -> dict:
+    row = {"metric": DWELL, "unit": "minutes", "numerator": np.nan, "denominator": np.nan}
+
+    def pick(mask: pd.Series) -> float:
+        hit = table.loc[mask, "dwell"] if table is not None else pd.Series([], dtype=float)
+        return float(hit.iloc[0]) if len(hit) else np.nan
+
+    for prefix, mo in (("", month), ("last_", last)):
+        value = np.nan if table is None else pick((table["store_id"] == store)
+                                                  & (table["month"] == mo))
+        row[prefix + "value"] = value
+        row[prefix + "na_reason"] = NO_DATA if is_na(value) else None
+    row["network_value"] = np.nan if table is None else pick(
+        table["store_id"].isna() & (table["month"] == month))
+    return row
+
+
+def load_traffic(con: duckdb.DuckDBPyConnection, store: str, month: str) -> Traffic:
+    """Spend, cost per result, visits by source and hour, calls and invite-to-visit rate."""
+    last = previous_month(month)
+    start, end = _span(month)
+    cols = {t: present_columns(con, t) for t in ("visits", "calls", "leads", "orders",
+                                                  "marketing")}
+    notes: list[tuple[str, dict]] = []
+    cube = compute_cube(con, [last, month])
+    rows = _kpi_rows(cube, store, month, last)
+
+    can_invite = "customer_id" in cols["calls"] and "customer_id" in cols["visits"]
+    rows.append(_ratio_row(_invite(con, [last, month]) if can_invite else None,
+                           store, month, last))
+    if not cols["calls"]:
+        notes.append(("traffic_note_no_calls", {}))
+    elif not can_invite:
+        notes.append(("traffic_note_no_invite", {}))
+    has_times = {"time_in", "time_out"} <= cols["visits"]
+    rows.append(_dwell_row(_dwell(con, [last, month]) if has_times else None,
+                           store, month, last))
+    if not has_times:
+        notes.append(("traffic_note_no_dwell", {}))
+    anonymous = 0
+    if cols["calls"]:
+        p_start, p_end = _span(last)
+        anonymous = int(con.execute(
+            "SELECT count(*) FROM calls WHERE store_id = ? AND date >= ?::DATE "
+            "AND date < ?::DATE AND customer_id IS NULL", [store, p_start, p_end]).fetchone()[0])
+
+    spend = None
+    if not cols["marketing"]:
+        notes.append(("traffic_note_no_marketing", {}))
+    elif "channel" not in cols["marketing"]:
+        notes.append(("traffic_note_no_spend_channel", {}))
+    else:
+        spend = con.execute("""
+            SELECT channel, sum(spend) FILTER (WHERE month = $m) AS spend,
+                   sum(spend) FILTER (WHERE month = $p) AS last_spend
+            FROM marketing WHERE store_id = $s AND month IN ($m, $p)
+            GROUP BY channel ORDER BY spend DESC NULLS LAST, channel""",
+            {"s": store, "m": month, "p": last}).df()
+
+    sources = _sources(con, store, start, end, cols)
+    if sources.empty:
+        notes.append(("traffic_note_no_sources", {}))
+    if "source" not in cols["visits"]:
+        notes.append(("traffic_note_no_visit_source", {}))
+    unattributed = 0
+    if "lead_id" in cols["orders"]:
+        unattributed = int(con.execute("""
+            SELECT count(*) FROM orders o LEFT JOIN leads l USING (lead_id)
+            WHERE o.store_id = ? AND o.order_date >= ?::DATE AND o.order_date < ?::DATE
+              AND l.lead_id IS NULL""", [store, start, end]).fetchone()[0])
+    else:
+        notes.append(("traffic_note_no_lead_id", {}))
+
+    heatmap = _heatmap(con, store, start, end) if "time_in" in cols["visits"] else None
+    return Traffic(store, month, pd.DataFrame(rows), spend, sources, unattributed, heatmap,
+                   anonymous, notes)
+
+
+def _sources(con: duckdb.DuckDBPyConnection, store: str, start: str, end: str,
+             cols: dict[str, set[str]]) -> pd.DataFrame:
+    """Per source: visits, captured, test drives (visits.source); new leads; orders."""
+    p = {"s": store, "a": start, "b": end}
+    in_m = "{d} >= $a::DATE AND {d} < $b::DATE"
+    v = con.execute(f"""
+        SELECT coalesce(source, '') AS source, count(*) AS visits,
+               count(*) FILTER (WHERE lead_captured) AS captured,
+               count(*) FILTER (WHERE test_drive) AS test_drives
+        FROM visits WHERE store_id = $s AND {in_m.format(d='date')} GROUP BY 1""", p).df()
+    if "source" not in cols["visits"]:
+        v = v.iloc[0:0]
+    leads = con.execute(f"""
+        SELECT coalesce(source, '') AS source, count(*) AS new_leads FROM leads
+        WHERE store_id = $s AND {in_m.format(d='created')} GROUP BY 1""", p).df()
+    orders = con.execute(f"""
+        SELECT coalesce(l.source, '') AS source, count(*) AS orders
+        FROM orders o JOIN leads l ON o.lead_id = l.lead_id
+        WHERE o.store_id = $s AND {in_m.format(d='o.order_date')} GROUP BY 1""", p).df()
+    out = v.merge(leads, on="source", how="outer").merge(orders, on="source", how="outer")
+    counts = ["visits", "captured", "test_drives", "new_leads", "orders"]
+    out[counts] = out[counts].astype(float).fillna(0.0)
+    if "source" not in cols["visits"]:
+        out[["visits", "captured", "test_drives"]] = np.nan
+    if "lead_id" not in cols["orders"]:
+        out["orders"] = np.nan
+    return out.sort_values(["visits", "new_leads", "source"],
+                           ascending=[False, False, True]).reset_index(drop=True)
+
+
+def _heatmap(con: duckdb.DuckDBPyConnection, store: str, start: str,
+             end: str) -> pd.DataFrame:
+    """Visit counts, weekday (0 = Monday, rows) × hour of arrival (columns)."""
+    df = con.execute("""
+        SELECT isodow(date) - 1 AS weekday, hour(time_in) AS hour, count(*) AS n
+        FROM visits WHERE store_id = ? AND date >= ?::DATE AND date < ?::DATE
+          AND time_in IS NOT NULL GROUP BY ALL""", [store, start, end]).df()
+    if df.empty:
+        return pd.DataFrame(index=range(7), dtype=float)
+    hours = range(int(df["hour"].min()), int(df["hour"].max()) + 1)
+    grid = df.pivot(index="weekday", columns="hour", values="n")
+    return grid.reindex(index=range(7), columns=hours).fillna(0).astype(int)
+
+
+# --- display ------------------------------------------------------------------------
+
+def _label(metric_id: str, lang: str) -> str:
+    if metric_id in (INVITE, DWELL):
+        return text(f"traffic_kpi_{metric_id}", lang)
+    return REGISTRY[metric_id].label(lang)
+
+
+def _fmt(value: object, unit: str, reason: object, lang: str) -> str:
+    if unit == "minutes":
+        return (cell(value, "count", reason, lang) if is_na(value)
+                else text("traffic_minutes", lang, n=f"{float(value):.0f}"))
+    return cell(value, unit, reason, lang)
+
+
+def _kpi_frame(data: Traffic, ids: tuple[str, ...], lang: str) -> pd.DataFrame:
+    rows = []
+    for r in data.kpis.set_index("metric").loc[list(ids)].itertuples():
+        rows.append({
+            text("col_kpi", lang): _label(r.Index, lang),
+            text("col_this_month", lang): _fmt(r.value, r.unit, r.na_reason, lang),
+            text("col_last_month", lang): _fmt(r.last_value, r.unit, r.last_na_reason, lang),
+            text("traffic_col_network", lang): _fmt(r.network_value, r.unit, None, lang),
+        })
+    return pd.DataFrame(rows)
+
+
+def spend_frame(data: Traffic, lang: str) -> pd.DataFrame:
+    """Ad spend and cost per visit / lead / order: this month, last month, network."""
+    return _kpi_frame(data, SPEND_KPIS, lang)
+
+
+def spend_channel_frame(data: Traffic, lang: str) -> pd.DataFrame | None:
+    """Ad spend by marketing channel (None when the input has no channel column)."""
+    if data.spend_by_channel is None:
+        return None
+    df = data.spend_by_channel
+    total = df["spend"].sum(min_count=1)
+    share = df["spend"] / total if total and not is_na(total) else df["spend"] * np.nan
+    return pd.DataFrame({
+        text("traffic_col_channel", lang): df["channel"].fillna(text("traffic_unknown", lang)),
+        text("col_this_month", lang): [format_value(v, "yuan", lang) for v in df["spend"]],
+        text("traffic_col_share", lang): [format_value(v, "rate", lang) for v in share],
+        text("col_last_month", lang): [format_value(v, "yuan", lang) for v in df["last_spend"]],
+    })
+
+
+def traffic_frame(data: Traffic, lang: str) -> pd.DataFrame:
+    """Visits, first / repeat visits, calls, invite-to-visit rate and dwell time."""
+    return _kpi_frame(data, (*VISIT_KPIS, INVITE, DWELL), lang)
+
+
+def source_frame(data: Traffic, lang: str) -> pd.DataFrame:
+    """Visits and conversion by source (rates n/a "—" when their denominator is 0)."""
+    s = data.sources
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = s["visits"] / s["visits"].sum()
+        capture = s["captured"] / s["visits"]
+        drive = s["test_drives"] / s["visits"]
+        conv = s["orders"] / s["new_leads"]
+
+    def rates(values: pd.Series, den: pd.Series) -> list[str]:
+        return [cell(v if np.isfinite(v) else np.nan, "rate",
+                     ZERO_DENOMINATOR if d == 0 else NO_DATA, lang)
+                for v, d in zip(values, den, strict=True)]
+
+    def counts(values: pd.Series) -> list[str]:
+        return [cell(v, "count", NO_DATA, lang) for v in values]
+
+    return pd.DataFrame({
+        text("traffic_col_source", lang): s["source"].replace("", text("traffic_unknown", lang)),
+        REGISTRY["visits"].label(lang): counts(s["visits"]),
+        text("traffic_col_share", lang): rates(share, s["visits"] * 0 + s["visits"].sum()),
+        REGISTRY["lead_capture_rate"].label(lang): rates(capture, s["visits"]),
+        REGISTRY["test_drive_rate"].label(lang): rates(drive, s["visits"]),
+        REGISTRY["new_leads"].label(lang): counts(s["new_leads"]),
+        REGISTRY["orders"].label(lang): counts(s["orders"]),
+        text("traffic_col_conversion", lang): rates(conv, s["new_leads"]),
+    })
+
+
+def traffic_markdown(data: Traffic, lang: str) -> str:
+    """Definitions with this month's counts, what is missing, and the n/a footnote."""
+    inv = data.kpis.set_index("metric").loc[INVITE]
+    lines = []
+    if not is_na(inv["denominator"]):
+        note = text("traffic_invite_note", lang, callers=f"{inv['denominator']:,.0f}",
+                    visited=f"{inv['numerator']:,.0f}")
+        if data.anonymous_calls:
+            note += text("traffic_invite_anonymous", lang, n=f"{data.anonymous_calls:,}")
+        lines.append(note)
+    if data.unattributed_orders:
+        lines.append(text("traffic_source_note", lang, n=f"{data.unattributed_orders:,}"))
+    lines += [text(key, lang, **fields) for key, fields in data.notes]
+    lines.append(text("traffic_network_note", lang))
+    lines.append(na_note(lang))
+    return "\n\n".join(lines)
+
+
+def heatmap_input(data: Traffic, lang: str) -> dict | None:
+    """Keyword arguments of :func:`kpi_lib.plots.visit_heatmap`; None when nothing to draw.
+
+    When None, :func:`heatmap_markdown` says why.
+    """
+    if data.heatmap is None or data.heatmap.empty or data.heatmap.shape[1] == 0:
+        return None
+    counts = data.heatmap.copy()
+    counts.index = [text(f"traffic_weekday_{d}", lang) for d in counts.index]
+    return {"counts": counts, "title": text("traffic_heatmap_title", lang),
+            "xlabel": text("traffic_heatmap_x", lang), "ylabel": text("traffic_heatmap_y", lang)}
+
+
+def heatmap_markdown(data: Traffic, lang: str) -> str:
+    """Why there is no heatmap (empty string when there is one)."""
+    if data.heatmap is None:
+        return text("traffic_note_no_time_in", lang)
+    if data.heatmap.empty or data.heatmap.shape[1] == 0:
+        return text("traffic_note_no_visits", lang)
+    return ""
