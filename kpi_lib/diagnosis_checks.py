@@ -272,27 +272,44 @@ def carried_leads_convert_poorly(ctx: CheckContext, store: str,
     return CheckResult(rows, impact=max(0.0, t["expected"] * t["n"] - t["k"]))
 
 
-def _consultant_counts(ctx: CheckContext, rates: list[str]) -> pd.DataFrame:
-    start, end = month_bounds(ctx.month)
+def consultant_rate_counts(con: Any, month: str, rates: list[str],
+                           store: str | None = None) -> pd.DataFrame:
+    """Per store × consultant × rate of ``month``: denominator ``n`` and numerator ``k``.
+
+    ``conversion``: leads created in the month by the consultant (``n``) and those of them
+    with an order dated in the month (``k``); ``test_drive_rate``: the consultant's visits
+    (``n``) and those with a test drive (``k``), only when the input has
+    ``visits.consultant_id``. ``store`` limits the counts to one store (default: all).
+    Shared by :func:`consultant_far_from_team` and :mod:`kpi_lib.consultants`.
+    """
+    start, end = month_bounds(month)
+    only = "" if store is None else " AND {}store_id = ?"
+    extra = [] if store is None else [store]
     parts = []
     if "conversion" in rates:
-        parts.append(ctx.con.execute(
+        parts.append(con.execute(
             """SELECT l.store_id, l.consultant_id, 'conversion' AS rate,
                       count(*) AS n, count(o.lead_id) AS k
                FROM leads l LEFT JOIN (SELECT DISTINCT lead_id FROM orders
                                        WHERE order_date >= ? AND order_date < ?) o
                  ON o.lead_id = l.lead_id
-               WHERE l.created >= ? AND l.created < ? AND l.consultant_id IS NOT NULL
-               GROUP BY ALL""", [start, end, start, end]).df())
-    if "test_drive_rate" in rates and ctx.has_column("visits", "consultant_id"):
-        parts.append(ctx.con.execute(
+               WHERE l.created >= ? AND l.created < ? AND l.consultant_id IS NOT NULL"""
+            + only.format("l.") + " GROUP BY ALL", [start, end, start, end, *extra]).df())
+    has_col = con.execute("SELECT count(*) FROM _columns WHERE table_name = 'visits' "
+                          "AND column_name = 'consultant_id'").fetchall()[0][0]
+    if "test_drive_rate" in rates and has_col:
+        parts.append(con.execute(
             """SELECT store_id, consultant_id, 'test_drive_rate' AS rate,
                       count(*) AS n, count(*) FILTER (WHERE test_drive) AS k
-               FROM visits WHERE date >= ? AND date < ? AND consultant_id IS NOT NULL
-               GROUP BY ALL""", [start, end]).df())
+               FROM visits WHERE date >= ? AND date < ? AND consultant_id IS NOT NULL"""
+            + only.format("") + " GROUP BY ALL", [start, end, *extra]).df())
     if not parts:
         return pd.DataFrame(columns=["store_id", "consultant_id", "rate", "n", "k"])
     return pd.concat(parts, ignore_index=True)
+
+
+def _consultant_counts(ctx: CheckContext, rates: list[str]) -> pd.DataFrame:
+    return consultant_rate_counts(ctx.con, ctx.month, rates)
 
 
 def _consultant_tests(ctx: CheckContext, p: dict[str, Any]) -> pd.DataFrame:

@@ -19,11 +19,14 @@ from . import paths
 from .compare import compare_month
 from .compute import compute_cube, previous_month
 from .config import report_config
+from .consultants import load_consultants
 from .delivery_mix import load_delivery_mix
 from .diagnosis import diagnose
+from .forecast import load_forecast
 from .formatting import format_change, format_value, is_na
 from .i18n import check_lang, month_label, text  # noqa: F401  (re-exported for notebooks)
 from .metrics import REGISTRY
+from .pipeline import load_pipeline
 from .run_params import check_month_format, check_store_format
 from .store_report import store_info
 from .traffic import load_traffic
@@ -55,6 +58,9 @@ class StoreMonth:
     delivery_mix: object = None  # kpi_lib.delivery_mix.DeliveryMix
     traffic: object = None  # kpi_lib.traffic.Traffic
     trends: object = None  # kpi_lib.trends.Trends
+    consultants: object = None  # kpi_lib.consultants.Consultants
+    pipeline: object = None  # kpi_lib.pipeline.Pipeline
+    forecast: object = None  # kpi_lib.forecast.Forecast
 
     def value(self, metric: str, month: str | None = None) -> float:
         """The metric's value (NaN when n/a) for ``month`` (default: the report month)."""
@@ -98,6 +104,9 @@ def load_store_month(
             "delivery_mix": load_delivery_mix(wh.con, store, month),
             "traffic": load_traffic(wh.con, store, month),
             "trends": load_trends(wh.con, store, month),
+            "consultants": load_consultants(wh.con, store, month),
+            "pipeline": load_pipeline(wh.con, store, month),
+            "forecast": load_forecast(wh.con, store, month),
         }
     return StoreMonth(info, month, lang, cube.reset_index(drop=True), issues, files, network,
                       findings, **sections)

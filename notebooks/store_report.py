@@ -23,7 +23,10 @@ data = None
 # %%
 from IPython.display import Markdown, display
 
+from kpi_lib import consultants as cons
 from kpi_lib import delivery_mix as dm
+from kpi_lib import forecast as fc
+from kpi_lib import pipeline as pl
 from kpi_lib import plots
 from kpi_lib import report_compare as rc
 from kpi_lib import report_data as rd
@@ -103,6 +106,60 @@ for chart in rtr.control_chart_panels(sm.trends, lang):
         fig = plots.control_chart(**chart["plot"])
         display(fig)
         plots.close(fig)
+
+# %%
+display(Markdown(rd.heading("pipeline", lang)))
+display(Markdown(rd.text("pipeline_note", lang)))
+display(Markdown(pl.pipeline_markdown(sm.pipeline, lang)))
+if sm.pipeline.has_leads:
+    fig = plots.grade_stock_bars(
+        pl.stock_bars_input(sm.pipeline, lang),
+        rd.text("pipeline_chart_title", lang, month=rd.month_label(month, lang)),
+        rd.text("pipeline_new", lang), rd.text("pipeline_carried", lang))
+    display(fig)
+    plots.close(fig)
+    display(rd.styled(pl.grades_frame(sm.pipeline, lang)))
+if sm.pipeline.compliance is not None:
+    display(Markdown(rd.heading("pipeline_compliance_title", lang, level=3)))
+    display(Markdown(pl.compliance_note(lang)))
+    display(rd.styled(pl.compliance_frame(sm.pipeline, lang), numeric_from=2))
+if sm.pipeline.overdue is not None and len(sm.pipeline.overdue):
+    display(Markdown(rd.heading("pipeline_overdue_title", lang, level=3)))
+    display(Markdown(pl.overdue_note(lang)))
+    display(rd.styled(pl.overdue_frame(sm.pipeline, lang), numeric_from=4, compact=True))
+lost = pl.lost_frame(sm.pipeline, lang)
+if lost is not None:
+    display(Markdown(rd.heading("pipeline_lost_title", lang, level=3)))
+    display(Markdown(pl.lost_note(lang)))
+    display(rd.styled(lost, numeric_from=2))
+
+# %%
+display(Markdown(rd.heading("pipeline_forecast", lang)))
+display(Markdown(fc.forecast_note(lang)))
+display(Markdown(fc.forecast_markdown(sm.forecast, lang)))
+if sm.forecast.has_leads:
+    display(rd.styled(fc.forecast_frame(sm.forecast, lang)))
+
+# %%
+display(Markdown(rd.heading("consultants", lang)))
+display(Markdown(cons.consultants_markdown(sm.consultants, lang)))
+if not sm.consultants.table.empty:
+    display(Markdown(rd.heading("consultants_kpi_heading", lang, level=3)))
+    display(rd.styled(cons.consultant_frame(sm.consultants, lang), compact=True))
+    display(Markdown(rd.heading("consultants_score_heading", lang, level=3)))
+    fig = plots.consultant_scores(**cons.score_chart(sm.consultants, lang))
+    display(fig)
+    plots.close(fig)
+    display(rd.styled(cons.score_frame(sm.consultants, lang), compact=True))
+    display(Markdown(rd.text("consultants_na_note", lang)))
+
+# %%
+display(Markdown(rd.heading("consultants_plan_heading", lang, level=3)))
+plan = cons.improvement_plan_frame(sm.consultants, sm.findings, lang)
+if plan.empty:
+    display(Markdown(rd.text("consultants_plan_none", lang)))
+else:
+    display(rd.styled(plan, numeric_from=99, compact=True))
 
 # %%
 display(Markdown(rd.heading("mix_aftercare_heading", lang)))

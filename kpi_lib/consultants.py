@@ -1,0 +1,461 @@
+"""Consultants (销售顾问业绩评估): each consultant's KPIs beside the team, the composite
+score, grades, flags and an improvement plan.
+
+Who is listed: the store's consultants active in the month (hired before its end, not
+left before its start) whose role is sales (or not given), plus anyone else with a
+consultant target row for the month (a manager who sells, as in small stores).
+
+Per consultant and month (the same definitions as the store KPIs of
+:mod:`kpi_lib.metrics`): orders dated in the month (cancelled included); deliveries,
+delivered revenue, Σ receivable and Σ collected over orders delivered in the month;
+completion = deliveries / target units (``completion_basis: revenue``: delivered revenue
+/ target revenue); average deal value = delivered revenue / deliveries; collection rate
+= Σ collected / Σ receivable. Visits, test drives, new leads and conversion (leads created
+in the month with an order in the month / leads created in the month, by the lead's
+consultant) come from :func:`kpi_lib.diagnosis_checks.consultant_rate_counts`, the
+counts the ``consultant_far_from_team`` finding tests. Process behaviour is follow-up
+compliance as the pipeline section defines it (:func:`_compliance`, frequencies from
+``params/pipeline.yml``), per consultant. Scoring: :mod:`kpi_lib.scoring`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import numpy as np
+import pandas as pd
+
+from .compute import month_bounds, previous_month
+from .diagnosis_checks import consultant_rate_counts
+from .diagnosis_rules import TOO_FEW_ID
+from .formatting import format_value, is_na
+from .i18n import text
+from .pipeline import as_of_date
+from .scoring import (
+    COMPONENTS,
+    ScoringParams,
+    component_scores,
+    composite,
+    flag_excellent,
+    flag_improvement,
+    grade,
+    references,
+    scoring_params,
+    weakest,
+)
+
+NAN = float("nan")
+_SUMS = ("visits", "test_drives", "new_leads", "converted", "orders", "deliveries", "revenue",
+         "receivable", "collected", "target_units", "target_revenue", "due", "on_time")
+
+
+@dataclass
+class Consultants:
+    """One store's consultants for one month (language-free)."""
+
+    store: str
+    month: str
+    #: one row per consultant: consultant_id, name, the sums of ``_SUMS``, the rates
+    #: (test_drive_rate, conversion, completion, avg_deal_value, collection, process),
+    #: completion_prev, completion_last_year, s_<component>, score, renormalised, grade,
+    #: excellent, needs_improvement, weakest
+    table: pd.DataFrame
+    #: the team (the listed consultants pooled): the sums, rates and the mean score
+    team: dict[str, float]
+    #: the reference of each component's scaling this month (team-relative ones resolved)
+    refs: dict[str, float]
+    params: ScoringParams
+    #: catalogue keys of what the data lacks (consultants_missing_*)
+    missing: list[str] = field(default_factory=list)
+
+
+def _has(con, table: str, column: str | None = None) -> bool:
+    sql = "SELECT count(*) FROM _columns WHERE table_name = ?"
+    args = [table]
+    if column:
+        sql, args = sql + " AND column_name = ?", [table, column]
+    return bool(con.execute(sql, args).fetchall()[0][0])
+
+
+def _roster(con, store: str, month: str) -> pd.DataFrame:
+    start, end = month_bounds(month)
+    return con.execute(
+        """SELECT c.consultant_id, c.name FROM consultants c
+           WHERE c.store_id = ? AND (c.hired IS NULL OR c.hired < ?)
+             AND (c."left" IS NULL OR c."left" >= ?)
+             AND (c.role IS NULL OR c.role = 'sales' OR c.consultant_id IN (
+                  SELECT consultant_id FROM targets WHERE store_id = ? AND month = ?))
+           ORDER BY c.consultant_id""", [store, end, start, store, month]).df()
+
+
+def _monthly(con, store: str, months: list[str]) -> pd.DataFrame:
+    """Orders, deliveries, money and targets per consultant × month (long format)."""
+    spans = pd.DataFrame([(m, *month_bounds(m)) for m in months], columns=["m", "s", "e"])
+    con.register("_cons_months", spans)
+    try:
+        orders = con.execute(
+            """SELECT m AS month, consultant_id, count(*) AS orders FROM orders
+               JOIN _cons_months ON order_date >= s AND order_date < e
+               WHERE store_id = ? GROUP BY ALL""", [store]).df()
+        deliv = con.execute(
+            """SELECT m AS month, consultant_id, count(*) AS deliveries, sum(price) AS revenue,
+                      sum(receivable) AS receivable, sum(collected) AS collected FROM orders
+               JOIN _cons_months ON delivered >= s AND delivered < e
+               WHERE store_id = ? GROUP BY ALL""", [store]).df()
+    finally:
+        con.unregister("_cons_months")
+    targets = con.execute(
+        f"""SELECT month, consultant_id, sum(units) AS target_units,
+                  sum(revenue) AS target_revenue FROM targets
+           WHERE store_id = ? AND consultant_id IS NOT NULL
+             AND month IN ({", ".join("?" * len(months))}) GROUP BY ALL""",
+        [store, *months]).df()
+    out = orders.merge(deliv, on=["month", "consultant_id"], how="outer")
+    return out.merge(targets, on=["month", "consultant_id"], how="outer")
+
+
+def _compliance(con, store: str, month: str, days: dict[str, int]) -> pd.DataFrame:
+    """Follow-ups due and done per consultant: :mod:`kpi_lib.pipeline`'s definition.
+
+    A lead's k-th follow-up is due k × its grade's frequency after creation; due = the due
+    dates inside its open span in the month (max(created, month start) … min(as-of date,
+    status date − 1)), done = follow-ups logged in that span, capped at due; the grade is
+    the last ``grade_after`` in the span, else the card's grade (an ``O`` earned by
+    ordering is not measured). Grouped by the lead's consultant instead of by grade.
+    """
+    start, _ = month_bounds(month)
+    freq = pd.DataFrame(list(days.items()), columns=["g", "days"])
+    con.register("_cons_freq", freq)
+    args = {"store": store, "asof": as_of_date(con, month), "ms": start}
+    try:
+        return con.execute(
+            """WITH l AS (SELECT * FROM leads WHERE store_id = $store AND created <= $asof
+                          AND consultant_id IS NOT NULL),
+               iv AS (
+                 SELECT lead_id, consultant_id, created, grade, status,
+                        greatest(created, $ms) AS i0,
+                        CASE WHEN status <> 'open' AND status_date IS NOT NULL
+                             THEN least($asof, status_date - 1) ELSE $asof END AS i1
+                 FROM l),
+               fu AS (
+                 SELECT iv.lead_id, any_value(iv.consultant_id) AS consultant_id,
+                        any_value(iv.created) AS created, any_value(iv.i0) AS i0,
+                        any_value(iv.i1) AS i1,
+                        coalesce(arg_max(f.grade_after, f.date) FILTER (
+                            WHERE f.grade_after IS NOT NULL AND f.date <= iv.i1),
+                            CASE WHEN any_value(iv.grade) = 'O'
+                                  AND any_value(iv.status) = 'ordered'
+                                 THEN NULL ELSE any_value(iv.grade) END) AS g,
+                        count(f.date) FILTER (WHERE f.date BETWEEN iv.i0 AND iv.i1) AS n_fu
+                 FROM iv LEFT JOIN followups f ON f.lead_id = iv.lead_id AND f.date <= iv.i1
+                 WHERE iv.i1 >= iv.i0 GROUP BY iv.lead_id),
+               due AS (
+                 SELECT consultant_id, n_fu, (i1 - created) // q.days
+                        - greatest(i0 - created - 1, 0) // q.days AS due
+                 FROM fu JOIN _cons_freq q ON q.g = fu.g)
+               SELECT consultant_id, sum(due) AS due, sum(least(n_fu, due)) AS on_time
+               FROM due GROUP BY consultant_id""", args).df()
+    finally:
+        con.unregister("_cons_freq")
+
+
+def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
+    return num.astype(float) / den.astype(float).where(den > 0)
+
+
+def _rates(t: pd.DataFrame, basis: str) -> pd.DataFrame:
+    """Rates of a frame of sums (consultants or the one-row team)."""
+    t = t.copy()
+    t["test_drive_rate"] = _ratio(t["test_drives"], t["visits"])
+    t["conversion"] = _ratio(t["converted"], t["new_leads"])
+    t["completion"] = (_ratio(t["deliveries"], t["target_units"]) if basis == "units"
+                       else _ratio(t["revenue"], t["target_revenue"]))
+    t["avg_deal_value"] = _ratio(t["revenue"], t["deliveries"])
+    t["collection"] = _ratio(t["collected"], t["receivable"])
+    t["process"] = _ratio(t["on_time"], t["due"])
+    return t
+
+
+def load_consultants(con, store: str, month: str,
+                     params: ScoringParams | None = None) -> Consultants:
+    """Every listed consultant's KPIs, score, grade and flags for ``store`` in ``month``."""
+    p = params or scoring_params()
+    roster = _roster(con, store, month)
+    n_back = max(p.improvement_months, 1)
+    history = [previous_month(month, k) for k in range(n_back - 1, -1, -1)]
+    year_ago = previous_month(month, 12)
+    monthly = _monthly(con, store, [*history, year_ago])
+    missing = _missing(con, roster)
+
+    t = roster.copy()
+    now = monthly[monthly["month"] == month].drop(columns="month")
+    t = t.merge(now, on="consultant_id", how="left")
+    counts = consultant_rate_counts(con, month, ["conversion", "test_drive_rate"], store)
+    for rate, (n, k) in {"conversion": ("new_leads", "converted"),
+                         "test_drive_rate": ("visits", "test_drives")}.items():
+        c = counts[counts["rate"] == rate].set_index("consultant_id")
+        t[n], t[k] = t["consultant_id"].map(c["n"]), t["consultant_id"].map(c["k"])
+    comp = (_compliance(con, store, month, p.followup_days) if _has(con, "followups")
+            else pd.DataFrame(columns=["consultant_id", "due", "on_time"]))
+    t = t.merge(comp, on="consultant_id", how="left")
+    for col in _SUMS:  # counts default to 0; money and targets stay n/a without rows
+        t[col] = pd.to_numeric(t[col], errors="coerce").astype(float)
+        if col in ("visits", "test_drives", "new_leads", "converted", "orders", "deliveries",
+                   "due", "on_time"):
+            t[col] = t[col].fillna(0.0)
+    if "consultants_missing_visits" in missing:
+        t[["visits", "test_drives"]] = NAN
+    if "consultants_missing_followups" in missing:
+        t[["due", "on_time"]] = NAN
+    t["revenue"] = t["revenue"].where(t["deliveries"] > 0)
+    t = _rates(t, p.completion_basis)
+    if not roster.empty and t["target_units"].isna().all():
+        missing.append("consultants_missing_targets")
+
+    wide = _completion_wide(monthly, p.completion_basis)
+    t["completion_prev"] = t["consultant_id"].map(
+        wide.get(previous_month(month), pd.Series(dtype=float)))
+    t["completion_last_year"] = t["consultant_id"].map(
+        wide.get(year_ago, pd.Series(dtype=float)))
+    hist = pd.DataFrame({m: t["consultant_id"].map(wide.get(m, pd.Series(dtype=float)))
+                         for m in history})
+
+    team_sums = t[list(_SUMS)].sum(min_count=1).to_frame().T
+    has_target = t["target_units"].notna() if p.completion_basis == "units" else (
+        t["target_revenue"].notna())
+    team_sums["deliveries_t"] = t.loc[has_target, "deliveries"].sum()
+    team_sums["revenue_t"] = t.loc[has_target, "revenue"].sum()
+    team = {k: float(v) for k, v in _rates(team_sums, p.completion_basis).iloc[0].items()}
+    team["completion"] = float((_ratio(team_sums["deliveries_t"], team_sums["target_units"])
+                                if p.completion_basis == "units" else
+                                _ratio(team_sums["revenue_t"], team_sums["target_revenue"]))
+                               .iloc[0])
+    team["n"] = float(len(t))
+    refs = references(p, team)
+    scores = component_scores(t, refs)
+    t[[f"s_{c}" for c in COMPONENTS]] = scores.to_numpy()
+    t["score"] = composite(scores, p)
+    t["renormalised"] = t["score"].notna() & scores.isna().any(axis=1)
+    t["grade"] = grade(t["score"], p) if len(t) else pd.Series(dtype=object)
+    t["excellent"] = flag_excellent(t["completion"], p)
+    t["needs_improvement"] = flag_improvement(hist, p).to_numpy() if len(t) else []
+    t["weakest"] = weakest(scores, p)
+    team["score"] = float(t["score"].mean()) if t["score"].notna().any() else NAN
+    team["completion_prev"] = _team_completion(monthly, t, previous_month(month), p)
+    team["completion_last_year"] = _team_completion(monthly, t, year_ago, p)
+    return Consultants(store, month, t.reset_index(drop=True), team, refs, p, missing)
+
+
+def _completion_wide(monthly: pd.DataFrame, basis: str) -> dict[str, pd.Series]:
+    """Month -> completion by consultant (n/a without a target)."""
+    m = monthly.fillna({"deliveries": 0.0})
+    num, den = (("deliveries", "target_units") if basis == "units"
+                else ("revenue", "target_revenue"))
+    m = m.assign(c=_ratio(m[num].fillna(0.0), m[den]))
+    return {mo: g.set_index("consultant_id")["c"] for mo, g in m.groupby("month")}
+
+
+def _team_completion(monthly: pd.DataFrame, t: pd.DataFrame, month: str,
+                     p: ScoringParams) -> float:
+    num, den = (("deliveries", "target_units") if p.completion_basis == "units"
+                else ("revenue", "target_revenue"))
+    m = monthly[(monthly["month"] == month) & monthly["consultant_id"].isin(t["consultant_id"])
+                & monthly[den].notna()]
+    total = float(m[den].sum())
+    return float(m[num].fillna(0.0).sum()) / total if total > 0 else NAN
+
+
+def _missing(con, roster: pd.DataFrame) -> list[str]:
+    out = []
+    if roster.empty:
+        out.append("consultants_missing_roster")
+    if not _has(con, "visits", "consultant_id"):
+        out.append("consultants_missing_visits")
+    if not _has(con, "followups"):
+        out.append("consultants_missing_followups")
+    if not _has(con, "orders", "receivable") or not _has(con, "orders", "collected"):
+        out.append("consultants_missing_collection")
+    return out
+
+
+# --- display -------------------------------------------------------------------------
+
+_FLAG_MARKS = {"excellent": "★", "needs_improvement": "▼"}
+
+
+def _fmt(value: object, unit: str, lang: str) -> str:
+    return format_value(None if is_na(value) else float(value), unit, lang)  # type: ignore[arg-type]
+
+
+def _flags(row: pd.Series, lang: str) -> str:
+    return " ".join(f"{mark}{text('consultants_flag_' + k, lang)}"
+                    for k, mark in _FLAG_MARKS.items() if bool(row.get(k)))
+
+
+def _kpi_cells(r: pd.Series | dict, lang: str) -> dict[str, str]:
+    def c(key: str) -> str:
+        return text("consultants_col_" + key, lang)
+
+    target = r["target_units"]
+    done = f"{_fmt(r['deliveries'], 'count', lang)} / {_fmt(target, 'count', lang)}"
+    return {
+        c("visits"): _fmt(r["visits"], "count", lang),
+        c("new_leads"): _fmt(r["new_leads"], "count", lang),
+        c("test_drive_rate"): _fmt(r["test_drive_rate"], "rate", lang),
+        c("conversion"): _fmt(r["conversion"], "rate", lang),
+        c("orders"): _fmt(r["orders"], "count", lang),
+        c("deliveries_target"): done,
+        c("completion"): _fmt(r["completion"], "rate", lang),
+        c("completion_prev"): _fmt(r["completion_prev"], "rate", lang),
+        c("completion_last_year"): _fmt(r["completion_last_year"], "rate", lang),
+        c("avg_deal_value"): _fmt(r["avg_deal_value"], "yuan_per", lang),
+        c("collection"): _fmt(r["collection"], "rate", lang),
+        c("process"): _fmt(r["process"], "rate", lang),
+    }
+
+
+def consultant_frame(data: Consultants, lang: str) -> pd.DataFrame:
+    """Each consultant's KPIs (and the team's, last row) as display strings."""
+    name = text("consultants_col_name", lang)
+    rows = [{name: r["name"], **_kpi_cells(r, lang)} for _, r in data.table.iterrows()]
+    if rows:
+        rows.append({name: text("consultants_team", lang), **_kpi_cells(data.team, lang)})
+    return pd.DataFrame(rows)
+
+
+def score_frame(data: Consultants, lang: str) -> pd.DataFrame:
+    """Each component's points (0–100), the composite score, grade and flags; team row."""
+    rows = []
+    for _, r in data.table.iterrows():
+        score = _score(r["score"], lang)
+        row = {text("consultants_col_name", lang): r["name"]}
+        row |= {text("consultants_points_" + c, lang): _points(r[f"s_{c}"], lang)
+                for c in COMPONENTS}
+        known = isinstance(r["grade"], str)
+        row |= {text("consultants_col_score", lang): score + ("*" if r["renormalised"] else ""),
+                text("consultants_col_grade", lang): text(
+                    "consultants_grade_" + r["grade"] if known else "na", lang),
+                text("consultants_col_flags", lang): _flags(r, lang)}
+        rows.append(row)
+    if rows:
+        team = dict.fromkeys(rows[0], "")
+        team[text("consultants_col_name", lang)] = text("consultants_team_mean", lang)
+        team[text("consultants_col_score", lang)] = _score(data.team["score"], lang)
+        rows.append(team)
+    return pd.DataFrame(rows)
+
+
+def _score(x: object, lang: str) -> str:
+    return text("na", lang) if is_na(x) else f"{float(x):.1f}"  # type: ignore[arg-type]
+
+
+def _points(x: object, lang: str) -> str:
+    return text("na", lang) if is_na(x) else f"{float(x):.0f}"  # type: ignore[arg-type]
+
+
+def _reference_text(data: Consultants, comp: str, lang: str) -> str:
+    kind, val = data.params.scaling[comp]
+    unit = "yuan_per" if comp == "avg_deal_value" else "rate"
+    shown = _fmt(data.refs[comp], unit, lang)
+    if kind == "team_factor" and val == 1:
+        return text("consultants_ref_team_avg", lang, label=text("consultants_c_" + comp, lang),
+                    ref=shown)
+    if kind == "reference":
+        return text("consultants_ref_fixed", lang, label=text("consultants_c_" + comp, lang),
+                    ref=shown)
+    return text("consultants_ref_team", lang, label=text("consultants_c_" + comp, lang),
+                ref=shown, factor=f"{val:g}")
+
+
+def consultants_markdown(data: Consultants, lang: str) -> str:
+    """The team in one line, how the score is made, and what the data lacks."""
+    if data.table.empty:
+        return "\n\n".join(text(k, lang) for k in data.missing)
+    t, p = data.table, data.params
+    sep = "；" if lang == "zh" else "; "
+    lines = [text("consultants_summary", lang, n=len(t),
+                  deliveries=_fmt(data.team["deliveries"], "count", lang),
+                  completion=_fmt(data.team["completion"], "rate", lang),
+                  score=_score(data.team["score"], lang),
+                  excellent=int(t["excellent"].sum()),
+                  improvement=int(t["needs_improvement"].sum()))]
+    weights = " + ".join(text("consultants_weight", lang, label=text("consultants_c_" + c, lang),
+                              w=f"{p.weights[c]:g}") for c in COMPONENTS)
+    refs = sep.join(_reference_text(data, c, lang) for c in COMPONENTS)
+    bands = sep.join(text("consultants_band", lang, grade=text("consultants_grade_" + g, lang),
+                          min=f"{lo:g}") for g, lo in p.bands[:-1])
+    bands += sep + text("consultants_band_last", lang, min=f"{p.bands[-2][1]:g}",
+                        grade=text("consultants_grade_" + p.bands[-1][0], lang))
+    lines.append(text("consultants_rule", lang, weights=weights, refs=refs, bands=bands))
+    lines.append(text("consultants_flags_rule", lang,
+                      high=f"{p.excellent_completion:.0%}", low=f"{p.improvement_completion:.0%}",
+                      months=p.improvement_months))
+    if t["renormalised"].any():
+        lines.append(text("consultants_renormalised", lang, share=f"{p.min_weight_share:.0%}"))
+    lines += [text(k, lang) for k in data.missing]
+    return "\n\n".join(lines)
+
+
+def score_chart(data: Consultants, lang: str) -> dict:
+    """Keyword arguments of :func:`kpi_lib.plots.consultant_scores`."""
+    t = data.table.sort_values("score", ascending=False, na_position="last")
+    edges = [lo for _, lo in data.params.bands]
+    return {
+        "names": t["name"].tolist(), "scores": t["score"].astype(float).tolist(),
+        "team_avg": data.team.get("score", NAN),
+        "bands": [(text("consultants_grade_" + g, lang), lo, hi) for (g, lo), hi in
+                  zip(data.params.bands, [100.0, *edges[:-1]], strict=True)],
+        "title": text("consultants_chart_title", lang),
+        "xlabel": text("consultants_col_score", lang),
+        "team_label": text("consultants_team_mean", lang),
+    }
+
+
+def _deadline(month: str) -> str:
+    _, end = month_bounds(previous_month(month, -1))
+    return (end - timedelta(days=1)).isoformat()
+
+
+def _goal(data: Consultants, comp: str, now: float) -> float:
+    goal = data.params.plan_goals.get(comp, 1.0)
+    if goal != "team":
+        return float(goal)
+    team = data.team.get(comp, NAN)
+    step = data.params.conversion_step if comp == "conversion" else 0.05 * now
+    return team if np.isfinite(team) and team > now else now + step
+
+
+def improvement_plan_frame(data: Consultants, findings: list, lang: str) -> pd.DataFrame:
+    """Improvement plan rows: flagged / low-grade consultants on their weakest component,
+    excellent ones sharing their practice, then store-level rows from ``findings``."""
+    due = _deadline(data.month)
+    rows: list[tuple[str, ...]] = []
+    t = data.table
+    low = t["grade"].isin(data.params.plan_grades) | t["needs_improvement"]
+    for _, r in t[low & t["weakest"].notna()].iterrows():
+        comp = r["weakest"]
+        unit = "yuan_per" if comp == "avg_deal_value" else "rate"
+        effect = text("consultants_effect", lang, label=text("consultants_c_" + comp, lang),
+                      now=_fmt(r[comp], unit, lang),
+                      goal=_fmt(_goal(data, comp, r[comp]), unit, lang))
+        effect = effect[:1].upper() + effect[1:]
+        rows.append((r["name"], *(text(f"consultants_plan_{k}_{comp}", lang)
+                                  for k in ("item", "measures")), due,
+                     text(f"consultants_plan_support_{comp}", lang), effect))
+    for _, r in t[t["excellent"] & ~low].iterrows():
+        rows.append((r["name"], *(text(f"consultants_plan_{k}_excellent", lang)
+                                  for k in ("item", "measures")), due,
+                     text("consultants_plan_support_excellent", lang),
+                     text("consultants_plan_effect_excellent", lang)))
+    sep = "；" if lang == "zh" else "; "
+    for f in findings:
+        if f.rule_id == TOO_FEW_ID:
+            continue
+        measures = sep.join(f"{i}. {a}" for i, a in enumerate(f.actions[:2], 1))
+        rows.append((text("consultants_team_owner", lang), f.title, measures, due,
+                     text("consultants_plan_support_store", lang),
+                     f.impact_text or text("na", lang)))
+    cols = [text("consultants_plan_col_" + k, lang)
+            for k in ("owner", "item", "measures", "deadline", "support", "effect")]
+    return pd.DataFrame(rows, columns=cols)

@@ -1,0 +1,419 @@
+"""Lead pipeline (意向客户管理): grade stock, follow-up compliance, overdue and lost leads.
+
+Definitions (settings in ``params/pipeline.yml``):
+
+- **As-of date**: the month's last day, or the data's last date (the latest date in any
+  dated table of the whole network) when the data stop earlier in the month.
+- **Open lead** at the as-of date: created on/before it, and status ``open`` or a
+  status date after it. **New** leads were created in the month, **carried** ones before.
+- **Grade** of a lead at a date: the ``grade_after`` of its last follow-up on/before that
+  date; without one, the ``grade`` column (the grade at the last contact) — except an
+  ``O`` that a lead only earned by ordering after that date, which leaves it ungraded
+  ("未分级"; shown, but not in the compliance or the forecast).
+- **O stock**: leads graded O while open, plus leads that ordered on/before the as-of
+  date whose order is neither delivered nor cancelled then (needs ``orders.lead_id``).
+- **Follow-up compliance**: a lead's k-th follow-up is due k × frequency days after its
+  card was created (frequency of its grade at the end of its open span in the month).
+  For each lead open in the month, due = the due dates inside its open span in the month
+  (from max(created, month start) to min(as-of, status date − 1)); done = follow-ups
+  logged in that span, capped at due. Compliance = Σ done / Σ due, per grade and overall.
+  Follow-ups after the order are not measured (an O row only for leads graded O while open).
+- **Overdue**: open H/A/B/C (or O while open) leads whose last contact (last follow-up,
+  else card creation) lies more than frequency + grace days before the as-of date.
+- **Lost / out of control**: status ``lost`` / ``out_of_control`` with a status date in the
+  month; rates over carried-over + new leads (as ``lost_rate`` in the registry).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import cache
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from .compute import month_bounds
+from .config import ConfigError, load_yaml
+from .formatting import format_value, is_na
+from .i18n import month_label, text
+from .privacy import mask_series
+from .schema import LEAD_GRADES, TABLES
+
+UNGRADED = "?"
+ALL = "all"
+
+
+@cache
+def pipeline_config() -> dict[str, Any]:
+    """``params/pipeline.yml``, checked."""
+    cfg = load_yaml("pipeline.yml")
+    days = cfg.get("followup_days") or {}
+    if set(days) != set(LEAD_GRADES) or not all(
+            isinstance(v, int) and v > 0 for v in days.values()):
+        raise ConfigError("params/pipeline.yml: followup_days needs a whole number of days > 0 "
+                          f"for each grade {', '.join(LEAD_GRADES)}")
+    fc = cfg.get("forecast") or {}
+    if not set(fc.get("grades", [])) <= set(LEAD_GRADES) or not fc.get("grades"):
+        raise ConfigError("params/pipeline.yml: forecast.grades must list lead grades")
+    if not all(0 < lv < 1 for lv in fc.get("levels", [])):
+        raise ConfigError("params/pipeline.yml: forecast.levels must be fractions between 0 and 1")
+    return cfg
+
+
+def present_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    """Canonical columns of ``table`` present in the input, plus its extra columns."""
+    canonical = {r[0] for r in con.execute(
+        "SELECT column_name FROM _columns WHERE table_name = ?", [table]).fetchall()}
+    if not canonical:
+        return set()
+    every = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+        [table]).fetchall()}
+    return canonical | (every - {c.name for c in TABLES[table].columns})
+
+
+def data_end(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The latest date in any dated table of the network (None without any)."""
+    return con.execute("""
+        SELECT max(d) FROM (
+            SELECT max(date) AS d FROM visits UNION ALL SELECT max(date) FROM calls
+            UNION ALL SELECT max(created) FROM leads UNION ALL SELECT max(date) FROM followups
+            UNION ALL SELECT max(order_date) FROM orders
+            UNION ALL SELECT max(delivered) FROM orders)
+    """).fetchone()[0]
+
+
+def as_of_date(con: duckdb.DuckDBPyConnection, month: str) -> date:
+    """The month's last day, or the data's last date when that falls inside the month."""
+    start, after = month_bounds(month)
+    last, end = after - timedelta(days=1), data_end(con)
+    return end if end is not None and start <= end < last else last
+
+
+def _days_sql() -> str:
+    days = pipeline_config()["followup_days"]
+    return "(VALUES " + ", ".join(f"('{g}', {d})" for g, d in days.items()) + ") AS fq(g, days)"
+
+
+#: A store's leads with their grade at ``$asof`` (see the module docstring).
+_GRADED = """
+l AS (SELECT * FROM leads WHERE store_id = $store AND created <= $asof),
+fu AS (
+    SELECT f.lead_id, max(f.date) AS last_fu,
+           arg_max(f.grade_after, f.date) FILTER (WHERE f.grade_after IS NOT NULL) AS g_fu
+    FROM followups f JOIN l USING (lead_id) WHERE f.date <= $asof GROUP BY f.lead_id),
+g AS (
+    SELECT l.*, fu.last_fu,
+           coalesce(fu.g_fu, CASE WHEN l.grade = 'O' AND l.status = 'ordered' THEN NULL
+                                  ELSE l.grade END) AS g_now
+    FROM l LEFT JOIN fu USING (lead_id))
+"""
+
+
+@dataclass
+class Pipeline:
+    """A store's lead pipeline in a month (language-free; customer data already masked)."""
+
+    store: str
+    month: str
+    as_of: date
+    has_leads: bool
+    has_followups: bool
+    #: grade (O/H/A/B/C, "?" ungraded) → new, carried, total, overdue (open leads only)
+    stock: pd.DataFrame
+    #: grade (+ "all") → days, leads, due, done, rate (NaN when nothing was due); None
+    #: without a follow-up register
+    compliance: pd.DataFrame | None
+    #: top overdue leads: lead_id, consultant, grade, last_contact, days_since,
+    #: days_overdue, customer (masked), phone (masked); None without follow-ups
+    overdue: pd.DataFrame | None
+    overdue_total: int
+    #: lost, out_of_control, base (carried + new leads), lost_rate, ooc_rate (NaN: n/a)
+    lost: dict[str, float]
+    #: reason, count, share of the month's lost leads (None: no lost_reason column)
+    reasons: pd.DataFrame | None
+    #: competitor, count, share of the month's lost leads (top N; None: no column)
+    competitors: pd.DataFrame | None
+
+
+def load_pipeline(con: duckdb.DuckDBPyConnection, store: str, month: str) -> Pipeline:
+    """Compute ``store``'s pipeline for ``month`` (see the module docstring)."""
+    cfg = pipeline_config()
+    start, after = month_bounds(month)
+    as_of = as_of_date(con, month)
+    lead_cols, fu_cols = present_columns(con, "leads"), present_columns(con, "followups")
+    order_cols = present_columns(con, "orders")
+    has_fu = bool(fu_cols)
+    args = {"store": store, "asof": as_of, "ms": start}
+    o_stock = ""
+    if {"lead_id", "delivered"} <= order_cols:
+        o_stock = """
+        UNION ALL
+        SELECT lead_id, consultant_id, created, 'O', NULL::DATE, FALSE FROM g
+        WHERE status = 'ordered' AND status_date <= $asof AND EXISTS (
+            SELECT 1 FROM orders o WHERE o.lead_id = g.lead_id AND o.order_date <= $asof
+              AND (o.delivered IS NULL OR o.delivered > $asof)
+              AND (o.cancelled IS NULL OR o.cancelled > $asof))"""
+    rows = con.execute(f"""
+        WITH {_GRADED}
+        SELECT lead_id, consultant_id, created, coalesce(g_now, '{UNGRADED}') AS grade,
+               coalesce(last_fu, created) AS last_contact, TRUE AS open
+        FROM g WHERE status = 'open' OR status_date > $asof {o_stock}
+    """, {"store": store, "asof": as_of}).df()
+    rows["new"] = pd.to_datetime(rows["created"]) >= pd.Timestamp(start)
+    days = pd.Series(cfg["followup_days"])
+    rows["days_since"] = (pd.Timestamp(as_of) - pd.to_datetime(rows["last_contact"])).dt.days
+    rows["days_overdue"] = rows["days_since"] - rows["grade"].map(days) - cfg["overdue"][
+        "grace_days"]
+    late = rows[rows["open"] & (rows["days_overdue"] > 0)] if has_fu else rows.iloc[:0]
+    stock = _stock(rows, late)
+    compliance = _compliance(con, args) if has_fu else None
+    overdue = _overdue(con, late, lead_cols, int(cfg["overdue"]["top_n"])) if has_fu else None
+    lost, reasons, competitors = _lost(con, store, start, after, lead_cols,
+                                       int(cfg["lost"]["top_competitors"]))
+    return Pipeline(store, month, as_of, bool(lead_cols), has_fu, stock, compliance, overdue,
+                    len(late), lost, reasons, competitors)
+
+
+def _stock(rows: pd.DataFrame, late: pd.DataFrame) -> pd.DataFrame:
+    order = [*LEAD_GRADES, UNGRADED]
+    table = pd.DataFrame({
+        "new": rows[rows["new"]].groupby("grade").size(),
+        "carried": rows[~rows["new"]].groupby("grade").size(),
+        "overdue": late.groupby("grade").size(),
+    }).reindex(order).fillna(0).astype(int)
+    table["total"] = table["new"] + table["carried"]
+    if table.loc[UNGRADED, "total"] == 0:
+        table = table.drop(index=UNGRADED)
+    return table.rename_axis("grade").reset_index()[["grade", "new", "carried", "total",
+                                                     "overdue"]]
+
+
+def _compliance(con: duckdb.DuckDBPyConnection, args: dict) -> pd.DataFrame:
+    per_grade = con.execute(f"""
+        WITH l AS (SELECT * FROM leads WHERE store_id = $store AND created <= $asof),
+        iv AS (
+            SELECT lead_id, created, grade, status, greatest(created, $ms) AS i0,
+                   CASE WHEN status <> 'open' AND status_date IS NOT NULL
+                        THEN least($asof, status_date - 1) ELSE $asof END AS i1
+            FROM l),
+        fu AS (
+            SELECT iv.lead_id, any_value(iv.created) AS created, any_value(iv.i0) AS i0,
+                   any_value(iv.i1) AS i1,
+                   coalesce(arg_max(f.grade_after, f.date) FILTER (
+                       WHERE f.grade_after IS NOT NULL AND f.date <= iv.i1),
+                       CASE WHEN any_value(iv.grade) = 'O' AND any_value(iv.status) = 'ordered'
+                            THEN NULL ELSE any_value(iv.grade) END) AS g,
+                   count(f.date) FILTER (WHERE f.date BETWEEN iv.i0 AND iv.i1) AS n_fu
+            FROM iv LEFT JOIN followups f ON f.lead_id = iv.lead_id AND f.date <= iv.i1
+            WHERE iv.i1 >= iv.i0 GROUP BY iv.lead_id),
+        due AS (
+            SELECT fu.g, fq.days, n_fu,
+                   (i1 - created) // fq.days - greatest(i0 - created - 1, 0) // fq.days AS due
+            FROM fu JOIN {_days_sql()} ON fq.g = fu.g)
+        SELECT g AS grade, any_value(days) AS days, count(*) FILTER (WHERE due > 0) AS leads,
+               sum(due) AS due, sum(least(n_fu, due)) AS done
+        FROM due GROUP BY g
+    """, args).df()
+    days = pipeline_config()["followup_days"]
+    table = per_grade.set_index("grade").reindex(list(LEAD_GRADES))
+    table["days"] = pd.Series(days)
+    table = table.fillna({"leads": 0, "due": 0, "done": 0})
+    table.loc[ALL] = [float("nan"), table["leads"].sum(), table["due"].sum(),
+                      table["done"].sum()]
+    table[["leads", "due", "done"]] = table[["leads", "due", "done"]].astype(int)
+    table["rate"] = (table["done"] / table["due"].where(table["due"] > 0))
+    if table.loc["O", "leads"] == 0:  # O is measured only for leads graded O while open
+        table = table.drop(index="O")
+    return table.rename_axis("grade").reset_index()
+
+
+def _overdue(con: duckdb.DuckDBPyConnection, late: pd.DataFrame, lead_cols: set[str],
+             top_n: int) -> pd.DataFrame:
+    top = late.sort_values(["days_overdue", "grade", "lead_id"],
+                           ascending=[False, True, True]).head(top_n)
+    name = "l.customer_name" if "customer_name" in lead_cols else "NULL"
+    phone = "l.phone" if "phone" in lead_cols else "NULL"
+    people = con.execute(f"""
+        SELECT l.lead_id, c.name AS consultant, {name}::VARCHAR AS customer,
+               {phone}::VARCHAR AS phone
+        FROM leads l LEFT JOIN consultants c USING (consultant_id)
+        WHERE l.lead_id IN (SELECT unnest($ids::VARCHAR[]))
+    """, {"ids": list(top["lead_id"])}).df()
+    people["customer"] = mask_series(people["customer"], "name")
+    people["phone"] = mask_series(people["phone"], "phone")
+    out = top.merge(people, on="lead_id", how="left")
+    return out[["lead_id", "consultant", "grade", "last_contact", "days_since",
+                "days_overdue", "customer", "phone"]].reset_index(drop=True)
+
+
+def _lost(con: duckdb.DuckDBPyConnection, store: str, start: date, after: date,
+          lead_cols: set[str], top_n: int):
+    args = {"store": store, "ms": start, "me": after}
+    n = con.execute("""
+        SELECT count(*) FILTER (WHERE status = 'lost' AND status_date >= $ms AND status_date < $me),
+               count(*) FILTER (WHERE status = 'out_of_control' AND status_date >= $ms
+                                AND status_date < $me),
+               count(*) FILTER (WHERE created >= $ms AND created < $me
+                                OR created < $ms AND (status = 'open' OR status_date >= $ms))
+        FROM leads WHERE store_id = $store
+    """, args).fetchone()
+    lost, ooc, base = (int(x or 0) for x in n)
+
+    def rate(k: int) -> float:
+        return k / base if base else float("nan")
+
+    summary = {"lost": lost, "out_of_control": ooc, "base": base, "lost_rate": rate(lost),
+               "ooc_rate": rate(ooc)}
+
+    def counts(column: str, limit: int | None) -> pd.DataFrame | None:
+        if column not in lead_cols:
+            return None
+        df = con.execute(f"""
+            SELECT {column} AS item, count(*) AS count FROM leads
+            WHERE store_id = $store AND status = 'lost' AND status_date >= $ms
+              AND status_date < $me AND nullif(trim({column}), '') IS NOT NULL
+            GROUP BY 1 ORDER BY 2 DESC, 1 {f'LIMIT {limit}' if limit else ''}
+        """, args).df()
+        df["share"] = df["count"] / lost if lost else float("nan")
+        return df
+
+    return summary, counts("lost_reason", None), counts("competitor", top_n)
+
+
+# ---------------------------------------------------------------- display
+
+def _grade_label(grade: str, lang: str) -> str:
+    if grade == UNGRADED:
+        return text("pipeline_ungraded", lang)
+    if grade == ALL:
+        return text("pipeline_all", lang)
+    return grade
+
+
+def _count(v: object, lang: str) -> str:
+    return format_value(v, "count", lang)
+
+
+def grades_frame(data: Pipeline, lang: str) -> pd.DataFrame:
+    """Open leads at month end by grade: new, carried, total, overdue (with a total row)."""
+    s = data.stock
+    total = pd.DataFrame([{"grade": ALL, **s[["new", "carried", "total", "overdue"]].sum()}])
+    s = pd.concat([s, total], ignore_index=True)
+    overdue = s["overdue"].map(lambda v: _count(v, lang)) if data.has_followups else text(
+        "na", lang)
+    return pd.DataFrame({
+        text("pipeline_col_grade", lang): s["grade"].map(lambda g: _grade_label(g, lang)),
+        text("pipeline_col_new", lang): s["new"].map(lambda v: _count(v, lang)),
+        text("pipeline_col_carried", lang): s["carried"].map(lambda v: _count(v, lang)),
+        text("pipeline_col_total", lang): s["total"].map(lambda v: _count(v, lang)),
+        text("pipeline_col_overdue", lang): overdue,
+    })
+
+
+def compliance_frame(data: Pipeline, lang: str) -> pd.DataFrame | None:
+    """Follow-up compliance by grade (None without a follow-up register)."""
+    c = data.compliance
+    if c is None:
+        return None
+    return pd.DataFrame({
+        text("pipeline_col_grade", lang): c["grade"].map(lambda g: _grade_label(g, lang)),
+        text("pipeline_col_days", lang): c["days"].map(
+            lambda v: text("na", lang) if is_na(v) else text("pipeline_every_days", lang,
+                                                              n=int(v))),
+        text("pipeline_col_leads", lang): c["leads"].map(lambda v: _count(v, lang)),
+        text("pipeline_col_due", lang): c["due"].map(lambda v: _count(v, lang)),
+        text("pipeline_col_done", lang): c["done"].map(lambda v: _count(v, lang)),
+        text("pipeline_col_rate", lang): c["rate"].map(lambda v: format_value(v, "rate", lang)),
+    })
+
+
+def overdue_frame(data: Pipeline, lang: str) -> pd.DataFrame | None:
+    """The most overdue open leads (customer name and phone masked); None without data."""
+    o = data.overdue
+    if o is None:
+        return None
+    na = text("na", lang)
+    return pd.DataFrame({
+        text("pipeline_col_lead", lang): o["lead_id"],
+        text("pipeline_col_consultant", lang): o["consultant"].fillna(na),
+        text("pipeline_col_grade", lang): o["grade"],
+        text("pipeline_col_last_contact", lang): pd.to_datetime(o["last_contact"]).dt.strftime(
+            "%Y-%m-%d"),
+        text("pipeline_col_days_since", lang): o["days_since"].map(lambda v: _count(v, lang)),
+        text("pipeline_col_days_overdue", lang): o["days_overdue"].map(lambda v: _count(v, lang)),
+        text("pipeline_col_customer", lang): o["customer"].fillna(na),
+        text("pipeline_col_phone", lang): o["phone"].fillna(na),
+    })
+
+
+def lost_frame(data: Pipeline, lang: str) -> pd.DataFrame | None:
+    """Lost reasons, then the top competitor models, with counts and shares of lost leads."""
+    parts = []
+    for key, df in (("pipeline_reason", data.reasons), ("pipeline_competitor", data.competitors)):
+        if df is not None and len(df):
+            parts.append(pd.DataFrame({
+                text("pipeline_col_kind", lang): text(key, lang),
+                text("pipeline_col_item", lang): df["item"],
+                text("pipeline_col_count", lang): df["count"].map(lambda v: _count(v, lang)),
+                text("pipeline_col_share", lang): df["share"].map(
+                    lambda v: format_value(v, "rate", lang)),
+            }))
+    return pd.concat(parts, ignore_index=True) if parts else None
+
+
+def compliance_note(lang: str) -> str:
+    """The compliance definition with the configured frequency of each grade."""
+    days = pipeline_config()["followup_days"]
+    sep = "、" if lang == "zh" else ", "
+    return text("pipeline_compliance_note", lang, freqs=sep.join(
+        f"{g} {text('pipeline_every_days', lang, n=d)}" for g, d in days.items()))
+
+
+def overdue_note(lang: str) -> str:
+    """What the overdue table lists (rows shown from the settings)."""
+    return text("pipeline_overdue_note", lang, n=pipeline_config()["overdue"]["top_n"])
+
+
+def lost_note(lang: str) -> str:
+    """What the lost table lists (competitors shown from the settings)."""
+    return text("pipeline_lost_note", lang, n=pipeline_config()["lost"]["top_competitors"])
+
+
+def stock_bars_input(data: Pipeline, lang: str) -> pd.DataFrame:
+    """Figure input of ``plots.grade_stock_bars``: grade label, new, carried."""
+    out = data.stock[["grade", "new", "carried"]].copy()
+    out["grade"] = out["grade"].map(lambda g: _grade_label(g, lang))
+    return out
+
+
+def pipeline_markdown(data: Pipeline, lang: str) -> str:
+    """The section's sentences: as-of date, compliance, overdue, lost; what is missing."""
+    if not data.has_leads:
+        return text("pipeline_no_leads", lang)
+
+    def rate(v: float) -> str:
+        return format_value(v, "rate", lang)
+
+    lines = [text("pipeline_as_of", lang, date=data.as_of.isoformat(),
+                  total=_count(int(data.stock["total"].sum()), lang))]
+    if data.compliance is None:
+        lines.append(text("pipeline_no_followups", lang))
+    else:
+        overall = data.compliance.set_index("grade").loc[ALL]
+        lines.append(text("pipeline_compliance", lang, rate=rate(overall["rate"]),
+                          done=_count(overall["done"], lang), due=_count(overall["due"], lang)))
+        lines.append(text("pipeline_overdue", lang, n=_count(data.overdue_total, lang))
+                     if data.overdue_total else text("pipeline_no_overdue", lang))
+    lo = data.lost
+    lines.append(text("pipeline_lost", lang, month=month_label(data.month, lang),
+                      lost=_count(lo["lost"], lang), lost_rate=rate(lo["lost_rate"]),
+                      ooc=_count(lo["out_of_control"], lang), ooc_rate=rate(lo["ooc_rate"]),
+                      base=_count(lo["base"], lang)))
+    if data.reasons is None and data.competitors is None:
+        lines.append(text("pipeline_no_reasons", lang))
+    elif lo["lost"] == 0:
+        lines.append(text("pipeline_no_lost", lang))
+    return "\n\n".join(lines)
