@@ -25,6 +25,7 @@ from .diagnosis import diagnose
 from .forecast import load_forecast
 from .formatting import format_change, format_value, is_na
 from .i18n import check_lang, month_label, text  # noqa: F401  (re-exported for notebooks)
+from .issue_text import translate_reason
 from .metrics import REGISTRY
 from .pipeline import load_pipeline
 from .run_params import check_month_format, check_store_format
@@ -247,5 +248,7 @@ def quality_examples(sm: StoreMonth) -> pd.DataFrame:
         text("dq_col_file", lang): head["file"],
         text("dq_col_row", lang): head["row"].map(lambda r: "" if is_na(r) else f"{int(r)}"),
         text("dq_col_column", lang): head["column"].fillna(""),
-        text("dq_col_reason", lang): head["reason"],
+        text("dq_col_reason", lang): [translate_reason(code, reason, lang)
+                                      for code, reason in zip(head["code"], head["reason"],
+                                                              strict=True)],
     })

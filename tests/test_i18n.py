@@ -30,3 +30,20 @@ def test_text_fills_fields_and_refuses_unknown_language():
 def test_month_labels():
     assert month_label("2026-02", "zh") == "2026年2月"
     assert month_label("2025-12", "en") == "December 2025"
+
+
+def test_every_quarantine_reason_has_a_chinese_template_with_the_same_fields():
+    from kpi_lib.issue_text import REASONS_ZH
+    from kpi_lib.validate import REASONS
+
+    assert set(REASONS_ZH) == set(REASONS)
+    for code, template in REASONS.items():
+        assert _fields(REASONS_ZH[code]) == _fields(template), code
+
+
+def test_reasons_translate_with_their_fields():
+    from kpi_lib.issue_text import translate_reason
+
+    english = "time_out 09:00 is before time_in 10:00"
+    assert translate_reason("time_order", english, "zh") == "离店时间 09:00 早于来店时间 10:00"
+    assert translate_reason("time_order", english, "en") == english

@@ -59,6 +59,7 @@ def test_quality_section_counts_the_quarantined_row(data: Path):
     examples = rd.quality_examples(sm)
     assert examples.iloc[0]["文件"] == "visits.csv"
     assert examples.iloc[0]["列"] == "time_out"
+    assert examples.iloc[0]["原因"] == "离店时间 09:00 早于来店时间 10:00"
 
 
 def test_data_values_are_inert_in_markdown_and_tables():
