@@ -189,7 +189,9 @@ def _impact(rule: Rule, rules: RuleSet, rows: dict[str, pd.Series],
         stage = REGISTRY[metric.numerator].label(lang) if metric.numerator else label
         if lang == "en":
             stage = stage[:1].lower() + stage[1:]
-        steps.append(rules.texts["impact_step"][lang].format(stage=stage, gap=_count(short)))
+        sign = "−" if metric.direction == "down" else "+"  # fewer lost leads, more test drives
+        steps.append(rules.texts["impact_step"][lang].format(stage=stage, gap=_count(short),
+                                                             sign=sign))
     steps.append(_effect(rules, impact, spec.unit, lang))
     if lang == "en":
         label = label[:1].lower() + label[1:]
