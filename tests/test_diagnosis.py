@@ -7,6 +7,7 @@ import copy
 import dataclasses
 import json
 import math
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -477,3 +478,10 @@ def test_cli_bad_parameter_plain_error(demo, args, message):
     done = _cli("--data", str(demo), *args)
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_impact_step_of_a_down_kpi_reads_as_fewer(demo_findings):
+    lost = next(f for f in demo_findings["S007"] if f.rule_id == "lost_to_one_competitor")
+    assert re.search(r"−\d", lost.impact_text), lost.impact_text
+    drives = next(f for f in demo_findings["S003"] if f.rule_id == "test_drive_low")
+    assert "+" in drives.impact_text and "−" not in drives.impact_text
