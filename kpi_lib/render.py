@@ -222,13 +222,15 @@ def atomic_write(path: Path, data: bytes | str) -> None:
 
 
 def render_report(
-    notebook: Path, parameters: dict[str, Any], meta: dict[str, Any], out_stem: Path
+    notebook: Path, parameters: dict[str, Any], meta: dict[str, Any], out_stem: Path,
+    extra: Mapping[str, bytes] | None = None,
 ) -> dict[str, Path]:
     """Execute, convert and print ``notebook``; publish ``<out_stem>.{ipynb,html,pdf}``.
 
-    Returns ``{"ipynb": path, "html": path, "pdf": path}``. Raises :class:`RenderError`
-    when a cell fails; then the previous outputs (if any) are left exactly as they were.
-    Step durations are kept in :data:`last_timings`.
+    ``extra`` maps further extensions to their bytes (e.g. ``{"xlsx": ...}``), published
+    together with the others. Returns ``{"ipynb": path, "html": path, "pdf": path, …}``.
+    Raises :class:`RenderError` when a cell fails; then the previous outputs (if any) are
+    left exactly as they were. Step durations are kept in :data:`last_timings`.
     """
     out_stem = Path(out_stem)
     targets = {ext: out_stem.with_name(f"{out_stem.name}.{ext}")
@@ -242,11 +244,15 @@ def render_report(
     t2 = time.perf_counter()
     pdf = html_to_pdf(html, base_url=out_stem.parent)
     t3 = time.perf_counter()
-    publish({
+    outputs: dict[Path, bytes | str] = {
         targets["ipynb"]: nbformat.writes(nb),
         targets["html"]: html,
         targets["pdf"]: pdf,
-    })
+    }
+    for ext, data in (extra or {}).items():
+        targets[ext] = out_stem.with_name(f"{out_stem.name}.{ext}")
+        outputs[targets[ext]] = data
+    publish(outputs)
     timings.update(execute=t1 - t0, html=t2 - t1, pdf=t3 - t2, publish=time.perf_counter() - t3)
     last_timings.clear()
     last_timings.update(timings)

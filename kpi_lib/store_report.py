@@ -62,8 +62,14 @@ def render_store_report(
     store: str, month: str, lang: str = "zh", data: Path = paths.DEMO_DATA,
     out_dir: Path = paths.REPORTS,
 ) -> dict[str, Path]:
-    """Render ``<out_dir>/<month>/<store>.{html,pdf,ipynb}``; return the written paths."""
+    """Render ``<out_dir>/<month>/<store>.{html,pdf,ipynb,xlsx}``; return the written paths.
+
+    The workbook is built first, in this process, from the same data the notebook reads;
+    all four files are then published together (nothing is replaced when any step fails).
+    """
+    from .excel_export import workbook_bytes, year_cube
     from .render import render_report
+    from .report_data import load_store_month
 
     data_dir, info = check_report_params(store, month, lang, data)
     out_stem = inside(out_dir, month, store)
@@ -76,4 +82,8 @@ def render_store_report(
         "month": month,
         "lang": lang,
     }
-    return render_report(STORE_NOTEBOOK, parameters, meta, out_stem)
+    sm = load_store_month(store, month, lang, data_dir)
+    with open_warehouse(data_dir) as wh:
+        cube = year_cube(wh.con, store, month)
+    xlsx = workbook_bytes(sm, lang, year_cube=cube)
+    return render_report(STORE_NOTEBOOK, parameters, meta, out_stem, extra={"xlsx": xlsx})

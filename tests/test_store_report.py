@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import openpyxl
 import pytest
 
 from kpi_lib.errors import ParameterError
@@ -32,7 +33,7 @@ def _digest(folder: Path) -> dict[str, str]:
 
 
 def test_outputs_exist(rendered):
-    assert {p.suffix for p in rendered.values()} == {".html", ".pdf", ".ipynb"}
+    assert {p.suffix for p in rendered.values()} == {".html", ".pdf", ".ipynb", ".xlsx"}
     for path in rendered.values():
         assert path.stat().st_size > 1000
         assert path.parent.name == "2026-10" and path.stem == "S001"
@@ -61,6 +62,12 @@ def test_pdf_has_chinese_text_page_numbers_and_embedded_cjk_font(rendered):
     cjk = [line for line in fonts.splitlines() if "NotoSansCJK" in re.sub(r"[\s-]", "", line)]
     assert cjk, fonts
     assert all(" yes " in line for line in cjk), fonts  # embedded
+
+
+def test_workbook_opens_and_holds_the_template_sheet(rendered):
+    book = openpyxl.load_workbook(next(p for p in rendered.values() if p.suffix == ".xlsx"))
+    assert book.sheetnames[:2] == ["纵向比较", "横向比较"]
+    assert book["纵向比较"].page_setup.orientation == "landscape"
 
 
 def test_executed_notebook_has_no_errors(rendered):
