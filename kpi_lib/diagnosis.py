@@ -270,18 +270,21 @@ def evaluate(compare: pd.DataFrame, rules: RuleSet, lang: str = "zh",
 
 
 def diagnose(con: Any, month: str, store: str | None = None, lang: str = "zh",
-             rules: RuleSet | None = None) -> list[Finding]:
+             rules: RuleSet | None = None, compare: pd.DataFrame | None = None
+             ) -> list[Finding]:
     """Findings of ``month`` for ``store`` (every store when None), sorted by impact.
 
     ``con`` is the warehouse connection; the network's compare table is computed once
-    (benchmarks and FDR always cover every store, also when one store is asked for).
+    (benchmarks and FDR always cover every store, also when one store is asked for), or
+    passed in as ``compare`` when the caller already has it for ``month``.
     """
     from .compare import compare_month
 
     check_month_format(month)
     check_lang(lang)
     rules = rules or load_rules()
-    compare = compare_month(con, month)
+    if compare is None:
+        compare = compare_month(con, month)
     ctx = CheckContext(con, month, compare, lang, rules.texts)
     return evaluate(compare, rules, lang, ctx, None if store is None else [store])
 

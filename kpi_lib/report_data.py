@@ -100,7 +100,7 @@ def load_store_month(
             "SELECT table_name, file, rows_read, rows_kept FROM _files ORDER BY table_name"
         ).df()
         network = compare_month(wh.con, month)
-        findings = diagnose(wh.con, month, store, lang)
+        findings = diagnose(wh.con, month, store, lang, compare=network)
         sections = {
             "delivery_mix": load_delivery_mix(wh.con, store, month),
             "traffic": load_traffic(wh.con, store, month),
