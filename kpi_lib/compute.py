@@ -5,6 +5,15 @@ per (table, period, date column), with a ``FILTER`` clause per measure, joined t
 requested months (``in_month`` by the row's month start, ``month_is`` by the month
 string, ``open_at_start`` by ``date < first day of M``, i.e. table × months — never a
 quadratic self-join). Ratios are then computed from the measures, vectorised.
+
+A store-month for which the registers have no row (no visit, call, lead, order or
+marketing row of that store in that month) but the brand workbook (``workbook_kpis``,
+:mod:`kpi_lib.workbook`) has values takes its input metrics (``workbook.BASE_METRICS``)
+from the workbook; every other count/sum of it is n/a (``no_data``), except targets.
+There ``orders`` = orders_new_leads + orders_carried_leads (the template's
+本月产生订单合计数) and ``lead_capture_rate`` = new_leads / visits (the template's
+留有资料比例, not visits with details kept / visits); see ``workbook.WORKBOOK_SUMS`` and
+``workbook.WORKBOOK_NUMERATORS``. The ratios are then derived from the registry as usual.
 """
 
 from __future__ import annotations
@@ -20,11 +29,16 @@ import pandas as pd
 from .errors import ParameterError
 from .metrics import LOOKUPS, REGISTRY, Measure, Metric
 from .run_params import check_month_format
+from .workbook import BASE_METRICS, WORKBOOK_NUMERATORS, WORKBOOK_SUMS
 
 CUBE_COLUMNS = ("store_id", "month", "metric", "numerator", "denominator", "value",
                 "na_reason")
 NO_DATA = "no_data"
 ZERO_DENOMINATOR = "zero_denominator"
+
+#: Tables whose rows for a store and month mean the registers cover that month; only
+#: store-months without any take the brand workbook's values.
+_RAW_TABLES = ("visits", "calls", "leads", "orders", "marketing")
 
 # names of the months relation's columns (underscored: never clash with input columns)
 _PLACEHOLDERS = {"{start}": "_m_start", "{end}": "_m_end", "{month}": "_m_month"}
@@ -221,6 +235,8 @@ def compute_cube(
             col = np.where(np.nan_to_num(rows) > 0, col, np.nan)
         parts[metric.id] = col
 
+    from_workbook = _apply_workbook(con, wide, parts, available, month_list)
+
     ids = list(REGISTRY)
     num = np.empty((len(ids), n))
     den = np.full((len(ids), n), np.nan)
@@ -230,6 +246,8 @@ def compute_cube(
         for k, metric in enumerate(REGISTRY.values()):
             if metric.type == "ratio":
                 top = parts[metric.numerator]  # type: ignore[index]
+                if from_workbook is not None and metric.id in WORKBOOK_NUMERATORS:
+                    top = np.where(from_workbook, parts[WORKBOOK_NUMERATORS[metric.id]], top)
                 bottom = np.sum([parts[d] for d in metric.denominator], axis=0)
                 missing = np.isnan(top) | np.isnan(bottom)
                 zero = ~missing & (bottom == 0)
@@ -251,3 +269,45 @@ def compute_cube(
         "value": val.T.ravel(),
         "na_reason": pd.Series(reason.T.ravel(), dtype=object),
     })
+
+
+def _apply_workbook(con: duckdb.DuckDBPyConnection, wide: pd.DataFrame,
+                    parts: dict[str, np.ndarray], available: list[Metric],
+                    months: list[str]) -> np.ndarray | None:
+    """Fill ``parts`` (in place) from ``workbook_kpis`` for the rows of ``wide`` whose
+    store-month has workbook values and no register row; returns their mask (None: none).
+    """
+    try:
+        wb = con.execute("SELECT store_id, month, metric, value FROM workbook_kpis "
+                         "WHERE list_contains($months, month)", {"months": months}).df()
+    except duckdb.CatalogException:  # no workbook table (a warehouse of another build)
+        return None
+    if wb.empty or wide.empty:
+        return None
+    raw = np.zeros(len(wide), dtype=bool)
+    for metric in available:
+        m = metric.measure
+        assert m is not None
+        if m.table in _RAW_TABLES and m.period != "open_at_start":
+            raw |= wide[metric.id].notna().to_numpy()
+            if m.na_without_rows:
+                raw |= wide[metric.id + "__rows"].notna().to_numpy()
+    table = wb.pivot_table(index=["store_id", "month"], columns="metric", values="value",
+                           aggfunc="first")
+    keys = pd.MultiIndex.from_arrays([wide["store_id"].astype(str), wide["month"].astype(str)])
+    pos = table.index.get_indexer(keys)
+    use = (pos >= 0) & ~raw
+    if not use.any():
+        return None
+    for metric in REGISTRY.values():
+        if metric.measure is None or metric.measure.table == "targets":
+            continue
+        if metric.id in BASE_METRICS and metric.id in table.columns:
+            given = table[metric.id].to_numpy(dtype="float64")[pos]
+        else:
+            given = np.full(len(wide), np.nan)
+        parts[metric.id] = np.where(use, given, parts[metric.id])
+    for metric_id, summed in WORKBOOK_SUMS.items():
+        total = np.sum([parts[i] for i in summed], axis=0)
+        parts[metric_id] = np.where(use, total, parts[metric_id])
+    return use

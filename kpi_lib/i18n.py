@@ -115,6 +115,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_interval": "95%区间",
         "evidence_note": "证据表列出每条诊断所依据的指标、本店数值与区间、所用基准及判断。",
         # --- section: summary (zh) ---
+        "coverage_workbook": "本店本月数据来自品牌月度KPI表，只含模板中的指标；"
+        "其余指标显示为“—”（无数据）。其中订单数 = 新增意向客户产生订单数 + "
+        "留存意向客户产生订单数，留档率 = 新增意向客户数 / 来店批次。",
+        "coverage_missing": "以下部分缺少所需明细，只显示可计算的内容：{sections}。",
+        "coverage_item": "{section}（缺少{table}）",
+        "table_visits": "本月来店客户登记表",
+        "table_leads": "客户信息卡",
+        "table_consultants": "销售顾问名单",
+        "table_orders": "本月交车记录",
         "summary": "本月概要",
         "summary_deliveries": "本月交车 {deliveries} 台，目标 {target} 台，完成 {completion}。",
         "summary_deliveries_no_target": "本月交车 {deliveries} 台（无目标数据，无法计算完成率）。",
@@ -656,6 +665,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "evidence_note": "The evidence lists, for each finding, the KPIs it rests on: the "
         "store's value and interval, the benchmark used and the verdict.",
         # --- section: summary (en) ---
+        "coverage_workbook": "This month's numbers come from the brand's monthly KPI workbook, "
+        "which holds only the template's KPIs; the others show “—” (no data). Orders = orders "
+        "from new leads + orders from carried-over leads; lead capture rate = new leads / visits.",
+        "coverage_missing": "These parts lack the detailed data they need and show only what "
+        "can be computed: {sections}.",
+        "coverage_item": "{section} (no {table})",
+        "table_visits": "walk-in register for the month",
+        "table_leads": "customer information cards",
+        "table_consultants": "consultant list",
+        "table_orders": "deliveries of the month",
         "summary": "The month at a glance",
         "summary_deliveries": "{deliveries} deliveries against a target of {target}: "
         "{completion} complete.",

@@ -50,6 +50,10 @@ class Ingested:
     rows_kept: dict[str, int] = field(default_factory=dict)
     #: table -> canonical columns present in the input
     columns_present: dict[str, set[str]] = field(default_factory=dict)
+    #: the brand workbook's values ``store_id, month, metric, value`` (kpi_lib.workbook)
+    workbook: pd.DataFrame | None = None
+    #: messages that are not issues (a workbook sheet without month header skipped)
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -370,9 +374,35 @@ def load_folder(data_dir: Path) -> Ingested:
         out.rows_read[name] = rows_read
         out.columns_present[name] = present
     check_references(out.tables, out.files, out.issues)
+    _add_workbook(out, Path(data_dir))
     for name, df in out.tables.items():
         out.rows_kept[name] = len(df)
         out.tables[name] = df.reset_index(drop=True)
     order = {label: i for i, label in enumerate(out.files.values())}
-    out.issues.sort(key=lambda i: (order.get(i.file, 99), i.row or 0))
+    out.issues.sort(key=lambda i: (order.get(i.file, 99), i.file, i.row or 0))
     return out
+
+
+def _add_workbook(out: Ingested, data_dir: Path) -> None:
+    """Read the folder's ``kpi_workbook*.xlsx`` into ``out`` (see :mod:`kpi_lib.workbook`).
+
+    Its sheets must name stores of the ``stores`` table; when the folder has none, they
+    create it (store_id, store_name, region) — after the reference checks, so rows of
+    other tables are not checked against workbook stores.
+    """
+    from kpi_lib.workbook import load_workbooks, workbook_files
+
+    paths = workbook_files(data_dir)
+    if not paths:
+        return
+    stores = out.tables.get("stores")
+    known = None if stores is None else stores["store_id"].dropna().astype(str).tolist()
+    wb = load_workbooks(data_dir, known)
+    out.workbook = wb.values
+    out.issues.extend(wb.issues)
+    out.notes.extend(wb.notes)
+    if stores is None and len(wb.stores):
+        out.tables["stores"] = wb.stores
+        out.files["stores"] = ", ".join(wb.files)
+        out.rows_read["stores"] = len(wb.stores)
+        out.columns_present["stores"] = {"store_id", "store_name", "region"}

@@ -1,9 +1,10 @@
 """Quarantine reasons in the report's language.
 
 Ingest words each reason from an English template of :data:`kpi_lib.validate.REASONS`
-(the CLI prints those). The report translates by the issue's code: the English template
-is turned into a pattern that recovers the fields, which fill the template of the
-report's language. A reason that does not match its template is shown as it is.
+or :data:`kpi_lib.workbook.REASONS` (the CLI prints those). The report translates by the
+issue's code: the English template is turned into a pattern that recovers the fields,
+which fill the template of the report's language. A reason that does not match its
+template is shown as it is.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ import re
 from functools import cache
 
 from .i18n import check_lang
-from .validate import REASONS
+from .validate import REASONS as TABLE_REASONS
+from .workbook import REASONS as WORKBOOK_REASONS
+
+#: Every English reason template of ingest, by code (tables and the brand workbook).
+REASONS: dict[str, str] = {**TABLE_REASONS, **WORKBOOK_REASONS}
 
 #: Chinese templates, same codes and fields as ``validate.REASONS``.
 REASONS_ZH: dict[str, str] = {
@@ -30,6 +35,12 @@ REASONS_ZH: dict[str, str] = {
     "time_order": "离店时间 {value} 早于来店时间 {other}",
     "date_order": "{column} {value} 早于 {other_column} {other}",
     "bad_row": "该行有 {found} 个值，但表头有 {expected} 列",
+    "unknown_kpi_row": "“{value}”不是KPI模板中的行{hint}",
+    "unknown_store_sheet": "工作表“{value}”不对应门店表中的任何门店，已跳过",
+    "month_without_year": "月份表头“{value}”没有年份：请在表头上方的单元格填写“年份”和年份",
+    "duplicate_month": "月份 {value} 在表头中出现多次，这些列未读取",
+    "workbook_conflict": "{row_label} 在 {month} 有两个不同的值（{value} 和 {other}），采用第一个",
+    "excel_error": "单元格为Excel错误值 {value}，按无数据处理",
 }
 
 
@@ -52,4 +63,18 @@ def translate_reason(code: str | None, reason: str, lang: str) -> str:
     if check_lang(lang) == "en" or code not in REASONS_ZH:
         return reason
     match = _pattern(code).match(reason)
-    return REASONS_ZH[code].format(**match.groupdict()) if match else reason
+    if not match:
+        return reason
+    fields = match.groupdict()
+    if "hint" in fields:
+        fields["hint"] = _hint_zh(fields["hint"])
+    return REASONS_ZH[code].format(**fields)
+
+
+def _hint_zh(hint: str) -> str:
+    """The workbook's "did you mean" / "cannot be read" hint in Chinese."""
+    if m := re.fullmatch(r" \(did you mean '(.+)'\?\)", hint):
+        return f"（是否应为“{m.group(1)}”？）"
+    if m := re.fullmatch(r" \(the KPI (.+) cannot be read from the workbook\)", hint):
+        return f"（指标 {m.group(1)} 无法从KPI表读取）"
+    return hint

@@ -20,6 +20,7 @@ from .compare import compare_month
 from .compute import compute_cube, previous_month
 from .config import report_config
 from .consultants import load_consultants
+from .coverage import store_coverage
 from .delivery_mix import load_delivery_mix
 from .diagnosis import diagnose
 from .forecast import load_forecast
@@ -62,6 +63,7 @@ class StoreMonth:
     consultants: object = None  # kpi_lib.consultants.Consultants
     pipeline: object = None  # kpi_lib.pipeline.Pipeline
     forecast: object = None  # kpi_lib.forecast.Forecast
+    coverage: object = None  # kpi_lib.coverage.Coverage
 
     def value(self, metric: str, month: str | None = None) -> float:
         """The metric's value (NaN when n/a) for ``month`` (default: the report month)."""
@@ -108,6 +110,7 @@ def load_store_month(
             "consultants": load_consultants(wh.con, store, month),
             "pipeline": load_pipeline(wh.con, store, month),
             "forecast": load_forecast(wh.con, store, month),
+            "coverage": store_coverage(wh.con, store, month),
         }
     return StoreMonth(info, month, lang, cube.reset_index(drop=True), issues, files, network,
                       findings, **sections)
@@ -142,6 +145,21 @@ def escape_markdown(value: object) -> str | None:
         return None
     marked = re.sub(r"([\\`*_{}\[\]()#+!|~-])", r"\\\1", str(value))
     return html.escape(marked, quote=True)
+
+
+def coverage_markdown(sm: StoreMonth) -> str:
+    """Where the numbers come from and which sections lack their input ("" when complete)."""
+    lang, cov = sm.lang, sm.coverage
+    lines = []
+    if cov.from_workbook:
+        lines.append(text("coverage_workbook", lang))
+    if cov.missing:
+        sep = "；" if lang == "zh" else "; "
+        parts = sep.join(text("coverage_item", lang, section=text(section, lang),
+                              table=text(f"table_{table}", lang))
+                         for section, table in cov.missing)
+        lines.append(text("coverage_missing", lang, sections=parts))
+    return "\n\n".join(f"> {line}" for line in lines)
 
 
 def heading(key: str, lang: str, level: int = 2) -> str:

@@ -20,14 +20,17 @@ STORE_NOTEBOOK = paths.NOTEBOOKS / "store_report.ipynb"
 
 
 def data_months(con) -> tuple[str | None, str | None]:
-    """First and last month with dated rows (visits or orders) in the warehouse."""
+    """First and last month with data: dated visits or orders, or brand-workbook values."""
     row = con.execute(
         """
-        SELECT strftime(min(d), '%Y-%m'), strftime(max(d), '%Y-%m') FROM (
-            SELECT min(date) AS d FROM visits UNION ALL SELECT max(date) FROM visits
-            UNION ALL SELECT min(order_date) FROM orders
-            UNION ALL SELECT max(order_date) FROM orders
-        ) WHERE d IS NOT NULL
+        SELECT min(m), max(m) FROM (
+            SELECT strftime(min(date), '%Y-%m') AS m FROM visits
+            UNION ALL SELECT strftime(max(date), '%Y-%m') FROM visits
+            UNION ALL SELECT strftime(min(order_date), '%Y-%m') FROM orders
+            UNION ALL SELECT strftime(max(order_date), '%Y-%m') FROM orders
+            UNION ALL SELECT min(month) FROM workbook_kpis
+            UNION ALL SELECT max(month) FROM workbook_kpis
+        ) WHERE m IS NOT NULL
         """
     ).fetchone()
     return row[0], row[1]

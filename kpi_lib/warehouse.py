@@ -12,6 +12,9 @@ plus the input's extra columns as VARCHAR, and
 - ``_columns(table_name, column_name)``: canonical columns really present in the input;
 - ``_issues(file, row, column, reason, code, value)``: the quarantined rows;
 - ``_files(table_name, file, rows_read, rows_kept)``: where each table came from;
+- ``workbook_kpis(store_id, month, metric, value)``: the brand workbook's input rows
+  (:mod:`kpi_lib.workbook`; empty without a ``kpi_workbook*.xlsx``);
+- ``_notes(file, message)``: messages that are not issues (a workbook sheet skipped);
 - ``_meta(key, value)``: the fingerprint the cache is checked against.
 """
 
@@ -27,14 +30,14 @@ from types import TracebackType
 import duckdb
 import pandas as pd
 
-from kpi_lib import ingest, paths, validate
+from kpi_lib import ingest, paths, validate, workbook
 from kpi_lib.errors import RowIssue
 from kpi_lib.ingest import Ingested, input_files, load_folder
 from kpi_lib.schema import DUCKDB_TYPES, TABLES
 
 #: Bump when the warehouse layout or the ingest rules change, to force a rebuild.
-WAREHOUSE_VERSION = "1"
-_RULE_MODULES = (ingest, validate)
+WAREHOUSE_VERSION = "2"
+_RULE_MODULES = (ingest, validate, workbook)
 
 
 def _q(name: str) -> str:
@@ -82,6 +85,12 @@ class Warehouse:
         rows = self.con.execute(
             "SELECT table_name, file, rows_read, rows_kept FROM _files").fetchall()
         return {t: (f, int(r), int(k)) for t, f, r, k in rows}
+
+    @property
+    def notes(self) -> list[str]:
+        """Messages about the input that are not issues (e.g. a workbook sheet skipped)."""
+        rows = self.con.execute("SELECT file, message FROM _notes").fetchall()
+        return [str(message) for _, message in rows]
 
     def has(self, table: str, column: str | None = None) -> bool:
         """Whether the input held ``table`` (and its ``column``, if given)."""
@@ -226,6 +235,20 @@ def build(con: duckdb.DuckDBPyConnection, ingested: Ingested, fp: str) -> None:
         con.executemany("INSERT INTO _files VALUES (?, ?, ?, ?)", [
             (t, f, ingested.rows_read[t], ingested.rows_kept[t])
             for t, f in ingested.files.items()])
+
+    wb = ingested.workbook
+    if wb is None:
+        wb = pd.DataFrame({"store_id": [], "month": [], "metric": [], "value": []})
+    con.register("_src", wb.astype({"store_id": "str", "month": "str", "metric": "str",
+                                    "value": "float64"}))
+    con.execute("CREATE TABLE workbook_kpis AS SELECT store_id::VARCHAR AS store_id, "
+                "month::VARCHAR AS month, metric::VARCHAR AS metric, "
+                "value::DOUBLE AS value FROM _src")
+    con.unregister("_src")
+    con.execute("CREATE TABLE _notes (file VARCHAR, message VARCHAR)")
+    if ingested.notes:
+        con.executemany("INSERT INTO _notes VALUES (?, ?)", [
+            (n.split(": ", 1)[0], n) for n in ingested.notes])
 
     con.execute("CREATE TABLE _meta (key VARCHAR, value VARCHAR)")
     con.executemany("INSERT INTO _meta VALUES (?, ?)", [

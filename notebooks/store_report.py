@@ -38,6 +38,7 @@ from kpi_lib import traffic as tr
 plots.use_theme(lang)
 sm = rd.load_store_month(store, month, lang, data)
 display(Markdown(rd.header_markdown(sm)))
+display(Markdown(rd.coverage_markdown(sm)))
 display(Markdown(rd.heading("summary", lang)))
 display(Markdown(rsum.summary_markdown(sm)))
 

@@ -33,8 +33,7 @@ def test_month_labels():
 
 
 def test_every_quarantine_reason_has_a_chinese_template_with_the_same_fields():
-    from kpi_lib.issue_text import REASONS_ZH
-    from kpi_lib.validate import REASONS
+    from kpi_lib.issue_text import REASONS, REASONS_ZH
 
     assert set(REASONS_ZH) == set(REASONS)
     for code, template in REASONS.items():
@@ -47,3 +46,11 @@ def test_reasons_translate_with_their_fields():
     english = "time_out 09:00 is before time_in 10:00"
     assert translate_reason("time_order", english, "zh") == "离店时间 09:00 早于来店时间 10:00"
     assert translate_reason("time_order", english, "en") == english
+
+
+def test_workbook_reason_with_its_hint_in_chinese():
+    from kpi_lib.issue_text import translate_reason
+
+    english = "'来店批数' is not a row of the KPI template (did you mean '来店批次'?)"
+    assert translate_reason("unknown_kpi_row", english, "zh") == (
+        "“来店批数”不是KPI模板中的行（是否应为“来店批次”？）")

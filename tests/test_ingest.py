@@ -170,7 +170,9 @@ def test_chinese_file_name_extra_columns_and_ignored_files(tmp_path: Path) -> No
     base(tmp_path)
     write(tmp_path, "来店客户登记表.csv",
           VISITS_HEADER.rstrip("\n") + ",备注\nV1,S1,2024-03-01,1,0,0,老客户介绍\n")
-    write(tmp_path, "kpi_workbook_2024.xlsx", "not read by ingest")
+    wb = openpyxl.Workbook()  # the brand workbook is no table, even with a sheet "visits"
+    wb.active.title = "visits"
+    wb.save(tmp_path / "kpi_workbook_2024.xlsx")
     write(tmp_path, ".hidden.csv", "\x00\x01")
     write(tmp_path, "readme.csv", "whatever\n")
     ing = load_folder(tmp_path)

@@ -1,0 +1,173 @@
+"""A sample brand KPI workbook (``kpi_workbook_demo.xlsx``) written from a KPI cube.
+
+The template's layout (:data:`kpi_lib.workbook.TEMPLATE_ROWS` and ``MIX_ROWS``): an
+instructions sheet (no month header: the reader skips it with a note), then one sheet
+per store named by its ``store_id``, with 门店名称 and 区域 cells above the header and the
+KPI names in column A. Stores alternate between two header styles: ``1月``…``12月`` under
+a ``年份`` cell (one block per calendar year, plus a 年度合计 column) and ``YYYY-MM``
+(one block for all months, ad spend written as text such as "1,234,500"). Each block
+has the template's 销售KPI rows and its 交车结构 rows. The derived rows (单批次来店成本,
+留有资料比例, 转化率, 结构比…) hold deliberately WRONG numbers or ``#DIV/0!``: the reader
+must recompute them, never trust them. An n/a input (no marketing row) is written "-".
+
+``python -m kpi_lib.workbook_demo [--data data/demo] [--out data/demo_workbook]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import paths
+from .workbook import MIX_ROWS, TEMPLATE_ROWS
+
+FILE_NAME = "kpi_workbook_demo.xlsx"
+DEFAULT_OUT = paths.DATA / "demo_workbook"
+INSTRUCTIONS = (
+    "销售KPI月度模板 · 填写说明",
+    "每个门店一个工作表，工作表名称为门店代码（如 S001）。",
+    "A 列为KPI名称，表头行为月份（YYYY-MM，或 1月…12月 并在上方填写年份）。",
+    "比例类指标（单批次来店成本、留有资料比例、转化率、结构比）由系统重新计算，表中数值仅供参考。",
+)
+
+
+def _wrong(metric: str, row: dict[str, float]) -> object:
+    """A deliberately wrong value for a derived row (or ``#DIV/0!``)."""
+    visits, spend = row.get("visits", np.nan), row.get("ad_spend", np.nan)
+    if metric == "cost_per_visit":
+        return round(spend / visits * 1.5, 2) if visits and spend == spend else "#DIV/0!"
+    if metric == "orders":
+        return row.get("orders_new_leads", 0) + row.get("orders_carried_leads", 0) + 7
+    if metric == "carried_plus_orders":
+        return 0
+    if metric == "delivery_conversion":
+        return 9.99
+    if metric == "trade_in_share":
+        return 1.23
+    return "#DIV/0!"
+
+
+def _cell(metric: str, is_input: bool, row: dict[str, float] | None, text_money: bool
+          ) -> object:
+    if row is None:
+        return None
+    if not is_input:
+        return _wrong(metric, row)
+    value = row.get(metric, np.nan)
+    if value != value:  # NaN: no marketing row
+        return "-"
+    if text_money and metric == "ad_spend":
+        return f"{value:,.0f}"
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _blocks(months: Sequence[str], style: str) -> list[tuple[int | None, list[str]]]:
+    """(year or None, header months) of each block of a sheet."""
+    if style == "iso":
+        return [(None, list(months))]
+    years = sorted({int(m[:4]) for m in months})
+    return [(y, [f"{y}-{k:02d}" for k in range(1, 13)]) for y in years]
+
+
+def _write_sheet(ws, store: str, name: str, region: str, data: dict[str, dict[str, float]],
+                 months: Sequence[str], style: str) -> None:
+    from openpyxl.styles import Font
+
+    ws.append(["门店名称", name])
+    ws.append(["区域", region])
+    for year, block in _blocks(months, style):
+        ws.append([])
+        if year is not None:
+            ws.append(["年份", year])
+        heads = ([f"{int(m[5:])}月" for m in block] + ["年度合计"] if year is not None
+                 else list(block))
+        for title, rows in (("销售KPI", TEMPLATE_ROWS), ("交车结构", MIX_ROWS)):
+            ws.append([title, *heads])
+            for cell in ws[ws.max_row]:
+                cell.font = Font(bold=True)
+            for label, metric, is_input in rows:
+                values = [_cell(metric, is_input, data.get(m), style == "iso") for m in block]
+                if year is not None:  # an annual total: not a month, never read
+                    values.append(sum(v for v in values if isinstance(v, int | float)))
+                ws.append([label, *values])
+            ws.append([])
+    ws.column_dimensions["A"].width = 26
+    ws.freeze_panes = "B1"
+
+
+def write_workbook(cube: pd.DataFrame, stores: pd.DataFrame, out: Path) -> Path:
+    """Write ``cube`` (``store_id, month, metric, value``) in the template's layout.
+
+    ``stores`` gives ``store_id, store_name, region``. Written to a temporary file and
+    renamed into place. Returns ``out``.
+    """
+    import openpyxl
+
+    wide = cube.pivot_table(index=["store_id", "month"], columns="metric", values="value",
+                            aggfunc="first", dropna=False)
+    months = sorted(cube["month"].unique())
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "填写说明"
+    for line in INSTRUCTIONS:
+        ws.append([line])
+    info = stores.set_index("store_id")
+    for k, store in enumerate(sorted(cube["store_id"].unique())):
+        data = {m: wide.loc[(store, m)].to_dict() for m in months if (store, m) in wide.index}
+        row = info.loc[store] if store in info.index else None
+        name = str(row["store_name"]) if row is not None else store
+        region = str(row["region"]) if row is not None else ""
+        _write_sheet(wb.create_sheet(str(store)), str(store), name, region, data, months,
+                     "month_names" if k % 2 == 0 else "iso")
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    os.close(fd)
+    try:
+        wb.save(tmp_name)
+        os.chmod(tmp_name, 0o644)
+        os.replace(tmp_name, out)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+    return out
+
+
+def demo_cube(data_dir: Path = paths.DEMO_DATA) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The KPI cube of every store and month of ``data_dir``, and its stores table."""
+    from .compute import compute_cube
+    from .warehouse import open_warehouse
+
+    with open_warehouse(Path(data_dir)) as wh:
+        first, last = wh.con.execute(
+            "SELECT strftime(min(date), '%Y-%m'), strftime(max(date), '%Y-%m') "
+            "FROM visits").fetchone()
+        months = pd.period_range(first, last, freq="M").strftime("%Y-%m").tolist()
+        stores = wh.con.execute("SELECT store_id, store_name, region FROM stores").df()
+        return compute_cube(wh.con, months), stores
+
+
+def write_demo_workbook(out_dir: Path = DEFAULT_OUT, data_dir: Path = paths.DEMO_DATA
+                        ) -> Path:
+    """Write ``out_dir/kpi_workbook_demo.xlsx`` from the KPI cube of ``data_dir``."""
+    cube, stores = demo_cube(data_dir)
+    return write_workbook(cube, stores, Path(out_dir) / FILE_NAME)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=paths.DEMO_DATA)
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder to write to")
+    args = parser.parse_args(argv)
+    print(f"wrote {write_demo_workbook(args.out, args.data)}")
+
+
+if __name__ == "__main__":
+    main()
