@@ -21,6 +21,9 @@ export KPI_STORE := $(STORE)
 export KPI_MONTH := $(MONTH)
 export KPI_LANG := $(REPORT_LANG)
 export KPI_DATA := $(DATA)
+export KPI_SCHEDULER := $(SCHEDULER)
+export KPI_WORKERS := $(WORKERS)
+export KPI_BENCH_STORES := $(BENCH_STORES)
 RUN := LANG=C.UTF-8 LC_ALL=C.UTF-8 $(PY) -m kpi_lib
 
 # Debian packages: needed to render (fonts, pango) and wanted (fast subsetting, PDF tools).
@@ -30,7 +33,7 @@ APT_WANTED := libharfbuzz-subset0 poppler-utils
 DEMO_STAMP := data/demo/.complete
 INSTALL_STAMP := $(VENV)/.installed
 
-.PHONY: help setup system-deps report kpis diagnose test lint lab clean demo
+.PHONY: help setup system-deps report reports bench kpis diagnose test lint lab clean demo
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -89,6 +92,14 @@ demo: $(DEMO_STAMP) ## Generate the demo data in data/demo (deterministic)
 
 report: setup $(DEMO_STAMP) ## One store's report: make report STORE=S001 MONTH=2026-10 [LANG=en]
 	$(RUN) report --store "$$KPI_STORE" --month "$$KPI_MONTH" --lang "$$KPI_LANG" --data "$$KPI_DATA"
+
+reports: setup $(DEMO_STAMP) ## Every store + reports/MONTH/index.html on Dask: make reports MONTH=2026-10 [FORCE=1] [SCHEDULER=tcp://host:port]
+	$(RUN) reports --month "$$KPI_MONTH" --lang "$$KPI_LANG" --data "$$KPI_DATA" \
+	  $(if $(SCHEDULER),--scheduler "$$KPI_SCHEDULER") $(if $(WORKERS),--workers "$$KPI_WORKERS") \
+	  $(if $(FORCE),--force)
+
+bench: setup ## Measure batch vs naive loop, PDF floor, KPI cube → reports/bench/<date>.json
+	$(RUN) bench $(if $(BENCH_STORES),--stores "$$KPI_BENCH_STORES")
 
 kpis: setup $(DEMO_STAMP) ## The month's KPI cube as CSV: make kpis MONTH=2026-10
 	$(RUN) kpis --data "$$KPI_DATA" --month "$$KPI_MONTH" --out "reports/$$KPI_MONTH/kpis.csv"

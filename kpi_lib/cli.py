@@ -112,6 +112,79 @@ def diagnose(
         out.print(findings_table(findings, lang))
 
 
+@app.command()
+def reports(
+    month: MonthOpt,
+    lang: Annotated[str, typer.Option(help="report language: zh or en")] = "zh",
+    data: DataOpt = paths.DEMO_DATA,
+    out_dir: Annotated[Path, typer.Option(help="reports folder")] = paths.REPORTS,
+    scheduler: Annotated[str | None, typer.Option(
+        help="Dask scheduler address tcp://host:port (default: a LocalCluster); "
+             "'sync' runs in this process")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="LocalCluster worker processes (default: CPU count)")] = None,
+    force: Annotated[bool, typer.Option(help="re-render unchanged stores too")] = False,
+    store: Annotated[list[str] | None, typer.Option(
+        help="only these stores (repeatable; default: every store)")] = None,
+) -> None:
+    """Render every store's report in parallel on Dask, then the network overview."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.table import Table
+
+    from .batch import plan_batch, run_batch
+
+    started = time.perf_counter()
+    plan = plan_batch(data, month, lang, out_dir, store)
+    err.print(f"{len(plan.stores)} stores, month {month}: network computed once "
+              f"({time.perf_counter() - started:.1f} s)")
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[last]}"), TimeElapsedColumn(),
+                  TimeRemainingColumn(), console=err, transient=False) as progress:
+        task = progress.add_task("stores", total=len(plan.stores), last="")
+
+        def tick(result) -> None:
+            progress.update(task, advance=1, last=f"{result.store} {result.status}")
+
+        summary = run_batch(plan, scheduler=scheduler, workers=workers, force=force,
+                            on_result=tick)
+    table = Table(title=f"reports/{month}: {summary.seconds:.1f} s, {summary.workers} workers")
+    for col in ("rendered", "unchanged", "failed"):
+        table.add_column(col, justify="right")
+    table.add_row(*(str(summary.count(c)) for c in ("rendered", "unchanged", "failed")))
+    err.print(table)
+    for r in summary.failed:
+        err.print(f"failed {r.store}: {r.reason}", style="red", markup=False)
+    if summary.index and summary.index.status == "rendered":
+        err.print(f"wrote {plan.month_dir / 'index.html'}")
+    if summary.failed:
+        raise typer.Exit(code=3)
+
+
+@app.command()
+def bench(
+    out_dir: Annotated[Path, typer.Option(help="where the JSON result goes")] = (
+        paths.REPORTS / "bench"),
+    stores: Annotated[int, typer.Option(help="stores in the timed batch")] = 32,
+    naive: Annotated[int, typer.Option(help="stores rendered the naive way")] = 5,
+    cube_stores: Annotated[int, typer.Option(help="stores of the big KPI cube")] = 1000,
+    loop_sample: Annotated[int, typer.Option(
+        help="stores timed in the pandas loop (scaled to all)")] = 25,
+    workers: Annotated[int | None, typer.Option(help="Dask workers")] = None,
+) -> None:
+    """Measure the batch, the naive loop, the PDF floor and the KPI cube; write JSON."""
+    from .bench import run_bench
+
+    run_bench(out_dir, stores=stores, naive=naive, cube_stores=cube_stores,
+              loop_sample=loop_sample, workers=workers, console=err)
+
+
 def main() -> None:
     """Entry point: run the app, turning KpiErrors into a message and an exit code."""
     try:

@@ -1,0 +1,436 @@
+"""Every store of a month, in parallel on Dask, then the network overview (``index.html``).
+
+``run_batch`` checks the parameters and builds the warehouse once, computes the month's
+network statistics once (:func:`kpi_lib.overview.cached_compare_month` keeps them beside
+the warehouse, so no store notebook recomputes them), then submits one task per store to
+a Dask cluster — a ``LocalCluster`` of worker processes by default, or an existing
+scheduler (``tcp://host:port``; its workers need this package and the data folder at the
+same path). Each worker process keeps one **warm** Jupyter kernel: the first store pays
+for the kernel start and the imports (pandas, matplotlib, kpi_lib), the next ones run in
+the same kernel after ``%reset -f``; the worker itself keeps nbconvert and WeasyPrint
+imported. A store whose inputs, code and parameters have not changed since its last
+render (a content hash in ``<month>/.batch/<store>.json``) is skipped unless ``force``.
+A failing store is reported with its reason and never stops the others. Finally the
+overview notebook is rendered to ``<month>/index.html`` and the results to
+``<month>/batch.json``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from . import paths
+from .errors import ParameterError, RenderError
+
+STORE_NOTEBOOK = paths.NOTEBOOKS / "store_report.ipynb"
+OVERVIEW_NOTEBOOK = paths.NOTEBOOKS / "network_overview.ipynb"
+#: Prepended to every notebook run in a warm kernel (and removed from the result).
+PROLOGUE = ("%reset -f\nimport kpi_lib.overview as _kpi_overview\n"
+            "_kpi_overview.use_month_cache()\ndel _kpi_overview")
+#: Appended to a store notebook run: the workbook from the notebook's own ``sm`` (no reload).
+XLSX_EPILOGUE = '''if "sm" in globals():
+    from kpi_lib.excel_export import workbook_bytes as _wb, year_cube as _yc
+    from kpi_lib.warehouse import open_warehouse as _ow
+    with _ow(sm_data_dir) as _wh:
+        _cube = _yc(_wh.con, store, month)
+    with open(xlsx_tmp, "wb") as _fh:
+        _fh.write(_wb(sm, lang, year_cube=_cube))'''
+KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
+CELL_TIMEOUT = 600
+
+
+@dataclass
+class StoreResult:
+    """What happened to one store: ``rendered``, ``unchanged`` or ``failed`` (with why)."""
+
+    store: str
+    status: str
+    reason: str = ""
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class BatchPlan:
+    """The checked parameters of a batch and what is the same for every store."""
+
+    month: str
+    lang: str
+    data_dir: Path
+    month_dir: Path
+    stores: list[str]
+    info: dict[str, dict[str, Any]]
+    fingerprint: str
+    code: str
+    notebook: Path = STORE_NOTEBOOK
+
+    def input_hash(self, store: str) -> str:
+        """Hash of what decides the store's report: data, code, parameters."""
+        key = f"{self.fingerprint}\n{self.code}\n{self.month}\n{self.lang}\n{store}\n"
+        return hashlib.sha256(key.encode() + Path(self.notebook).read_bytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def code_hash() -> str:
+    """Hash of the package, its templates, the parameters and the notebooks."""
+    root = Path(__file__).resolve().parent
+    files = sorted(root.rglob("*.py")) + sorted(p for p in paths.TEMPLATES.rglob("*")
+                                                if p.is_file())
+    files += sorted(paths.PARAMS.glob("*")) + [STORE_NOTEBOOK]
+    h = hashlib.sha256()
+    for f in files:
+        if f.is_file() and "__pycache__" not in f.parts:
+            h.update(str(f.relative_to(f.anchor)).encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def plan_batch(data: Path, month: str, lang: str = "zh", out_dir: Path = paths.REPORTS,
+               stores: Iterable[str] | None = None) -> BatchPlan:
+    """Check the parameters, build the warehouse and warm the month cache once."""
+    from .i18n import check_lang
+    from .overview import cached_compare_month
+    from .run_params import (
+        check_data_dir,
+        check_month_format,
+        check_month_in_range,
+        check_store_format,
+        check_store_known,
+        inside,
+    )
+    from .store_report import data_months, store_info
+    from .warehouse import fingerprint, open_warehouse
+
+    check_month_format(month)
+    check_lang(lang)
+    data_dir = check_data_dir(data)
+    with open_warehouse(data_dir) as wh:
+        known = [r[0] for r in wh.con.execute("SELECT store_id FROM stores ORDER BY 1").fetchall()]
+        check_month_in_range(month, *data_months(wh.con))
+        wanted = list(known) if stores is None else [check_store_format(s) for s in stores]
+        for s in wanted:
+            check_store_known(s, known)
+        info = {s: store_info(wh.con, s) for s in wanted}
+        cached_compare_month(wh.con, month)
+    if not wanted:
+        raise ParameterError("the data folder holds no stores")
+    month_dir = inside(Path(out_dir), month)
+    month_dir.mkdir(parents=True, exist_ok=True)
+    return BatchPlan(month, lang, data_dir, month_dir, wanted, info, fingerprint(data_dir),
+                     code_hash())
+
+
+def _stamp(month_dir: Path, store: str) -> Path:
+    return month_dir / ".batch" / f"{store}.json"
+
+
+def is_unchanged(plan: BatchPlan, store: str) -> bool:
+    """Whether the store's outputs exist and were made from the same inputs."""
+    stamp = _stamp(plan.month_dir, store)
+    if not all((plan.month_dir / f"{store}.{k}").is_file() for k in ("html", "pdf")):
+        return False
+    try:
+        return json.loads(stamp.read_text("utf-8")).get("hash") == plan.input_hash(store)
+    except (OSError, ValueError):
+        return False
+
+
+# --------------------------------------------------------------------------- warm kernel
+
+
+class WarmKernel:
+    """One Jupyter kernel kept alive to execute notebook after notebook."""
+
+    def __init__(self) -> None:
+        self.km = None
+        self.runs = 0
+
+    def _alive(self) -> bool:
+        from jupyter_core.utils import run_sync
+
+        return self.km is not None and bool(run_sync(self.km.is_alive)())
+
+    def execute(self, notebook: Path, parameters: dict[str, Any],
+                epilogue: str | None = None) -> nbformat.NotebookNode:
+        """Run ``notebook`` with ``parameters`` in the warm kernel; return it executed.
+
+        ``epilogue`` is code run after the notebook's cells (left out of the result).
+        """
+        from jupyter_client.manager import AsyncKernelManager
+        from nbclient import NotebookClient
+        from nbclient.exceptions import CellExecutionError
+        from papermill.iorw import load_notebook_node
+        from papermill.parameterize import parameterize_notebook
+
+        from .render import ensure_kernel
+
+        if not self._alive():
+            self.shutdown()
+            self.km = AsyncKernelManager(kernel_name=ensure_kernel())
+        nb = parameterize_notebook(load_notebook_node(str(notebook)), dict(parameters))
+        prologue = nbformat.v4.new_code_cell(PROLOGUE, metadata={"tags": ["remove-cell"]})
+        nb.cells.insert(0, prologue)
+        if epilogue:
+            nb.cells.append(nbformat.v4.new_code_cell(epilogue,
+                                                      metadata={"tags": ["remove-cell"]}))
+        client = NotebookClient(nb, km=self.km, timeout=CELL_TIMEOUT, allow_errors=False,
+                                extra_arguments=KERNEL_ARGS,
+                                resources={"metadata": {"path": str(notebook.parent)}})
+        try:
+            client.execute()
+        except CellExecutionError as exc:
+            raise RenderError(_cell_error(notebook, nb, exc)) from None
+        except Exception:
+            self.shutdown()  # timed out or died: start afresh next time
+            raise
+        finally:
+            if client.kc is not None:
+                with contextlib.suppress(Exception):
+                    client.kc.stop_channels()
+            self.runs += 1
+        nb.cells.pop(0)
+        if epilogue:
+            nb.cells.pop()
+        return nb
+
+    def shutdown(self) -> None:
+        """Stop the kernel (if any)."""
+        from jupyter_core.utils import run_sync
+
+        if self.km is not None:
+            with contextlib.suppress(Exception):
+                run_sync(self.km.shutdown_kernel)(now=True)
+        self.km = None
+
+
+def _cell_error(notebook: Path, nb: nbformat.NotebookNode, exc: Any) -> str:
+    """``store_report.ipynb, cell 5 (`x = f(y)`) failed: ValueError: bad``."""
+    where = "a cell"
+    for i, cell in enumerate(nb.cells[1:], start=1):
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")
+            where = f"cell {i} (`{first[:77] + '...' if len(first) > 80 else first}`)"
+            break
+    return f"{notebook.name}, {where} failed: {exc.ename}: {str(exc.evalue).strip()}"
+
+
+_KERNEL: WarmKernel | None = None
+
+
+def warm_kernel() -> WarmKernel:
+    """This process's warm kernel (started on first use)."""
+    global _KERNEL
+    if _KERNEL is None:
+        _KERNEL = WarmKernel()
+    return _KERNEL
+
+
+def shutdown_kernel() -> int:
+    """Stop this process's warm kernel; return how many notebooks it ran."""
+    global _KERNEL
+    runs = 0
+    if _KERNEL is not None:
+        runs = _KERNEL.runs
+        _KERNEL.shutdown()
+        _KERNEL = None
+    return runs
+
+
+# --------------------------------------------------------------------------- one store
+
+
+def render_store(store: str, month: str, lang: str, data_dir: str, month_dir: str,
+                 info: dict[str, Any], input_hash: str, notebook: str | Path = STORE_NOTEBOOK,
+                 ) -> StoreResult:
+    """Render one store (ipynb, html, pdf, xlsx) in the warm kernel; never raises."""
+    from .render import html_to_pdf, notebook_to_html, publish
+
+    started = time.perf_counter()
+    out = Path(month_dir)
+    stem = out / store
+    try:
+        t0 = time.perf_counter()
+        parameters = {"store": store, "month": month, "lang": lang, "data": str(data_dir)}
+        xlsx_tmp = out / f".{store}.xlsx.batch.tmp"
+        epilogue = (f"sm_data_dir = {str(data_dir)!r}\nxlsx_tmp = {str(xlsx_tmp)!r}\n"
+                    + XLSX_EPILOGUE)
+        nb = warm_kernel().execute(Path(notebook), parameters, epilogue)
+        xlsx = None
+        if xlsx_tmp.is_file():
+            xlsx = xlsx_tmp.read_bytes()
+            xlsx_tmp.unlink()
+        t1 = time.perf_counter()
+        meta = {"store": store, "store_name": info.get("store_name"),
+                "region": info.get("region"), "month": month, "lang": lang}
+        html = notebook_to_html(nb, meta)
+        t2 = time.perf_counter()
+        pdf = html_to_pdf(html, base_url=out)
+        t3 = time.perf_counter()
+        outputs: dict[Path, bytes | str] = {
+            stem.with_name(f"{store}.ipynb"): nbformat.writes(nb),
+            stem.with_name(f"{store}.html"): html,
+            stem.with_name(f"{store}.pdf"): pdf,
+        }
+        if xlsx is not None:
+            outputs[stem.with_name(f"{store}.xlsx")] = xlsx
+        stamp = _stamp(out, store)
+        stamp.parent.mkdir(parents=True, exist_ok=True)
+        outputs[stamp] = json.dumps({"hash": input_hash, "lang": lang})
+        publish(outputs)
+        timings = {"execute": t1 - t0, "html": t2 - t1, "pdf": t3 - t2,
+                   "publish": time.perf_counter() - t3}
+        return StoreResult(store, "rendered", seconds=time.perf_counter() - started,
+                           timings=timings)
+    except Exception as exc:  # noqa: BLE001 - one store's failure is reported, not raised
+        reason = str(exc) if isinstance(exc, RenderError) else f"{type(exc).__name__}: {exc}"
+        return StoreResult(store, "failed", reason.strip(),
+                           seconds=time.perf_counter() - started)
+
+
+def render_overview(month: str, lang: str, data_dir: str, month_dir: str) -> StoreResult:
+    """Render ``<month_dir>/index.html`` from the overview notebook (never raises)."""
+    from .i18n import text
+    from .render import notebook_to_html, publish
+
+    started = time.perf_counter()
+    try:
+        parameters = {"month": month, "lang": lang, "data": str(data_dir),
+                      "reports": str(month_dir)}
+        nb = warm_kernel().execute(OVERVIEW_NOTEBOOK, parameters)
+        title = text("overview_title", lang)
+        html = notebook_to_html(nb, {"month": month, "lang": lang, "title": title,
+                                     "store": title})
+        publish({Path(month_dir) / "index.html": html})
+        return StoreResult("index", "rendered", seconds=time.perf_counter() - started)
+    except Exception as exc:  # noqa: BLE001
+        reason = str(exc) if isinstance(exc, RenderError) else f"{type(exc).__name__}: {exc}"
+        return StoreResult("index", "failed", reason, seconds=time.perf_counter() - started)
+
+
+# --------------------------------------------------------------------------- the batch
+
+
+@dataclass
+class BatchSummary:
+    """Results of a batch: one :class:`StoreResult` per store, the index, the wall time."""
+
+    month: str
+    stores: list[StoreResult]
+    index: StoreResult | None
+    seconds: float
+    workers: int
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.stores if r.status == status)
+
+    @property
+    def failed(self) -> list[StoreResult]:
+        out = [r for r in self.stores if r.status == "failed"]
+        return out + ([self.index] if self.index and self.index.status == "failed" else [])
+
+    def to_json(self) -> str:
+        return json.dumps({"month": self.month, "seconds": round(self.seconds, 2),
+                           "workers": self.workers,
+                           "stores": [asdict(r) for r in self.stores],
+                           "index": asdict(self.index) if self.index else None},
+                          ensure_ascii=False, indent=1)
+
+
+def _cluster(scheduler: str | None, workers: int | None):
+    """A Dask client: on ``scheduler`` (``tcp://host:port``) or a new LocalCluster."""
+    import logging
+
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler, timeout="30s"), None
+    n = workers or max(1, min(os.cpu_count() or 1, 8))
+    cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                           dashboard_address=None, scheduler_kwargs={"dashboard": False},
+                           silence_logs=logging.ERROR)
+    return Client(cluster), cluster
+
+
+def run_batch(plan: BatchPlan, *, scheduler: str | None = None, workers: int | None = None,
+              force: bool = False, on_result: Callable[[StoreResult], None] | None = None,
+              index: bool = True) -> BatchSummary:
+    """Render every store of ``plan`` (skipping unchanged ones) and then the index.
+
+    ``scheduler``: ``None`` for a LocalCluster of ``workers`` processes (default: the CPU
+    count), ``"sync"`` to run everything in this process (tests, debugging), or the
+    address of a running Dask scheduler. ``on_result`` is called as each store finishes;
+    ``index=False`` skips the overview.
+    """
+    started = time.perf_counter()
+    results: dict[str, StoreResult] = {}
+    todo = []
+    for store in plan.stores:
+        if not force and is_unchanged(plan, store):
+            results[store] = StoreResult(store, "unchanged")
+            if on_result:
+                on_result(results[store])
+        else:
+            todo.append(store)
+
+    def args(store: str) -> tuple:
+        return (store, plan.month, plan.lang, str(plan.data_dir), str(plan.month_dir),
+                plan.info.get(store, {}), plan.input_hash(store), str(plan.notebook))
+
+    def done(result: StoreResult) -> None:
+        results[result.store] = result
+        if on_result:
+            on_result(result)
+
+    overview_args = (plan.month, plan.lang, str(plan.data_dir), str(plan.month_dir))
+    n_workers = 1
+    if scheduler == "sync":
+        for store in todo:
+            done(render_store(*args(store)))
+        _write_summary(plan, results, None, started, n_workers)
+        result = render_overview(*overview_args) if index else None
+        shutdown_kernel()
+    else:
+        from dask.distributed import as_completed
+
+        client, cluster = _cluster(scheduler, workers)
+        try:
+            n_workers = max(1, len(client.scheduler_info().get("workers", {})))
+            futures = {client.submit(render_store, *args(s), key=f"kpi-store-{plan.month}-{s}",
+                                     pure=False): s for s in todo}
+            for fut in as_completed(futures):
+                store = futures[fut]
+                try:
+                    done(fut.result())
+                except Exception as exc:  # noqa: BLE001 - a worker died: report, go on
+                    done(StoreResult(store, "failed", f"{type(exc).__name__}: {exc}"))
+            _write_summary(plan, results, None, started, n_workers)
+            result = (client.submit(render_overview, *overview_args, pure=False).result()
+                      if index else None)
+        finally:
+            with contextlib.suppress(Exception):
+                client.run(shutdown_kernel)
+            client.close()
+            if cluster is not None:
+                cluster.close()
+    return _write_summary(plan, results, result, started, n_workers)
+
+
+def _write_summary(plan: BatchPlan, results: dict[str, StoreResult], index, started: float,
+                   workers: int) -> BatchSummary:
+    from .render import atomic_write
+
+    summary = BatchSummary(plan.month, [results[s] for s in plan.stores if s in results],
+                           index, time.perf_counter() - started, workers)
+    atomic_write(plan.month_dir / "batch.json", summary.to_json())
+    return summary
