@@ -30,6 +30,19 @@ def load_yaml(name: str, folder: Path | None = None) -> dict[str, Any]:
     return loaded
 
 
+def metric_ids(cfg: dict[str, Any], key: str, where: str) -> list[str]:
+    """``cfg[key]`` as a non-empty list of registry metric ids, or ConfigError."""
+    from .metrics import REGISTRY
+
+    ids = cfg.get(key)
+    if not isinstance(ids, list) or not ids:
+        raise ConfigError(f"{where}: {key} must be a non-empty list of metric ids")
+    unknown = [m for m in ids if m not in REGISTRY]
+    if unknown:
+        raise ConfigError(f"{where}: unknown metric ids in {key}: {unknown}")
+    return ids
+
+
 @cache
 def report_config() -> dict[str, Any]:
     """``params/report.yml``: the summary metrics (known ids) and display settings."""
@@ -38,13 +51,7 @@ def report_config() -> dict[str, Any]:
     cfg = load_yaml("report.yml")
     out: dict[str, Any] = {}
     for key in ("summary_metrics", "comparison_metrics", "funnel_plot_metrics"):
-        metrics = cfg.get(key)
-        if not isinstance(metrics, list) or not metrics:
-            raise ConfigError(f"params/report.yml: {key} must be a non-empty list of metric ids")
-        unknown = [m for m in metrics if m not in REGISTRY]
-        if unknown:
-            raise ConfigError(f"params/report.yml: unknown metric ids in {key}: {unknown}")
-        out[key] = metrics
+        out[key] = metric_ids(cfg, key, "params/report.yml")
     not_rates = [m for m in out["funnel_plot_metrics"] if REGISTRY[m].unit != "rate"]
     if not_rates:
         raise ConfigError(f"params/report.yml: funnel_plot_metrics must be rates: {not_rates}")

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from .compute import compute_cube, previous_month
-from .config import ConfigError, load_yaml
+from .config import ConfigError, load_yaml, metric_ids
 from .control_charts import Chart, p_chart, xmr_chart
 from .formatting import is_na
 from .metrics import REGISTRY
@@ -50,12 +50,7 @@ def trends_config(folder: Path | None = None) -> dict[str, Any]:
     """``params/trends.yml``, checked: known metric ids, positive whole numbers."""
     cfg = load_yaml("trends.yml", folder)
     for key in ("metrics", "plot_metrics", "control_charts"):
-        ids = cfg.get(key)
-        if not isinstance(ids, list) or not ids:
-            raise ConfigError(f"params/trends.yml: {key} must be a non-empty list of metric ids")
-        unknown = [m for m in ids if m not in REGISTRY]
-        if unknown:
-            raise ConfigError(f"params/trends.yml: unknown metric ids in {key}: {unknown}")
+        metric_ids(cfg, key, "params/trends.yml")
     warn = cfg.get("warnings") or {}
     numbers = {"window": cfg.get("window"), "min_chart_months": cfg.get("min_chart_months"),
                "run_length": cfg.get("run_length"),
