@@ -309,8 +309,8 @@ def render_overview(month: str, lang: str, data_dir: str, month_dir: str) -> Sto
                       "reports": str(month_dir)}
         nb = warm_kernel().execute(OVERVIEW_NOTEBOOK, parameters)
         title = text("overview_title", lang)
-        html = notebook_to_html(nb, {"month": month, "lang": lang, "title": title,
-                                     "store": title})
+        # the notebook prints the page's own H1, so no template title block
+        html = notebook_to_html(nb, {"month": month, "lang": lang, "store": title})
         publish({Path(month_dir) / "index.html": html})
         return StoreResult("index", "rendered", seconds=time.perf_counter() - started)
     except Exception as exc:  # noqa: BLE001
