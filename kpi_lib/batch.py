@@ -99,29 +99,15 @@ def code_hash() -> str:
 def plan_batch(data: Path, month: str, lang: str = "zh", out_dir: Path = paths.REPORTS,
                stores: Iterable[str] | None = None) -> BatchPlan:
     """Check the parameters, build the warehouse and warm the month cache once."""
-    from .i18n import check_lang
     from .overview import cached_compare_month
-    from .run_params import (
-        check_data_dir,
-        check_month_format,
-        check_month_in_range,
-        check_store_format,
-        check_store_known,
-        inside,
-    )
-    from .store_report import data_months, store_info
+    from .run_params import inside
+    from .store_report import check_run_params
     from .warehouse import fingerprint, open_warehouse
 
-    check_month_format(month)
-    check_lang(lang)
-    data_dir = check_data_dir(data)
+    data_dir, info = check_run_params(None if stores is None else list(stores), month, lang,
+                                      data)
+    wanted = list(info)
     with open_warehouse(data_dir) as wh:
-        known = [r[0] for r in wh.con.execute("SELECT store_id FROM stores ORDER BY 1").fetchall()]
-        check_month_in_range(month, *data_months(wh.con))
-        wanted = list(known) if stores is None else [check_store_format(s) for s in stores]
-        for s in wanted:
-            check_store_known(s, known)
-        info = {s: store_info(wh.con, s) for s in wanted}
         cached_compare_month(wh.con, month)
     if not wanted:
         raise ParameterError("the data folder holds no stores")

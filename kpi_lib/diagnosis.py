@@ -31,7 +31,7 @@ import pandas as pd
 from .diagnosis_checks import CHECKS, CheckContext, CheckResult, compare_evidence
 from .diagnosis_rules import SEVERITIES, Condition, Rule, RuleSet, load_rules
 from .formatting import format_value
-from .i18n import check_lang
+from .i18n import check_lang, text
 from .metrics import REGISTRY
 from .run_params import check_month_format
 
@@ -327,21 +327,26 @@ def findings_json(findings: list[Finding]) -> str:
                       ensure_ascii=False, indent=2)
 
 
-def evidence_line(ev: dict[str, Any], lang: str = "zh") -> str:
-    """``label value [low–high] vs benchmark (scope) verdict; detail``."""
+def evidence_line(ev: dict[str, Any], lang: str = "zh", *, plain_words: bool = False) -> str:
+    """``label value [low–high] vs benchmark (scope) verdict; detail``.
+
+    By default scope and verdict are the codes and the adjusted p-value follows (for
+    analysts); ``plain_words`` gives them in the catalogue's words, without p-values.
+    """
     unit = ev.get("unit") or "rate"
     fmt = (lambda x: f"{x:.2f}") if unit == "ratio" else (
         lambda x: format_value(x, unit, lang))
-    out = f"{ev['label']} {fmt(ev['value'])}"
+    out = f"{ev.get('label') or ev.get('metric')} {fmt(ev.get('value'))}"
     if not _is_na(ev.get("ci_low")) and not _is_na(ev.get("ci_high")):
         out += f" [{fmt(ev['ci_low'])}–{fmt(ev['ci_high'])}]"
     if not _is_na(ev.get("benchmark")):
         out += f" vs {fmt(ev['benchmark'])}"
         if ev.get("benchmark_scope"):
-            out += f" ({ev['benchmark_scope']})"
+            scope = ev["benchmark_scope"]
+            out += f" ({text('scope_' + scope, lang) if plain_words else scope})"
     if ev.get("verdict"):
-        out += f" {ev['verdict']}"
-    if not _is_na(ev.get("p_adj")):
+        out += " " + (text("verdict_" + ev["verdict"], lang) if plain_words else ev["verdict"])
+    if not plain_words and not _is_na(ev.get("p_adj")):
         out += f" p_adj={ev['p_adj']:.2g}"
     if ev.get("detail"):
         out += f"; {ev['detail']}"

@@ -30,6 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .compute import CUBE_COLUMNS, compute_cube
 from .consultants import improvement_plan_frame
+from .diagnosis import evidence_line
 from .excel_style import (
     TemplateRow,  # noqa: F401  (re-exported)
     fit_columns,
@@ -42,7 +43,6 @@ from .excel_style import (
     start_sheet,
     template_rows,
 )
-from .formatting import format_value
 from .i18n import check_lang, month_label, text
 
 SCOPES = ("national_avg", "regional_avg", "national_best", "regional_best", "peers")
@@ -276,24 +276,6 @@ def add_consultant_sheet(wb: Workbook, data, store: dict, month: str, lang: str)
     return ws
 
 
-def _evidence(ev: dict, lang: str) -> str:
-    """``label value [low–high] vs benchmark (scope) verdict; detail``, in ``lang``."""
-    unit = ev.get("unit") or "count"
-    fmt = (lambda x: f"{x:.2f}") if unit == "ratio" else (lambda x: format_value(x, unit, lang))
-    out = f"{ev.get('label') or ev.get('metric')} {fmt(ev.get('value'))}"
-    if not (is_na(ev.get("ci_low")) or is_na(ev.get("ci_high"))):
-        out += f" [{fmt(ev['ci_low'])}–{fmt(ev['ci_high'])}]"
-    if not is_na(ev.get("benchmark")):
-        out += f" vs {fmt(ev['benchmark'])}"
-        if ev.get("benchmark_scope"):
-            out += f" ({text('scope_' + ev['benchmark_scope'], lang)})"
-    if ev.get("verdict"):
-        out += " " + text("verdict_" + ev["verdict"], lang)
-    if ev.get("detail"):
-        out += f"; {ev['detail']}"
-    return out
-
-
 def add_findings_sheet(wb: Workbook, findings: list, store: dict, month: str,
                        lang: str) -> Worksheet:
     """诊断: one row per finding — severity, rule, title, cause, evidence, impact, actions."""
@@ -309,7 +291,7 @@ def add_findings_sheet(wb: Workbook, findings: list, store: dict, month: str,
         r = first + i
         impact = f.impact if f.impact and not is_na(f.impact) else None
         cells = (i + 1, text("severity_" + f.severity, lang), f.rule_id, f.title, f.cause,
-                 "\n".join(_evidence(ev, lang) for ev in f.evidence), impact,
+                 "\n".join(evidence_line(ev, lang, plain_words=True) for ev in f.evidence), impact,
                  f.impact_text or None,
                  "\n".join(f"{n}. {a}" for n, a in enumerate(f.actions, start=1)))
         for j, value in enumerate(cells, start=1):

@@ -44,21 +44,32 @@ def store_info(con, store: str) -> dict[str, str | None]:
     return dict(zip(cols, row, strict=True))
 
 
-def check_report_params(store: str, month: str, lang: str, data: Path) -> tuple[Path, dict]:
-    """Validate every parameter against the data; return the data folder and store info.
+def check_run_params(stores: list[str] | None, month: str, lang: str, data: Path
+                     ) -> tuple[Path, dict[str, dict]]:
+    """Validate a run's parameters against the data; return the data folder and store info.
 
-    Builds (or reuses) the warehouse so that the notebook only reads it.
+    ``stores=None`` means every store of the data. Builds (or reuses) the warehouse so
+    that the notebooks only read it.
     """
-    check_store_format(store)
+    for store in stores or []:
+        check_store_format(store)
     check_month_format(month)
     check_lang(lang)
     data_dir = check_data_dir(data)
     with open_warehouse(data_dir) as wh:
         known = [r[0] for r in wh.con.execute("SELECT store_id FROM stores ORDER BY 1").fetchall()]
-        check_store_known(store, known)
+        wanted = known if stores is None else list(stores)
+        for store in wanted:
+            check_store_known(store, known)
         check_month_in_range(month, *data_months(wh.con))
-        info = store_info(wh.con, store)
+        info = {store: store_info(wh.con, store) for store in wanted}
     return data_dir, info
+
+
+def check_report_params(store: str, month: str, lang: str, data: Path) -> tuple[Path, dict]:
+    """:func:`check_run_params` for one store; return the data folder and its info."""
+    data_dir, info = check_run_params([store], month, lang, data)
+    return data_dir, info[store]
 
 
 def render_store_report(
