@@ -9,6 +9,10 @@ PY := $(VENV)/bin/python
 DATA ?= data/demo
 STORE ?= S001
 MONTH ?= 2026-10
+# make itself would expand a '$' in a value given on the command line (STORE='$(shell …)'
+# runs before any check): refuse such values outright.
+$(foreach v,STORE MONTH LANG DATA SCHEDULER WORKERS BENCH_STORES FORCE PYTHON,$(if \
+  $(findstring $$,$(value $(v))),$(error $(v) must not contain '$$')))
 # LANG is also the shell's locale: only a LANG given on the make command line
 # (make report LANG=en) chooses the report language; the default is Chinese.
 ifeq ($(origin LANG),command line)
@@ -107,6 +111,10 @@ kpis: setup $(DEMO_STAMP) ## The month's KPI cube as CSV: make kpis MONTH=2026-1
 diagnose: setup $(DEMO_STAMP) ## The month's findings: make diagnose MONTH=2026-10 [STORE=S003]
 	$(RUN) diagnose --data "$$KPI_DATA" --month "$$KPI_MONTH" --lang "$$KPI_LANG" --format table \
 	  $(if $(filter command line,$(origin STORE)),--store "$$KPI_STORE")
+
+.PHONY: doctor
+doctor: $(INSTALL_STAMP) ## Check Python, packages, kernel, CJK font, PDF engine, DATA, reports/; print each fix
+	$(RUN) doctor --data "$$KPI_DATA"
 
 lint: $(INSTALL_STAMP) ## ruff over the code and the notebooks' paired scripts
 	$(VENV)/bin/ruff check kpi_lib tests notebooks/*.py

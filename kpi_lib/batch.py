@@ -27,28 +27,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from . import paths
 from .errors import ParameterError, RenderError
+from .store_report import STORE_NOTEBOOK
+from .warm_kernel import shutdown_kernel, warm_kernel
 
-STORE_NOTEBOOK = paths.NOTEBOOKS / "store_report.ipynb"
 OVERVIEW_NOTEBOOK = paths.NOTEBOOKS / "network_overview.ipynb"
-#: Prepended to every notebook run in a warm kernel (and removed from the result).
-PROLOGUE = ("%reset -f\nimport kpi_lib.overview as _kpi_overview\n"
-            "_kpi_overview.use_month_cache()\ndel _kpi_overview")
-#: Appended to a store notebook run: the workbook from the notebook's own ``sm`` (no reload).
-XLSX_EPILOGUE = '''if "sm" in globals():
-    from kpi_lib.excel_export import workbook_bytes as _wb, year_cube as _yc
-    from kpi_lib.warehouse import open_warehouse as _ow
-    with _ow(sm_data_dir) as _wh:
-        _cube = _yc(_wh.con, store, month)
-    with open(xlsx_tmp, "wb") as _fh:
-        _fh.write(_wb(sm, lang, year_cube=_cube))'''
-KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
-CELL_TIMEOUT = 600
-
-
 @dataclass
 class StoreResult:
     """What happened to one store: ``rendered``, ``unchanged`` or ``failed`` (with why)."""
@@ -83,38 +67,24 @@ class BatchPlan:
 # --------------------------------------------------------------------------- plan
 
 
-def code_hash() -> str:
-    """Hash of the package, its templates, the parameters and the notebooks."""
-    root = Path(__file__).resolve().parent
-    files = sorted(root.rglob("*.py")) + sorted(p for p in paths.TEMPLATES.rglob("*")
-                                                if p.is_file())
-    files += sorted(paths.PARAMS.glob("*")) + [STORE_NOTEBOOK]
-    h = hashlib.sha256()
-    for f in files:
-        if f.is_file() and "__pycache__" not in f.parts:
-            h.update(str(f.relative_to(f.anchor)).encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()
-
-
 def plan_batch(data: Path, month: str, lang: str = "zh", out_dir: Path = paths.REPORTS,
                stores: Iterable[str] | None = None) -> BatchPlan:
     """Check the parameters, build the warehouse and warm the month cache once."""
     from .overview import cached_compare_month
-    from .run_params import inside
+    from .run_params import inside, make_folder
     from .store_report import check_run_params
     from .warehouse import fingerprint, open_warehouse
 
     data_dir, info = check_run_params(None if stores is None else list(stores), month, lang,
                                       data)
     wanted = list(info)
-    with open_warehouse(data_dir) as wh:
-        cached_compare_month(wh.con, month)
     if not wanted:
         raise ParameterError("the data folder holds no stores")
-    month_dir = inside(Path(out_dir), month)
-    month_dir.mkdir(parents=True, exist_ok=True)
+    month_dir = make_folder(inside(Path(out_dir), month))
+    with open_warehouse(data_dir) as wh:
+        cached_compare_month(wh.con, month)
     return BatchPlan(month, lang, data_dir, month_dir, wanted, info, fingerprint(data_dir),
-                     code_hash())
+                     paths.code_hash())
 
 
 def _stamp(month_dir: Path, store: str) -> Path:
@@ -132,150 +102,22 @@ def is_unchanged(plan: BatchPlan, store: str) -> bool:
         return False
 
 
-# --------------------------------------------------------------------------- warm kernel
-
-
-class WarmKernel:
-    """One Jupyter kernel kept alive to execute notebook after notebook."""
-
-    def __init__(self) -> None:
-        self.km = None
-        self.runs = 0
-
-    def _alive(self) -> bool:
-        from jupyter_core.utils import run_sync
-
-        return self.km is not None and bool(run_sync(self.km.is_alive)())
-
-    def execute(self, notebook: Path, parameters: dict[str, Any],
-                epilogue: str | None = None) -> nbformat.NotebookNode:
-        """Run ``notebook`` with ``parameters`` in the warm kernel; return it executed.
-
-        ``epilogue`` is code run after the notebook's cells (left out of the result).
-        """
-        from jupyter_client.manager import AsyncKernelManager
-        from nbclient import NotebookClient
-        from nbclient.exceptions import CellExecutionError
-        from papermill.iorw import load_notebook_node
-        from papermill.parameterize import parameterize_notebook
-
-        from .render import ensure_kernel
-
-        if not self._alive():
-            self.shutdown()
-            self.km = AsyncKernelManager(kernel_name=ensure_kernel())
-        nb = parameterize_notebook(load_notebook_node(str(notebook)), dict(parameters))
-        prologue = nbformat.v4.new_code_cell(PROLOGUE, metadata={"tags": ["remove-cell"]})
-        nb.cells.insert(0, prologue)
-        if epilogue:
-            nb.cells.append(nbformat.v4.new_code_cell(epilogue,
-                                                      metadata={"tags": ["remove-cell"]}))
-        client = NotebookClient(nb, km=self.km, timeout=CELL_TIMEOUT, allow_errors=False,
-                                extra_arguments=KERNEL_ARGS,
-                                resources={"metadata": {"path": str(notebook.parent)}})
-        try:
-            client.execute()
-        except CellExecutionError as exc:
-            raise RenderError(_cell_error(notebook, nb, exc)) from None
-        except Exception:
-            self.shutdown()  # timed out or died: start afresh next time
-            raise
-        finally:
-            if client.kc is not None:
-                with contextlib.suppress(Exception):
-                    client.kc.stop_channels()
-            self.runs += 1
-        nb.cells.pop(0)
-        if epilogue:
-            nb.cells.pop()
-        return nb
-
-    def shutdown(self) -> None:
-        """Stop the kernel (if any)."""
-        from jupyter_core.utils import run_sync
-
-        if self.km is not None:
-            with contextlib.suppress(Exception):
-                run_sync(self.km.shutdown_kernel)(now=True)
-        self.km = None
-
-
-def _cell_error(notebook: Path, nb: nbformat.NotebookNode, exc: Any) -> str:
-    """``store_report.ipynb, cell 5 (`x = f(y)`) failed: ValueError: bad``."""
-    where = "a cell"
-    for i, cell in enumerate(nb.cells[1:], start=1):
-        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
-            first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")
-            where = f"cell {i} (`{first[:77] + '...' if len(first) > 80 else first}`)"
-            break
-    return f"{notebook.name}, {where} failed: {exc.ename}: {str(exc.evalue).strip()}"
-
-
-_KERNEL: WarmKernel | None = None
-
-
-def warm_kernel() -> WarmKernel:
-    """This process's warm kernel (started on first use)."""
-    global _KERNEL
-    if _KERNEL is None:
-        _KERNEL = WarmKernel()
-    return _KERNEL
-
-
-def shutdown_kernel() -> int:
-    """Stop this process's warm kernel; return how many notebooks it ran."""
-    global _KERNEL
-    runs = 0
-    if _KERNEL is not None:
-        runs = _KERNEL.runs
-        _KERNEL.shutdown()
-        _KERNEL = None
-    return runs
-
-
 # --------------------------------------------------------------------------- one store
 
 
 def render_store(store: str, month: str, lang: str, data_dir: str, month_dir: str,
                  info: dict[str, Any], input_hash: str, notebook: str | Path = STORE_NOTEBOOK,
                  ) -> StoreResult:
-    """Render one store (ipynb, html, pdf, xlsx) in the warm kernel; never raises."""
-    from .render import html_to_pdf, notebook_to_html, publish
+    """Render one store (ipynb, html, pdf, xlsx) in this process's warm kernel; never raises."""
+    from .store_report import render_store_files
 
     started = time.perf_counter()
-    out = Path(month_dir)
-    stem = out / store
     try:
-        t0 = time.perf_counter()
-        parameters = {"store": store, "month": month, "lang": lang, "data": str(data_dir)}
-        xlsx_tmp = out / f".{store}.xlsx.batch.tmp"
-        epilogue = (f"sm_data_dir = {str(data_dir)!r}\nxlsx_tmp = {str(xlsx_tmp)!r}\n"
-                    + XLSX_EPILOGUE)
-        nb = warm_kernel().execute(Path(notebook), parameters, epilogue)
-        xlsx = None
-        if xlsx_tmp.is_file():
-            xlsx = xlsx_tmp.read_bytes()
-            xlsx_tmp.unlink()
-        t1 = time.perf_counter()
-        meta = {"store": store, "store_name": info.get("store_name"),
-                "region": info.get("region"), "month": month, "lang": lang}
-        html = notebook_to_html(nb, meta)
-        t2 = time.perf_counter()
-        pdf = html_to_pdf(html, base_url=out)
-        t3 = time.perf_counter()
-        outputs: dict[Path, bytes | str] = {
-            stem.with_name(f"{store}.ipynb"): nbformat.writes(nb),
-            stem.with_name(f"{store}.html"): html,
-            stem.with_name(f"{store}.pdf"): pdf,
-        }
-        if xlsx is not None:
-            outputs[stem.with_name(f"{store}.xlsx")] = xlsx
-        stamp = _stamp(out, store)
+        stamp = _stamp(Path(month_dir), store)
         stamp.parent.mkdir(parents=True, exist_ok=True)
-        outputs[stamp] = json.dumps({"hash": input_hash, "lang": lang})
-        publish(outputs)
-        timings = {"execute": t1 - t0, "html": t2 - t1, "pdf": t3 - t2,
-                   "publish": time.perf_counter() - t3}
+        _, timings = render_store_files(
+            store, month, lang, Path(data_dir), Path(month_dir), info, warm_kernel(),
+            extra={stamp: json.dumps({"hash": input_hash, "lang": lang})}, notebook=Path(notebook))
         return StoreResult(store, "rendered", seconds=time.perf_counter() - started,
                            timings=timings)
     except Exception as exc:  # noqa: BLE001 - one store's failure is reported, not raised

@@ -11,19 +11,44 @@ import time
 from pathlib import Path
 from typing import Annotated
 
+import click
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from . import paths
 from .errors import KpiError, RowIssue
 
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)  # cells as typed
+
+
+def _fail(exc: KpiError) -> typer.Exit:
+    """Print ``exc`` as one plain line on stderr; the exit that carries its code."""
+    err.print(f"error: {exc}", style="bold red", markup=False)
+    return typer.Exit(code=exc.exit_code)
+
+
+class _KpiGroup(TyperGroup):
+    """The command group: a KpiError in any command becomes a message and an exit code.
+
+    Done here rather than only in :func:`main`, so that every way of running the app
+    (``python -m kpi_lib``, ``typer.testing.CliRunner``) behaves the same.
+    """
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KpiError as exc:
+            raise _fail(exc) from None
+
+
 app = typer.Typer(
+    cls=_KpiGroup,
     add_completion=False,
     no_args_is_help=True,
     help="Monthly sales-KPI reports for car dealerships.",
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DataOpt = Annotated[Path, typer.Option(help="data folder (one file per contract table)")]
 MonthOpt = Annotated[str, typer.Option(help="month YYYY-MM")]
@@ -79,14 +104,54 @@ def report(
     data: DataOpt = paths.DEMO_DATA,
     out_dir: Annotated[Path, typer.Option(help="reports folder")] = paths.REPORTS,
 ) -> None:
-    """Render one store's monthly report: HTML, PDF and the executed notebook."""
-    from .store_report import render_store_report
+    """Render one store's monthly report: HTML, PDF, xlsx and the executed notebook.
+
+    Runs in the warm renderer when one is up (see ``kpi_lib warm``), else here; then starts
+    one in the background for the next reports (not under CI; ``KPI_WARM=0`` switches the
+    renderer off).
+    """
+    from . import warm
 
     started = time.perf_counter()
-    outputs = render_store_report(store, month, lang, data, out_dir)
+    served = warm.render(store, month, lang, data, out_dir) if warm.enabled() else None
+    if served is None:
+        from .store_report import render_store_report
+
+        outputs = render_store_report(store, month, lang, data, out_dir)
+    else:
+        outputs = served[0]
     for path in outputs.values():
         err.print(f"wrote {path}")
-    err.print(f"done in {time.perf_counter() - started:.1f} s")
+    how = "by the warm renderer" if served else "here"
+    err.print(f"done in {time.perf_counter() - started:.1f} s ({how})")
+    if served is None and warm.may_start():
+        warm.start()
+        err.print(f"a warm renderer now keeps the kernel loaded for the next reports "
+                  f"(stops after {warm.IDLE_SECONDS / 60:.0f} min idle; KPI_WARM=0 turns it off)")
+
+
+@app.command(name="warm")
+def warm_command(
+    action: Annotated[str, typer.Argument(help="start, stop or status")] = "status",
+) -> None:
+    """The warm renderer that keeps a kernel loaded between `report` runs."""
+    from . import warm
+
+    if action == "start":
+        state = warm.status()
+        if state is None:
+            err.print(f"started the warm renderer (pid {warm.start()})")
+        else:
+            err.print(f"the warm renderer already runs (pid {state['pid']})")
+    elif action == "stop":
+        err.print("stopped the warm renderer" if warm.stop() else "no warm renderer runs")
+    elif action == "status":
+        state = warm.status()
+        err.print("no warm renderer runs" if state is None else
+                  f"warm renderer pid {state['pid']}: {state['served']} reports served, "
+                  f"idle {state['idle']:.0f} s")
+    else:
+        raise typer.BadParameter(f"{action!r}: use start, stop or status")
 
 
 @app.command()
@@ -171,7 +236,7 @@ def reports(
 def bench(
     out_dir: Annotated[Path, typer.Option(help="where the JSON result goes")] = (
         paths.REPORTS / "bench"),
-    stores: Annotated[int, typer.Option(help="stores in the timed batch")] = 32,
+    stores: Annotated[int, typer.Option(help="stores in the timed batch")] = 100,
     naive: Annotated[int, typer.Option(help="stores rendered the naive way")] = 5,
     cube_stores: Annotated[int, typer.Option(help="stores of the big KPI cube")] = 1000,
     loop_sample: Annotated[int, typer.Option(
@@ -185,10 +250,23 @@ def bench(
               loop_sample=loop_sample, workers=workers, console=err)
 
 
+@app.command()
+def doctor(data: DataOpt = paths.DEMO_DATA) -> None:
+    """Check the kernel, CJK font, PDF engine and data folder; print how to fix each."""
+    from .doctor import format_check, run_checks
+
+    out = Console(highlight=False, soft_wrap=True)
+    checks = run_checks(data)
+    for check in checks:
+        out.print(format_check(check))
+    if any(c.status == "fail" for c in checks):
+        raise typer.Exit(code=1)
+
+
 def main() -> None:
     """Entry point: run the app, turning KpiErrors into a message and an exit code."""
     try:
         app()
-    except KpiError as exc:
-        err.print(f"error: {exc}", style="bold red", markup=False)
+    except KpiError as exc:  # raised outside a command (none today); same message
+        _fail(exc)
         sys.exit(exc.exit_code)

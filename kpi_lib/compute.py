@@ -187,6 +187,38 @@ def cube_sql(months: Sequence[str], measures: list[Metric], store_filter: bool) 
             + "\nFROM _grid g\n" + "\n".join(joins) + "\nORDER BY g.store_id, month")
 
 
+#: (warehouse fingerprint, months) → the cube of every store; ``None``: not remembering.
+_NETWORK_CUBES: dict[tuple[str, tuple[str, ...]], pd.DataFrame] | None = None
+_NETWORK_CUBES_MAX = 8
+
+
+def remember_network_cubes() -> None:
+    """From now on, answer a per-store cube from the whole network's, computed once.
+
+    For processes that render store after store of one month (the batch and warm kernels):
+    each store's history (trends, delivery mix, diagnosis) is then a filter of one cube
+    instead of one query per store and loader. Idempotent.
+    """
+    global _NETWORK_CUBES
+    if _NETWORK_CUBES is None:
+        _NETWORK_CUBES = {}
+
+
+def _network_cube(con: duckdb.DuckDBPyConnection, months: list[str]) -> pd.DataFrame | None:
+    """Every store's cube for ``months``, remembered per warehouse fingerprint."""
+    assert _NETWORK_CUBES is not None
+    try:
+        fp = con.execute("SELECT value FROM _meta WHERE key = 'fingerprint'").fetchone()[0]
+    except (duckdb.Error, TypeError):
+        return None  # not a warehouse of ours: no key to remember it by
+    key = (fp, tuple(months))
+    if key not in _NETWORK_CUBES:
+        while len(_NETWORK_CUBES) >= _NETWORK_CUBES_MAX:
+            _NETWORK_CUBES.pop(next(iter(_NETWORK_CUBES)))
+        _NETWORK_CUBES[key] = compute_cube(con, months)
+    return _NETWORK_CUBES[key]
+
+
 def compute_cube(
     con: duckdb.DuckDBPyConnection,
     months: str | Sequence[str],
@@ -214,6 +246,10 @@ def compute_cube(
     row for the month, no target). ``na_reason`` is None otherwise.
     """
     month_list = _months(months)
+    if stores is not None and _NETWORK_CUBES is not None:
+        full = _network_cube(con, month_list)
+        if full is not None:
+            return full[full["store_id"].isin([str(s) for s in stores])].reset_index(drop=True)
     store_filter = stores is not None
     present = _present_columns(con)
     measures = [m for m in REGISTRY.values() if m.measure is not None]

@@ -2,24 +2,20 @@
 
 A table is ``<table>.csv`` / ``<table>.xlsx`` (first sheet), a file named by one of the
 table's Chinese form names, or a sheet named after the table in any ``.xlsx`` of the
-folder. CSVs may be UTF-8 (with or without BOM) or GB18030/GBK. Cells are read as text
-and parsed by :mod:`kpi_lib.validate`; rows that break a rule are quarantined.
+folder. Cells are read as text (:mod:`kpi_lib.readers`) and parsed by
+:mod:`kpi_lib.validate`; rows that break a rule are quarantined. A data file that holds
+no table is reported; a folder without a usable store is refused.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import pyarrow as pa
-import pyarrow.csv as pacsv
 
 from kpi_lib.errors import InputFileError, RowIssue
+from kpi_lib.readers import READER_CODES, Source, read_csv, read_xlsx, sheet_names
 from kpi_lib.schema import TABLES, Table
 from kpi_lib.validate import (
     TABLE_ORDER,
@@ -35,7 +31,6 @@ CSV_SUFFIXES = (".csv",)
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 #: Files of the folder that are never tables (the brand workbook is read elsewhere).
 IGNORED_PREFIXES = ("kpi_workbook",)
-_SNIFF_BYTES = 64 * 1024
 
 
 @dataclass
@@ -54,18 +49,6 @@ class Ingested:
     workbook: pd.DataFrame | None = None
     #: messages that are not issues (a workbook sheet without month header skipped)
     notes: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where one table is read from: a CSV file, or one sheet of a workbook."""
-
-    path: Path
-    sheet: str | None = None  # None: the CSV, or the first sheet of an xlsx
-
-    @property
-    def label(self) -> str:
-        return f"{self.path.name}[{self.sheet}]" if self.sheet else self.path.name
 
 
 def _names_of_tables() -> dict[str, str]:
@@ -120,170 +103,11 @@ def discover(data_dir: Path) -> dict[str, Source]:
         if table:
             add(table, Source(path))
             continue
-        for sheet in _sheet_names(path):
+        for sheet in sheet_names(path):
             sheet_table = names.get(norm_text(sheet))
             if sheet_table:
                 add(sheet_table, Source(path, sheet))
     return found
-
-
-# --- reading -------------------------------------------------------------------------
-
-def _open_workbook(path: Path):
-    import openpyxl
-
-    try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise InputFileError(
-            f"{path.name}: cannot be read as an Excel workbook "
-            f"(the file is damaged or not really .xlsx: {exc})") from None
-    except Exception as exc:  # openpyxl raises assorted errors on odd files
-        raise InputFileError(
-            f"{path.name}: cannot be read as an Excel workbook ({type(exc).__name__}: {exc})"
-        ) from None
-
-
-def _sheet_names(path: Path) -> list[str]:
-    wb = _open_workbook(path)
-    try:
-        return list(wb.sheetnames)
-    finally:
-        wb.close()
-
-
-def _cell_text(value: object) -> str:
-    """An Excel cell as the text a CSV export would hold."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, dt.datetime):
-        if value.time() == dt.time(0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
-
-
-def read_xlsx(src: Source) -> tuple[list[str], pd.DataFrame, list[RowIssue]]:
-    """Header and data cells (as text) of a sheet; blank rows are dropped, not renumbered."""
-    wb = _open_workbook(src.path)
-    try:
-        ws = wb[src.sheet] if src.sheet else wb.worksheets[0]
-        rows = ws.iter_rows(values_only=True)
-        header: list[str] = []
-        for row in rows:
-            if any(c is not None and str(c).strip() for c in row):
-                header = [_cell_text(c) for c in row]
-                break
-        data: list[list[str]] = []
-        numbers: list[int] = []
-        for i, row in enumerate(rows, start=1):
-            cells = [_cell_text(c) for c in row[: len(header)]]
-            if any(c.strip() for c in cells):
-                cells += [""] * (len(header) - len(cells))
-                data.append(cells)
-                numbers.append(i)
-    except InputFileError:
-        raise
-    except Exception as exc:
-        raise InputFileError(f"{src.label}: cannot be read ({type(exc).__name__}: {exc})") from None
-    finally:
-        wb.close()
-    names = [f"c{i}" for i in range(len(header))]
-    df = pd.DataFrame(data, columns=names, dtype="str", index=pd.Index(numbers, name="row"))
-    if not data:
-        df = pd.DataFrame({n: pd.Series([], dtype="str") for n in names})
-    return header, df, []
-
-
-def _sniff_encoding(path: Path) -> tuple[str, list[str]]:
-    """The file's encoding and its header cells, or InputFileError if it is not text."""
-    with open(path, "rb") as fh:
-        head = fh.read(_SNIFF_BYTES)
-    if b"\x00" in head:
-        raise InputFileError(
-            f"{path.name}: cannot be read as a text table (it contains binary data; "
-            "save it as CSV in UTF-8 or GBK, or as .xlsx)")
-    if len(head) == _SNIFF_BYTES:  # cut at a line end so no character is split
-        head = head[: head.rfind(b"\n") + 1] or head
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = head.decode(enc)
-        except UnicodeDecodeError:
-            continue
-        header = next(csv.reader(io.StringIO(text)), [])
-        return enc, header
-    raise InputFileError(
-        f"{path.name}: cannot be read as a text table (neither UTF-8 nor GBK/GB18030 "
-        "text; save it as CSV in UTF-8 or as .xlsx)")
-
-
-def read_csv(src: Source) -> tuple[list[str], pd.DataFrame, list[RowIssue]]:
-    """Header and data cells (as text) of a CSV file, plus issues for ragged rows."""
-    path = src.path
-    enc, header = _sniff_encoding(path)
-    names = [f"c{i}" for i in range(len(header))]
-    if not header:
-        return [], pd.DataFrame(), []
-
-    def attempt(encoding: str, threads: bool) -> tuple[pa.Table, list]:
-        # the careful pass (one thread) also allows line breaks inside quoted cells
-        ragged: list = []
-
-        def on_bad_row(row) -> str:
-            ragged.append(row)
-            return "skip"
-
-        table = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(
-                column_names=names, skip_rows=1, use_threads=threads,
-                encoding="utf8" if encoding == "utf-8-sig" else encoding),
-            parse_options=pacsv.ParseOptions(invalid_row_handler=on_bad_row,
-                                             newlines_in_values=not threads),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=False, quoted_strings_can_be_null=False),
-        )
-        return table, ragged
-
-    try:
-        try:
-            table, ragged = attempt(enc, True)
-        except pa.ArrowInvalid as exc:
-            if enc != "utf-8-sig" or "UTF8" not in str(exc):
-                raise
-            enc = "gb18030"
-            table, ragged = attempt(enc, True)
-        if ragged:  # row numbers are only known when reading on one thread
-            table, ragged = attempt(enc, False)
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise InputFileError(
-            f"{path.name}: cannot be read as a text table ({exc})".replace("\n", " ")
-        ) from None
-
-    df = table.to_pandas()
-    df.index = _row_numbers(len(df), [r.number - 1 for r in ragged if r.number])
-    issues = [
-        RowIssue(src.label, r.number - 1 if r.number else None, None,
-                 reason("bad_row", found=r.actual_columns, expected=r.expected_columns),
-                 "bad_row", r.text[:200])
-        for r in ragged
-    ]
-    return header, df, issues
-
-
-def _row_numbers(n: int, skipped: list[int]) -> pd.Index:
-    """Data row numbers of the ``n`` rows kept when rows ``skipped`` were dropped."""
-    rows = pd.RangeIndex(1, n + 1).to_numpy().copy()
-    for s in sorted(skipped):
-        rows[rows >= s] += 1
-    return pd.Index(rows, name="row")
 
 
 # --- header mapping --------------------------------------------------------------------
@@ -298,6 +122,10 @@ def _zh(table: Table, column: str) -> str:
     return f"{column} ({zh[0]})" if zh else column
 
 
+def _cut(text: str, limit: int = 400) -> str:
+    return text if len(text) <= limit else text[:limit] + " …"
+
+
 def map_headers(header: list[str], table: Table, label: str) -> tuple[dict[str, str], set[str]]:
     """Positional name (``c0``…) -> canonical or extra column name, and canonical found."""
     lookup = {_header_key(h): col.name for col in table.columns for h in col.headers}
@@ -308,17 +136,26 @@ def map_headers(header: list[str], table: Table, label: str) -> tuple[dict[str, 
         if name is None:
             continue
         if name in seen:
+            if seen[name] == raw:
+                raise InputFileError(f"{label}: column '{raw}' appears twice; keep one")
             raise InputFileError(
                 f"{label}: columns '{seen[name]}' and '{raw}' both mean {name}; keep one")
         seen[name] = raw
         rename[f"c{i}"] = name
     missing = [c for c in table.required if c not in seen]
+    if missing and len(header) == 1:
+        for sep, what in ((";", "semicolons"), ("\t", "tabs"), ("|", "'|'")):
+            if sep in header[0]:
+                raise InputFileError(f"{label}: the values are separated by {what}, not by "
+                                     "commas; save it as CSV (comma delimited)")
     if missing:
-        found = ", ".join(h for h in header if h.strip()) or "none"
+        found = _cut(", ".join(h for h in header if h.strip()) or "none")
         what = ", ".join(_zh(table, c) for c in missing)
         plural = "columns" if len(missing) > 1 else "column"
-        raise InputFileError(
-            f"{label}: required {plural} {what} missing; the columns found are: {found}")
+        unknown = [h.strip() for i, h in enumerate(header) if f"c{i}" not in rename and h.strip()]
+        hint = f" (not recognised: {_cut(', '.join(unknown))})" if unknown else ""
+        raise InputFileError(f"{label}: required {plural} {what} missing; "
+                             f"the columns found are: {found}{hint}")
     taken = set(rename.values())
     for i, raw in enumerate(header):
         if f"c{i}" in rename:
@@ -339,8 +176,9 @@ def load_table(name: str, src: Source) -> tuple[pd.DataFrame, list[RowIssue], in
     table = TABLES[name]
     reader = read_xlsx if src.path.suffix.lower() in XLSX_SUFFIXES else read_csv
     header, df, issues = reader(src)
-    if not header:  # an empty file: an empty table, not an error
-        return pd.DataFrame(index=pd.RangeIndex(0)), issues, 0, set()
+    if not header:  # an empty file: an empty table (with no column present), not an error
+        empty = pd.DataFrame({c.name: pd.Series([], dtype="str") for c in table.columns})
+        return parse_columns(empty, table, Validator(src.label)), issues, 0, set()
     rename, present = map_headers(header, table, src.label)
     df = df.rename(columns=rename)
     if len(df.columns):  # rows with no value at all (",,,,"): not rows, not reported
@@ -348,7 +186,7 @@ def load_table(name: str, src: Source) -> tuple[pd.DataFrame, list[RowIssue], in
         for c in df.columns:
             blank &= df[c] == ""
         df = df[~blank.to_numpy()]
-    rows_read = len(df) + sum(1 for i in issues if i.code == "bad_row")
+    rows_read = len(df) + sum(1 for i in issues if i.code in READER_CODES)
     v = Validator(src.label)
     df = parse_columns(df, table, v)
     df = check_rows(df, table, v)
@@ -375,6 +213,8 @@ def load_folder(data_dir: Path) -> Ingested:
         out.columns_present[name] = present
     check_references(out.tables, out.files, out.issues)
     _add_workbook(out, Path(data_dir))
+    _check_stores(out, Path(data_dir))
+    out.issues.extend(_unread_files(Path(data_dir), sources))
     for name, df in out.tables.items():
         out.rows_kept[name] = len(df)
         out.tables[name] = df.reset_index(drop=True)
@@ -406,3 +246,35 @@ def _add_workbook(out: Ingested, data_dir: Path) -> None:
         out.files["stores"] = ", ".join(wb.files)
         out.rows_read["stores"] = len(wb.stores)
         out.columns_present["stores"] = {"store_id", "store_name", "region"}
+
+
+def _check_stores(out: Ingested, data_dir: Path) -> None:
+    """InputFileError unless the folder gives at least one usable store: without one
+    nothing can be computed, and every other row would be reported as orphaned."""
+    if "stores" not in out.tables:
+        raise InputFileError(
+            f"no stores table in {data_dir}: add stores.csv (or 门店.csv, or a sheet named "
+            "stores) with the columns store_id (门店代码), store_name (门店名称), region (区域)")
+    if len(out.tables["stores"]):
+        return
+    label, n = out.files["stores"], out.rows_read["stores"]
+    if n == 0:
+        raise InputFileError(f"{label}: the stores table has no rows; add one row per store")
+    first = [str(i) for i in out.issues if i.file == label][:3]
+    raise InputFileError(f"{label}: none of its {n} store rows can be used ({'; '.join(first)})")
+
+
+def _unread_files(data_dir: Path, sources: dict[str, Source]) -> list[RowIssue]:
+    """An issue for each data file of the folder that holds no table (a misspelt name,
+    a workbook whose sheets are not named after tables): it is not read."""
+    used = {s.path for s in sources.values()}
+    issues = []
+    for path in input_files(data_dir):
+        if path in used or path.name.lower().startswith(IGNORED_PREFIXES):
+            continue
+        if path.suffix.lower() in XLSX_SUFFIXES:
+            code, value = "unknown_sheets", ", ".join(sheet_names(path))
+        else:
+            code, value = "unknown_file", path.stem
+        issues.append(RowIssue(path.name, None, None, reason(code, value=value), code, value))
+    return issues

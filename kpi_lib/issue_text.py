@@ -35,6 +35,13 @@ REASONS_ZH: dict[str, str] = {
     "time_order": "离店时间 {value} 早于来店时间 {other}",
     "date_order": "{column} {value} 早于 {other_column} {other}",
     "bad_row": "该行有 {found} 个值，但表头有 {expected} 列",
+    "unclosed_quote": "此行的引号（\"）没有闭合，其后的行被读成了一个值；请删除或补全引号",
+    "too_large": "{column} {value} 过大，不可能正确（超过 {limit}）",
+    "bad_text": "{column} 含有无法识别的字符（“{value}”）：文件此处已损坏或混用了编码；"
+                "请重新保存为 UTF-8",
+    "unknown_file": "未读取：“{value}”不是表名（应为 visits、来店客户登记表 等）",
+    "unknown_sheets": "未读取：没有以表名命名的工作表（现有 {value}），"
+                      "应为 visits、来店客户登记表 等",
     "unknown_kpi_row": "“{value}”不是KPI模板中的行{hint}",
     "unknown_store_sheet": "工作表“{value}”不对应门店表中的任何门店，已跳过",
     "month_without_year": "月份表头“{value}”没有年份：请在表头上方的单元格填写“年份”和年份",

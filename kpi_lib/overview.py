@@ -2,8 +2,9 @@
 
 The month's network statistics (KPI cube of every store, benchmarks, funnel limits, FDR:
 :func:`kpi_lib.compare.compare_month`) are the same for every store report of the month.
-:func:`cached_compare_month` computes them once and keeps them in a small pickle beside
-the warehouse (``<data>/.compare-<month>-<key>.pkl``), keyed by the warehouse fingerprint,
+:func:`cached_compare_month` computes them once and keeps them in a small Parquet file
+beside the warehouse (``<data>/.compare-<month>-<key>.parquet``: data only, no pickle, so
+a data folder from elsewhere cannot smuggle code in), keyed by the warehouse fingerprint,
 the month and the code + parameters they depend on; :func:`use_month_cache` makes
 ``compare_month`` read it (the batch does this in its kernels).
 
@@ -17,9 +18,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
-import pickle
-import tempfile
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -29,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from . import paths
+from .atomic import atomic_write
 from .config import report_config
 from .formatting import format_value
 from .i18n import text
@@ -80,7 +79,7 @@ def cache_path(con, month: str) -> Path | None:
     except Exception:  # noqa: BLE001
         return None
     key = hashlib.sha256(f"{fp}\n{month}\n{code_key()}".encode()).hexdigest()[:20]
-    return db.parent / f".compare-{month}-{key}.pkl"
+    return db.parent / f".compare-{month}-{key}.parquet"
 
 
 def cached_compare_month(con, month: str, *, config: dict[str, Any] | None = None
@@ -95,28 +94,39 @@ def cached_compare_month(con, month: str, *, config: dict[str, Any] | None = Non
     compute = getattr(compare, "_uncached_compare_month", compare.compare_month)
     path = None if config is not None else cache_path(con, month)
     if path is not None and path.is_file():
-        with contextlib.suppress(Exception), path.open("rb") as fh:
-            return pickle.load(fh)
+        with contextlib.suppress(Exception):  # unreadable: computed again below
+            return _read_frame(path)
     table = compute(con, month, config=config)
     if path is not None:
-        with contextlib.suppress(OSError):
-            for old in path.parent.glob(f".compare-{month}-*.pkl"):
+        with contextlib.suppress(OSError, ValueError, ImportError):
+            for old in path.parent.glob(f".compare-{month}-*"):
                 old.unlink()
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(table, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
+            atomic_write(path, table.to_parquet())
     return table
 
 
+def _read_frame(path: Path) -> pd.DataFrame:
+    """A frame written by ``to_parquet``, object columns (text or None) restored as such."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    frame = table.to_pandas()
+    for col in (table.schema.pandas_metadata or {}).get("columns", []):
+        if col.get("numpy_type") == "object" and col.get("name") in frame:
+            values = frame[col["name"]].astype(object)
+            frame[col["name"]] = values.where(values.notna(), None)
+    return frame
+
+
 def use_month_cache() -> None:
-    """Make ``compare_month`` (compare, report_data, diagnosis) read the month cache.
+    """Make ``compare_month`` (compare, report_data, diagnosis) read the month cache, and
+    per-store cubes filters of the network's (:func:`kpi_lib.compute.remember_network_cubes`).
 
-    Idempotent; for processes that render many stores of one month (the batch kernels).
+    Idempotent; for processes that render many stores of one month (the warm kernels).
     """
-    from . import compare, report_data
+    from . import compare, compute, report_data
 
+    compute.remember_network_cubes()
     if not hasattr(compare, "_uncached_compare_month"):
         compare._uncached_compare_month = compare.compare_month
     compare.compare_month = cached_compare_month

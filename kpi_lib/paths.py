@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -17,3 +18,15 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 def warehouse_path(data_dir: Path) -> Path:
     """The DuckDB file cached beside a data folder (git-ignored)."""
     return Path(data_dir) / ".warehouse.duckdb"
+
+
+def code_hash() -> str:
+    """Hash of what shapes a report: the package, its templates, params and notebooks."""
+    package = Path(__file__).resolve().parent
+    files = sorted(package.rglob("*.py")) + sorted(p for p in TEMPLATES.rglob("*") if p.is_file())
+    files += sorted(PARAMS.glob("*")) + sorted(NOTEBOOKS.glob("*.ipynb"))
+    h = hashlib.sha256()
+    for f in files:
+        if f.is_file() and "__pycache__" not in f.parts:
+            h.update(str(f.relative_to(f.anchor)).encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()

@@ -63,6 +63,8 @@ def use_theme(lang: str = "zh") -> None:
         rc={
             "font.sans-serif": fonts + LATIN_FONTS,
             "axes.unicode_minus": False,
+            # names from the data are drawn as they are: "$…$" in a name is no formula
+            "text.parse_math": False,
             "figure.dpi": DPI,
             "savefig.dpi": DPI,
             "savefig.bbox": "tight",

@@ -1,6 +1,7 @@
 """From a parameterised notebook to the published report: ipynb + HTML + PDF, atomically.
 
-``render_report`` executes the notebook with papermill, converts it in-process with
+``render_report`` executes the notebook (papermill's parameters, nbclient, in a
+:class:`~kpi_lib.warm_kernel.WarmKernel`), converts it in-process with
 nbconvert and our ``kpi_report`` template (code hidden, offline, A4 print CSS) and prints
 the HTML to PDF with WeasyPrint. Nothing is written until all three are ready; then they
 are moved into place together, so a failed run leaves the previous report untouched.
@@ -16,10 +17,7 @@ may point anywhere, hence the named spec.)
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import os
-import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,7 +26,8 @@ from typing import Any
 import nbformat
 
 from . import paths
-from .errors import RenderError
+from .atomic import atomic_write as atomic_write
+from .atomic import publish as publish
 from .i18n import month_label, text
 
 TEMPLATE_NAME = "kpi_report"
@@ -52,58 +51,6 @@ def ensure_kernel() -> str:
     if not spec.is_file():
         install()
     return KERNEL_NAME
-
-
-def execute_notebook(
-    notebook: Path,
-    parameters: dict[str, Any],
-    out_ipynb: Path | None,
-    *,
-    kernel_name: str | None = None,
-    cwd: Path | None = None,
-) -> nbformat.NotebookNode:
-    """Run ``notebook`` with ``parameters`` injected; return the executed notebook.
-
-    Writes it to ``out_ipynb`` too unless that is ``None``. ``kernel_name`` defaults to
-    this interpreter's ``kpi-report`` kernel, ``cwd`` to the notebook's folder. A failing
-    cell raises :class:`RenderError` naming the cell and the exception.
-    """
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    notebook = Path(notebook)
-    try:
-        return papermill.execute_notebook(
-            str(notebook),
-            str(out_ipynb) if out_ipynb is not None else None,
-            parameters=dict(parameters),
-            kernel_name=kernel_name or ensure_kernel(),
-            cwd=str(cwd or notebook.parent),
-            log_output=False,
-            progress_bar=False,
-            # passed on to nbclient: the kernel's own command line. Silences ipykernel's
-            # "running over TCP without encryption" warning on every run (localhost only).
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        )
-    except PapermillExecutionError as exc:
-        raise RenderError(_execution_message(notebook, exc)) from None
-    except Exception as exc:  # kernel died, timed out, could not start
-        name = type(exc).__name__
-        if name in {"DeadKernelError", "CellTimeoutError", "NoSuchKernel"}:
-            raise RenderError(f"{notebook.name}: {name}: {exc}".strip()) from None
-        raise
-
-
-def _execution_message(notebook: Path, exc: Any) -> str:
-    """``store_report.ipynb, cell 5 (`x = f(y)`) failed: ValueError: bad``."""
-    lines = [ln.strip() for ln in (exc.source or "").splitlines() if ln.strip()]
-    first = lines[0] if lines else ""
-    if len(first) > 80:
-        first = first[:77] + "..."
-    cell = f"cell {exc.exec_count}" if exc.exec_count is not None else "a cell"
-    where = f"{cell} (`{first}`)" if first else cell
-    evalue = (exc.evalue or "").strip()
-    return f"{notebook.name}, {where} failed: {exc.ename}: {evalue}".rstrip(": ")
 
 
 # --------------------------------------------------------------------------- convert
@@ -175,47 +122,8 @@ def html_to_pdf(html: str, base_url: Path | None = None) -> bytes:
 # --------------------------------------------------------------------------- publish
 
 
-def _write_temp(path: Path, data: bytes | str) -> Path:
-    """Write ``data`` to a hidden temp file beside ``path``; return the temp path."""
-    payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; reports are for reading
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return Path(tmp)
-
-
-def publish(outputs: Mapping[Path, bytes | str]) -> None:
-    """Write every output, then move them all into place (``os.replace``).
-
-    Every file is first written completely to a temp file in its target folder; only when
-    all are written are they renamed over the targets. On any error nothing is replaced
-    and no temp file is left behind. (The renames themselves are not one transaction, but
-    a rename within a folder does not fail for lack of space or data.)
-    """
-    temps: dict[Path, Path] = {}
-    try:
-        for path, data in outputs.items():
-            path = Path(path)
-            temps[path] = _write_temp(path, data)
-        for path, tmp in temps.items():
-            os.replace(tmp, path)
-    finally:
-        for tmp in temps.values():
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-
-
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Replace ``path`` by ``data`` in one step: readers see the old or the new file."""
-    publish({Path(path): data})
+# ``publish`` and ``atomic_write`` live in :mod:`kpi_lib.atomic` (locked, journaled) and
+# are re-exported from here.
 
 
 # --------------------------------------------------------------------------- together
@@ -223,37 +131,41 @@ def atomic_write(path: Path, data: bytes | str) -> None:
 
 def render_report(
     notebook: Path, parameters: dict[str, Any], meta: dict[str, Any], out_stem: Path,
-    extra: Mapping[str, bytes] | None = None,
+    extra: Mapping[Path, bytes | str] | None = None, *, kernel=None,
+    epilogue: str | None = None, produced: Mapping[str, Path] | None = None,
 ) -> dict[str, Path]:
     """Execute, convert and print ``notebook``; publish ``<out_stem>.{ipynb,html,pdf}``.
 
-    ``extra`` maps further extensions to their bytes (e.g. ``{"xlsx": ...}``), published
-    together with the others. Returns ``{"ipynb": path, "html": path, "pdf": path, …}``.
-    Raises :class:`RenderError` when a cell fails; then the previous outputs (if any) are
-    left exactly as they were. Step durations are kept in :data:`last_timings`.
+    The notebook runs in ``kernel`` (a :class:`~kpi_lib.warm_kernel.WarmKernel`, kept
+    running) or in one started for it. ``epilogue`` is code run after its cells (not part
+    of the report); ``produced`` maps extensions to files the notebook or the epilogue
+    wrote (e.g. ``{"xlsx": path}``), published as ``<out_stem>.<ext>``; ``extra`` maps more
+    paths to their bytes. Everything is published together; returns ``{"ipynb": path,
+    "html": path, "pdf": path, …}``. Raises :class:`RenderError` when a cell fails; then
+    the previous outputs are left exactly as they were. Step durations: :data:`last_timings`.
     """
-    out_stem = Path(out_stem)
-    targets = {ext: out_stem.with_name(f"{out_stem.name}.{ext}")
-               for ext in ("ipynb", "html", "pdf")}
-    timings: dict[str, float] = {}
+    from .warm_kernel import WarmKernel
 
+    out_stem = Path(out_stem)
+    own = kernel is None
+    kernel = WarmKernel() if own else kernel
     t0 = time.perf_counter()
-    nb = execute_notebook(notebook, parameters, None)
+    try:
+        nb = kernel.execute(Path(notebook), parameters, epilogue)
+    finally:
+        if own:
+            kernel.shutdown()
+    made = {ext: Path(p).read_bytes() for ext, p in (produced or {}).items() if Path(p).is_file()}
     t1 = time.perf_counter()
     html = notebook_to_html(nb, meta)
     t2 = time.perf_counter()
     pdf = html_to_pdf(html, base_url=out_stem.parent)
     t3 = time.perf_counter()
-    outputs: dict[Path, bytes | str] = {
-        targets["ipynb"]: nbformat.writes(nb),
-        targets["html"]: html,
-        targets["pdf"]: pdf,
-    }
-    for ext, data in (extra or {}).items():
-        targets[ext] = out_stem.with_name(f"{out_stem.name}.{ext}")
-        outputs[targets[ext]] = data
-    publish(outputs)
-    timings.update(execute=t1 - t0, html=t2 - t1, pdf=t3 - t2, publish=time.perf_counter() - t3)
+    files: dict[str, bytes | str] = {"ipynb": nbformat.writes(nb), "html": html, "pdf": pdf,
+                                     **made}
+    targets = {ext: out_stem.with_name(f"{out_stem.name}.{ext}") for ext in files}
+    publish({**{targets[ext]: data for ext, data in files.items()}, **(extra or {})})
     last_timings.clear()
-    last_timings.update(timings)
+    last_timings.update(execute=t1 - t0, html=t2 - t1, pdf=t3 - t2,
+                        publish=time.perf_counter() - t3)
     return targets

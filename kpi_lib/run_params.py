@@ -11,7 +11,8 @@ from pathlib import Path
 
 from .errors import ParameterError
 
-MONTH_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+# ASCII digits only: \d would also take full-width and other scripts' digits
+MONTH_RE = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 STORE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 
 
@@ -33,15 +34,28 @@ def check_store_format(store: str) -> str:
 
 
 def check_data_dir(data: Path) -> Path:
-    """Return the data folder as an absolute path if it exists, else raise."""
+    """Return the data folder as an absolute path if it holds data files, else raise.
+
+    A folder without any (the wrong ``--data``) is refused before anything is written:
+    the warehouse cache would otherwise be built beside nothing, in that folder.
+    """
+    from .ingest import input_files
+
     path = Path(data).expanduser().resolve()
     if not path.is_dir():
         raise ParameterError(f"data folder {data} does not exist or is not a folder")
+    if not input_files(path):
+        raise ParameterError(
+            f"data folder {data} holds no data files (.csv or .xlsx tables such as "
+            "stores.csv and visits.csv): is it the right folder?")
     return path
 
 
 def check_store_known(store: str, known: list[str]) -> str:
     """Return ``store`` if the data has it; else raise, listing the valid ids."""
+    if not known:
+        raise ParameterError(f"store {store!r} is not in the data: it holds no stores "
+                             "(no stores table and no brand KPI workbook)")
     if store not in known:
         listed = ", ".join(known[:50]) + (" …" if len(known) > 50 else "")
         raise ParameterError(f"store {store!r} is not in the data; known stores: {listed}")
@@ -64,3 +78,17 @@ def inside(base: Path, *parts: str) -> Path:
     if target != root and root not in target.parents:
         raise ParameterError(f"refusing to write outside {root}: {target}")
     return target
+
+
+def make_folder(path: Path) -> Path:
+    """Create the output folder ``path`` (and its parents) if needed; return it.
+
+    A path that cannot be a folder (a file is in the way, no permission, read-only disk)
+    is a ParameterError naming it, not a traceback.
+    """
+    try:
+        Path(path).mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ParameterError(
+            f"cannot write to the output folder {path}: {exc.strerror or exc}") from None
+    return Path(path)

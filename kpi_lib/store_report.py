@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 from . import paths
@@ -13,6 +14,7 @@ from .run_params import (
     check_store_format,
     check_store_known,
     inside,
+    make_folder,
 )
 from .warehouse import open_warehouse
 
@@ -72,32 +74,51 @@ def check_report_params(store: str, month: str, lang: str, data: Path) -> tuple[
     return data_dir, info[store]
 
 
+def render_store_files(
+    store: str, month: str, lang: str, data_dir: Path, month_dir: Path, info: dict,
+    kernel, extra: dict[Path, bytes | str] | None = None, notebook: Path = STORE_NOTEBOOK,
+) -> tuple[dict[str, Path], dict[str, float]]:
+    """Execute the store notebook in ``kernel`` (a :class:`~kpi_lib.warm_kernel.WarmKernel`)
+    and publish ``<month_dir>/<store>.{ipynb,html,pdf,xlsx}`` together with ``extra`` files.
+
+    Parameters must be checked already (:func:`check_report_params`). The workbook is built
+    inside the kernel from the notebook's own ``sm`` (no second load) and handed over in a
+    private temp folder. Returns the written paths and the seconds of each step; raises
+    :class:`~kpi_lib.errors.RenderError` when a cell fails, and then nothing is replaced.
+    """
+    from . import render
+    from .warm_kernel import XLSX_EPILOGUE
+
+    parameters = {"store": store, "month": month, "lang": lang, "data": str(data_dir)}
+    meta = {"store": store, "store_name": info.get("store_name"), "region": info.get("region"),
+            "month": month, "lang": lang}
+    with tempfile.TemporaryDirectory(prefix="kpi-xlsx-") as hand_off:  # not in reports/
+        xlsx = Path(hand_off) / f"{store}.xlsx"
+        epilogue = f"sm_data_dir = {str(data_dir)!r}\nxlsx_tmp = {str(xlsx)!r}\n" + XLSX_EPILOGUE
+        targets = render.render_report(notebook, parameters, meta, Path(month_dir) / store,
+                                       extra, kernel=kernel, epilogue=epilogue,
+                                       produced={"xlsx": xlsx})
+    return targets, dict(render.last_timings)
+
+
 def render_store_report(
     store: str, month: str, lang: str = "zh", data: Path = paths.DEMO_DATA,
-    out_dir: Path = paths.REPORTS,
+    out_dir: Path = paths.REPORTS, kernel=None,
 ) -> dict[str, Path]:
     """Render ``<out_dir>/<month>/<store>.{html,pdf,ipynb,xlsx}``; return the written paths.
 
-    The workbook is built first, in this process, from the same data the notebook reads;
-    all four files are then published together (nothing is replaced when any step fails).
+    ``kernel``: a warm kernel to reuse (kept running); by default one is started for this
+    report and stopped afterwards. All four files are published together (nothing is
+    replaced when any step fails).
     """
-    from .excel_export import workbook_bytes, year_cube
-    from .render import render_report
-    from .report_data import load_store_month
+    from .warm_kernel import WarmKernel
 
     data_dir, info = check_report_params(store, month, lang, data)
-    out_stem = inside(out_dir, month, store)
-    out_stem.parent.mkdir(parents=True, exist_ok=True)
-    parameters = {"store": store, "month": month, "lang": lang, "data": str(data_dir)}
-    meta = {
-        "store": store,
-        "store_name": info["store_name"],
-        "region": info["region"],
-        "month": month,
-        "lang": lang,
-    }
-    sm = load_store_month(store, month, lang, data_dir)
-    with open_warehouse(data_dir) as wh:
-        cube = year_cube(wh.con, store, month)
-    xlsx = workbook_bytes(sm, lang, year_cube=cube)
-    return render_report(STORE_NOTEBOOK, parameters, meta, out_stem, extra={"xlsx": xlsx})
+    month_dir = make_folder(inside(out_dir, month))
+    own = kernel is None
+    kernel = WarmKernel() if own else kernel
+    try:
+        return render_store_files(store, month, lang, data_dir, month_dir, info, kernel)[0]
+    finally:
+        if own:
+            kernel.shutdown()

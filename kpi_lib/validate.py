@@ -38,6 +38,24 @@ REASONS: dict[str, str] = {
     "time_order": "time_out {value} is before time_in {other}",
     "date_order": "{column} {value} is before {other_column} {other}",
     "bad_row": "row has {found} values but the header has {expected} columns",
+    "unclosed_quote": "a quote (\") opened in this row is never closed, so the rows after "
+                      "it were read as one value; remove it or close it",
+    "too_large": "{column} {value} is too large to be right (more than {limit})",
+    "bad_text": "{column} holds characters that cannot be read ('{value}'): the file is "
+                "damaged here or mixes encodings; save it again as UTF-8",
+    "unknown_file": "not read: '{value}' is not the name of a table (such as visits or "
+                    "来店客户登记表)",
+    "unknown_sheets": "not read: none of its sheets ({value}) is named after a table (such "
+                      "as visits or 来店客户登记表)",
+}
+
+#: Largest plausible value of each number column (money in yuan per row, counts per row):
+#: anything larger is a typing or export error (an id pasted into the price, a unit
+#: slip), quarantined as ``too_large`` rather than summed into every KPI.
+MONEY_LIMIT, COUNT_LIMIT = 1e9, 1e6
+LIMITS: dict[str, float] = {
+    "price": MONEY_LIMIT, "receivable": MONEY_LIMIT, "collected": MONEY_LIMIT,
+    "spend": MONEY_LIMIT, "revenue": MONEY_LIMIT, "units": COUNT_LIMIT,
 }
 
 #: Order in which tables are validated: a referenced table before the tables citing it.
@@ -234,6 +252,10 @@ def parse_columns(df: pd.DataFrame, table: Table, v: Validator) -> pd.DataFrame:
             neg = (parsed < 0).fillna(False).astype(bool)
             v.flag(raw, neg, col.name, "negative")
             bad |= neg
+        if col.name in LIMITS:
+            big = (parsed.abs() > LIMITS[col.name]).fillna(False).astype(bool)
+            v.flag(raw, big, col.name, "too_large", limit=f"{LIMITS[col.name]:,.0f}")
+            bad |= big
         bad_rows |= bad
         df[col.name] = parsed
     return df[~bad_rows.to_numpy()]

@@ -2,8 +2,10 @@
 
 The warehouse file is cached beside the data (``paths.warehouse_path``) and rebuilt only
 when the input files, the contract in :mod:`kpi_lib.schema` or :data:`WAREHOUSE_VERSION`
-change. A rebuild writes a temporary file and renames it into place, so an interrupted
-or concurrent build never leaves a broken warehouse behind.
+change. A rebuild holds a lock (``<file>.lock``, see :mod:`kpi_lib.locks`), writes
+``<file>.building`` and renames it into place: readers of the old file keep reading it,
+a build killed mid-way leaves the old file intact (its leftovers are removed by the next
+open), and of two processes needing a rebuild one builds while the other waits for it.
 
 Tables: every contract table with all its canonical columns (typed per
 ``schema.DUCKDB_TYPES``; absent columns are typed NULLs, absent tables have zero rows)
@@ -23,21 +25,21 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 from types import TracebackType
 
 import duckdb
 import pandas as pd
 
-from kpi_lib import ingest, paths, validate, workbook
+from kpi_lib import ingest, paths, readers, validate, workbook
 from kpi_lib.errors import RowIssue
 from kpi_lib.ingest import Ingested, input_files, load_folder
+from kpi_lib.locks import exclusive
 from kpi_lib.schema import DUCKDB_TYPES, TABLES
 
 #: Bump when the warehouse layout or the ingest rules change, to force a rebuild.
 WAREHOUSE_VERSION = "2"
-_RULE_MODULES = (ingest, validate, workbook)
+_RULE_MODULES = (ingest, readers, validate, workbook)
 
 
 def _q(name: str) -> str:
@@ -112,7 +114,9 @@ def open_warehouse(data_dir: Path, db_path: Path | None = None, *,
                    rebuild: bool = False) -> Warehouse:
     """Open the warehouse of ``data_dir``, (re)building it if its inputs changed.
 
-    Raises :class:`~kpi_lib.errors.InputFileError` when an input file cannot be used.
+    One process builds at a time (a lock beside the file); the others wait and then use
+    its result. Raises :class:`~kpi_lib.errors.InputFileError` when an input file cannot
+    be used.
     """
     data_dir = Path(data_dir)
     db_path = Path(db_path) if db_path is not None else paths.warehouse_path(data_dir)
@@ -120,19 +124,52 @@ def open_warehouse(data_dir: Path, db_path: Path | None = None, *,
     if not rebuild and db_path.exists():
         con = _open_cached(db_path, fp)
         if con is not None:
+            _drop_killed_build(db_path)
             return Warehouse(con, db_path, rebuilt=False)
+    with contextlib.ExitStack() as stack:
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+            stack.enter_context(exclusive(_lock_path(db_path)))
+        except OSError:  # read-only folder: build in memory for this run
+            con = duckdb.connect(":memory:")
+            build(con, load_folder(data_dir), fp)
+            return Warehouse(con, None, rebuilt=True)
+        con = None if rebuild or not db_path.exists() else _open_cached(db_path, fp)
+        if con is not None:  # built by another process while this one waited
+            return Warehouse(con, db_path, rebuilt=False)
+        _build_file(data_dir, db_path, fp)
+    return Warehouse(_connect_read_only(db_path), db_path, rebuilt=True)
+
+
+def _lock_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".lock")
+
+
+def _build_path(db_path: Path) -> Path:
+    """Where the build in progress is written (one builder at a time: a fixed name)."""
+    return db_path.with_name(db_path.name + ".building")
+
+
+def _remove_build(db_path: Path) -> None:
+    tmp = _build_path(db_path)
+    for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def _drop_killed_build(db_path: Path) -> None:
+    """Remove the files of a build killed mid-way, unless a build is running now."""
+    if not _build_path(db_path).exists():
+        return
+    with contextlib.suppress(OSError), exclusive(_lock_path(db_path), blocking=False) as got:
+        if got:
+            _remove_build(db_path)
+
+
+def _build_file(data_dir: Path, db_path: Path, fp: str) -> None:
+    """Build into the temp file, then rename it over ``db_path`` (hold the lock)."""
+    _remove_build(db_path)  # a killed build's leftovers
     ingested = load_folder(data_dir)
-    try:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=db_path.name + ".", suffix=".tmp",
-                                        dir=db_path.parent)
-    except OSError:  # read-only folder: build in memory for this run
-        con = duckdb.connect(":memory:")
-        build(con, ingested, fp)
-        return Warehouse(con, None, rebuilt=True)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    tmp.unlink()  # duckdb wants to create the file itself
+    tmp = _build_path(db_path)
     try:
         con = duckdb.connect(str(tmp))
         try:
@@ -141,10 +178,7 @@ def open_warehouse(data_dir: Path, db_path: Path | None = None, *,
             con.close()
         os.replace(tmp, db_path)
     finally:
-        for leftover in (tmp, Path(str(tmp) + ".wal")):
-            with contextlib.suppress(FileNotFoundError):
-                leftover.unlink()
-    return Warehouse(_connect_read_only(db_path), db_path, rebuilt=True)
+        _remove_build(db_path)
 
 
 def _connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:

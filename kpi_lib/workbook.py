@@ -36,10 +36,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputFileError, RowIssue
-from .ingest import _open_workbook
 from .metrics import REGISTRY
+from .readers import open_workbook
 from .schema import CHANNELS
-from .validate import norm_text, parse_number, reason
+from .validate import COUNT_LIMIT, MONEY_LIMIT, norm_text, parse_number, reason
 
 #: The workbook files of a data folder.
 WORKBOOK_PREFIX = "kpi_workbook"
@@ -354,7 +354,8 @@ _CELL_COLUMNS = ["src_file", "store_id", "metric", "month", "raw", "src_row", "s
 
 def _parse_cells(cells: list[tuple], issues: list[RowIssue]) -> pd.DataFrame:
     """Input cells (:data:`_CELL_COLUMNS`) as numbers, n/a cells dropped; issues for the
-    cells that are not numbers or are negative. One vectorised pass for all sheets.
+    cells that are not numbers, negative or implausibly large (``validate.LIMITS``: money
+    for ad spend, a count for the rest). One vectorised pass for all sheets.
     """
     df = pd.DataFrame(cells, columns=_CELL_COLUMNS)
     is_num = np.array([type(v) in (int, float) for v in df["raw"]], dtype=bool)
@@ -377,7 +378,13 @@ def _parse_cells(cells: list[tuple], issues: list[RowIssue]) -> pd.DataFrame:
         v = _text(r.raw)
         issues.append(RowIssue(r.src_file, r.src_row, r.src_head,
                                reason("negative", column=r.src_label, value=v), "negative", v))
-    df["value"] = np.where(negative, np.nan, value)
+    limit = np.where(df["metric"] == "ad_spend", MONEY_LIMIT, COUNT_LIMIT)
+    big = value > limit
+    for r, lim in zip(df[big].itertuples(), limit[big], strict=True):
+        v = _text(r.raw)
+        issues.append(RowIssue(r.src_file, r.src_row, r.src_head, reason(
+            "too_large", column=r.src_label, value=v, limit=f"{lim:,.0f}"), "too_large", v))
+    df["value"] = np.where(negative | big, np.nan, value)
     return df.drop(columns="raw").dropna(subset=["value"])
 
 
@@ -410,7 +417,7 @@ def read_workbooks(paths: Sequence[Path], known_stores: Iterable[str] | None = N
     stores: dict[str, tuple[str, str]] = {}
     for path in paths:
         out.files.append(path.name)
-        wb = _open_workbook(path)
+        wb = open_workbook(path)
         try:
             for ws in wb.worksheets:
                 label = f"{path.name}[{ws.title}]"

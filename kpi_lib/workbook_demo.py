@@ -16,9 +16,7 @@ must recompute them, never trust them. An n/a input (no marketing row) is writte
 from __future__ import annotations
 
 import argparse
-import contextlib
-import os
-import tempfile
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths
+from .atomic import atomic_write
 from .workbook import MIX_ROWS, TEMPLATE_ROWS
 
 FILE_NAME = "kpi_workbook_demo.xlsx"
@@ -128,15 +127,9 @@ def write_workbook(cube: pd.DataFrame, stores: pd.DataFrame, out: Path) -> Path:
                      "month_names" if k % 2 == 0 else "iso")
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp_name)
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, out)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp_name)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    atomic_write(out, buffer.getvalue())
     return out
 
 

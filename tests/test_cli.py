@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import csv
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
-TINY = Path(__file__).parent / "fixtures" / "tiny"
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -19,10 +16,8 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 
 @pytest.fixture()
-def data(tmp_path: Path) -> Path:
-    folder = tmp_path / "data"
-    shutil.copytree(TINY, folder, ignore=shutil.ignore_patterns("README.md"))
-    return folder
+def data(tiny_data: Path) -> Path:
+    return tiny_data  # a writable copy of tests/fixtures/tiny (conftest.py)
 
 
 def test_kpis_writes_the_tidy_cube(data: Path, tmp_path: Path):

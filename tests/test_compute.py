@@ -145,6 +145,22 @@ def test_store_filter(con):
     assert compute_cube(con, "2026-09", stores=["nope"]).empty
 
 
+def test_remembered_network_cube_gives_the_same_store_rows(con, monkeypatch):
+    from kpi_lib import compute
+
+    months = ["2026-09", "2026-10"]
+    direct = compute_cube(con, months, stores=["S1"])
+    monkeypatch.setattr(compute, "_NETWORK_CUBES", None)
+    compute.remember_network_cubes()
+    assert compute_cube(con, months, stores=["S1"]).equals(direct)
+    # the second store comes from the remembered cube: no query at all
+    monkeypatch.setattr(compute, "cube_sql", lambda *a, **k: pytest.fail("queried again"))
+    s2 = compute_cube(con, months, stores=["S2"])
+    assert s2.set_index(["month", "metric"]).loc[("2026-10", "carried_leads"), "value"] == 1
+    assert s2.set_index(["month", "metric"]).loc[("2026-10", "deliveries"), "value"] == 0
+    assert set(s2["store_id"]) == {"S2"}
+
+
 def test_month_outside_the_data_gives_zeros_and_na(con):
     cube = compute_cube(con, "2030-01").set_index(["store_id", "metric"])
     assert cube.loc[("S1", "visits"), "value"] == 0

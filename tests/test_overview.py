@@ -73,6 +73,22 @@ def test_month_cache_same_table_and_reused(tmp_path):
         assert ov.cache_path(wh.con, "2026-09") != path
 
 
+def test_month_cache_is_parquet_and_reads_back_exactly(tiny_data, monkeypatch):
+    from kpi_lib import compare
+
+    with open_warehouse(tiny_data) as wh:
+        fresh = compare_month(wh.con, "2026-09")
+        ov.cached_compare_month(wh.con, "2026-09")  # computes and writes
+        path = ov.cache_path(wh.con, "2026-09")
+        assert path.read_bytes()[:4] == b"PAR1"  # data only: no pickle to run code from
+        monkeypatch.setattr(compare, "compare_month", lambda *a, **k: pytest.fail("recomputed"))
+        again = ov.cached_compare_month(wh.con, "2026-09")
+    pd.testing.assert_frame_equal(again, fresh)
+    # n/a reasons stay text or None (not NaN): the report joins them into sentences
+    assert set(again["na_reason"].map(type)) == {str, type(None)}
+    assert "zero_denominator" in set(again["na_reason"])
+
+
 def test_load_overview_demo():
     o = ov.load_overview(paths.DEMO_DATA, MONTH, "zh", paths.REPORTS / "no-such-month")
     assert len(o.stores) == 12 and all(not f for f in o.files.values())

@@ -1,0 +1,90 @@
+"""The warm renderer (kpi_lib.warm): reports served by a background process, same results."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from kpi_lib import paths, warm
+from kpi_lib.errors import ParameterError
+from kpi_lib.report_data import _demo_data
+
+
+@pytest.fixture(scope="module")
+def renderer(tmp_path_factory):
+    """A renderer of this checkout on a private socket folder; stopped afterwards."""
+    runtime = tmp_path_factory.mktemp("runtime")
+    os.chmod(runtime, 0o700)
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "KPI_WARM": "1"}
+    env.pop("CI", None)
+    old = os.environ.get("XDG_RUNTIME_DIR")
+    os.environ["XDG_RUNTIME_DIR"] = str(runtime)
+    proc = subprocess.Popen([sys.executable, "-m", "kpi_lib.warm", "--idle", "120"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while warm.status() is None:
+        assert proc.poll() is None, proc.stderr.read().decode()
+        assert time.monotonic() < deadline, "the renderer did not come up in 60 s"
+        time.sleep(0.2)
+    yield env
+    warm.stop()
+    proc.wait(timeout=30)
+    if old is None:
+        os.environ.pop("XDG_RUNTIME_DIR")
+    else:
+        os.environ["XDG_RUNTIME_DIR"] = old
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "kpi_lib", *args], env=env, text=True,
+                          capture_output=True, timeout=600)
+
+
+def test_report_is_served_by_the_renderer(renderer, tmp_path):
+    proc = _cli(renderer, "report", "--store", "S003", "--month", "2026-10",
+                "--data", str(_demo_data()), "--out-dir", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "by the warm renderer" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    month = tmp_path / "2026-10"
+    assert sorted(p.name for p in month.iterdir()) == [
+        "S003.html", "S003.ipynb", "S003.pdf", "S003.xlsx"]
+    assert (month / "S003.pdf").read_bytes().startswith(b"%PDF")
+    assert "试乘试驾率" in (month / "S003.html").read_text("utf-8")
+    state = warm.status()
+    assert state is not None and state["served"] >= 1
+
+
+def test_a_mistake_gets_the_same_message_as_a_local_run(renderer, tmp_path):
+    args = ("report", "--store", "S999", "--month", "2026-10", "--data", str(_demo_data()),
+            "--out-dir", str(tmp_path))
+    served = _cli(renderer, *args)
+    local = _cli({**renderer, "KPI_WARM": "0"}, *args)
+    assert served.returncode == local.returncode == 2
+    assert "store 'S999' is not in the data" in served.stderr
+    assert served.stderr.strip() == local.stderr.strip()
+    assert "Traceback" not in served.stderr
+    assert not (tmp_path / "2026-10").exists()
+    with pytest.raises(ParameterError, match="S999"):
+        warm.render("S999", "2026-10", "zh", _demo_data(), tmp_path)
+
+
+def test_changed_code_makes_the_renderer_step_aside(renderer, monkeypatch, tmp_path):
+    monkeypatch.setattr(paths, "code_hash", lambda: "edited since the renderer started")
+    assert warm.render("S001", "2026-10", "zh", _demo_data(), tmp_path) is None
+    deadline = time.monotonic() + 30
+    while warm.status() is not None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert warm.status() is None, "a stale renderer exits"
+    assert not (tmp_path / "2026-10").exists()
+
+
+def test_socket_folder_is_private(renderer):
+    folder = Path(os.environ["XDG_RUNTIME_DIR"]) / f"kpi_lib-{os.getuid()}"
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert not warm.may_start() or "CI" not in os.environ
