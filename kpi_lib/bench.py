@@ -61,7 +61,9 @@ def _py(code: str, *args: str) -> dict[str, Any]:
                           env=env)
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-1500:])
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    # the last JSON line (DuckDB may draw a progress bar on stdout too)
+    return json.loads(next(ln for ln in reversed(proc.stdout.splitlines())
+                           if ln.startswith("{")))
 
 
 # --------------------------------------------------------------------------- 1 + 2
@@ -94,7 +96,7 @@ def single_reports(data: Path, out: Path) -> tuple[float, float]:
     cold = _run([*cmd, "S001"], env_extra={"KPI_WARM": "0"})
     started_here = warm.status() is None
     if started_here:
-        warm.start()
+        warm.start(wait=60)
     try:
         _run([*cmd, "S002"], env_extra={"KPI_WARM": "1"})
         hot = _run([*cmd, "S003"], env_extra={"KPI_WARM": "1"})
@@ -126,6 +128,7 @@ _REPLICATE = r'''
 import sys, duckdb, time, json
 src, dst, k = sys.argv[1], sys.argv[2], int(sys.argv[3])
 con = duckdb.connect(dst)
+con.execute('SET enable_progress_bar = false')
 con.execute(f"ATTACH '{src}' AS s (READ_ONLY)")
 t = time.perf_counter()
 for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name='s'"

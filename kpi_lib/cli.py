@@ -140,7 +140,7 @@ def warm_command(
     if action == "start":
         state = warm.status()
         if state is None:
-            err.print(f"started the warm renderer (pid {warm.start()})")
+            err.print(f"started the warm renderer (pid {warm.start(wait=30)})")
         else:
             err.print(f"the warm renderer already runs (pid {state['pid']})")
     elif action == "stop":

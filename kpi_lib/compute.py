@@ -187,36 +187,39 @@ def cube_sql(months: Sequence[str], measures: list[Metric], store_filter: bool) 
             + "\nFROM _grid g\n" + "\n".join(joins) + "\nORDER BY g.store_id, month")
 
 
-#: (warehouse fingerprint, months) → the cube of every store; ``None``: not remembering.
-_NETWORK_CUBES: dict[tuple[str, tuple[str, ...]], pd.DataFrame] | None = None
-_NETWORK_CUBES_MAX = 8
+#: Network-wide results remembered by key in this process; ``None``: not remembering.
+_NETWORK: dict[tuple, pd.DataFrame] | None = None
+_NETWORK_MAX = 16
 
 
 def remember_network_cubes() -> None:
-    """From now on, answer a per-store cube from the whole network's, computed once.
+    """From now on, compute each network-wide frame once per warehouse in this process.
 
     For processes that render store after store of one month (the batch and warm kernels):
-    each store's history (trends, delivery mix, diagnosis) is then a filter of one cube
-    instead of one query per store and loader. Idempotent.
+    a store's history (trends, delivery mix, diagnosis) is then a filter of the network's
+    cube, and the network-wide inputs of the loaders (:func:`remembered`) are computed
+    once, so a store costs the same in a network of 12 or of 1,000. Idempotent.
     """
-    global _NETWORK_CUBES
-    if _NETWORK_CUBES is None:
-        _NETWORK_CUBES = {}
+    global _NETWORK
+    if _NETWORK is None:
+        _NETWORK = {}
 
 
-def _network_cube(con: duckdb.DuckDBPyConnection, months: list[str]) -> pd.DataFrame | None:
-    """Every store's cube for ``months``, remembered per warehouse fingerprint."""
-    assert _NETWORK_CUBES is not None
+def remembered(con: duckdb.DuckDBPyConnection, key: tuple, make) -> pd.DataFrame:
+    """``make()``, or its remembered result for ``key`` and this warehouse (when
+    :func:`remember_network_cubes` is on). Callers must not change the frame."""
+    if _NETWORK is None:
+        return make()
     try:
         fp = con.execute("SELECT value FROM _meta WHERE key = 'fingerprint'").fetchone()[0]
     except (duckdb.Error, TypeError):
-        return None  # not a warehouse of ours: no key to remember it by
-    key = (fp, tuple(months))
-    if key not in _NETWORK_CUBES:
-        while len(_NETWORK_CUBES) >= _NETWORK_CUBES_MAX:
-            _NETWORK_CUBES.pop(next(iter(_NETWORK_CUBES)))
-        _NETWORK_CUBES[key] = compute_cube(con, months)
-    return _NETWORK_CUBES[key]
+        return make()  # not a warehouse of ours: no key to remember it by
+    full = (fp, *key)
+    if full not in _NETWORK:
+        while len(_NETWORK) >= _NETWORK_MAX:
+            _NETWORK.pop(next(iter(_NETWORK)))
+        _NETWORK[full] = make()
+    return _NETWORK[full]
 
 
 def compute_cube(
@@ -246,10 +249,17 @@ def compute_cube(
     row for the month, no target). ``na_reason`` is None otherwise.
     """
     month_list = _months(months)
-    if stores is not None and _NETWORK_CUBES is not None:
-        full = _network_cube(con, month_list)
-        if full is not None:
-            return full[full["store_id"].isin([str(s) for s in stores])].reset_index(drop=True)
+    if _NETWORK is not None:
+        full = remembered(con, ("cube", *month_list),
+                          lambda: _compute_cube(con, month_list, None))
+        if stores is None:
+            return full.copy()
+        return full[full["store_id"].isin([str(s) for s in stores])].reset_index(drop=True)
+    return _compute_cube(con, month_list, stores)
+
+
+def _compute_cube(con: duckdb.DuckDBPyConnection, month_list: list[str],
+                  stores: Sequence[str] | None) -> pd.DataFrame:
     store_filter = stores is not None
     present = _present_columns(con)
     measures = [m for m in REGISTRY.values() if m.measure is not None]

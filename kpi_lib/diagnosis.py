@@ -257,6 +257,8 @@ def evaluate(compare: pd.DataFrame, rules: RuleSet, lang: str = "zh",
              ) -> list[Finding]:
     """Apply ``rules`` to a compare table (one month); rules with a check need ``ctx``."""
     check_lang(lang)
+    if stores is not None:  # a store's rules read only its own rows
+        compare = compare[compare["store_id"].isin(stores)]
     by_store: dict[str, dict[str, pd.Series]] = {}
     for _, row in compare.iterrows():
         by_store.setdefault(row["store_id"], {})[row["metric"]] = row

@@ -32,7 +32,7 @@ import duckdb
 import pandas as pd
 from scipy.stats import norm
 
-from .compute import month_bounds, previous_month
+from .compute import month_bounds, previous_month, remembered
 from .formatting import format_value, is_na
 from .i18n import month_label, text
 from .pipeline import as_of_date, data_end, pipeline_config, present_columns
@@ -128,7 +128,7 @@ def _conversions(con: duckdb.DuckDBPyConnection, ends: list[tuple[date, date]],
     """Every store × month end × grade: open leads n and those that ordered by ``nxt``."""
     values = ", ".join(f"(DATE '{e}', DATE '{nxt}')" for e, nxt in ends)
     wanted = ", ".join(f"'{g}'" for g in grades)
-    return con.execute(f"""
+    out = con.execute(f"""
         WITH ends(e, nxt) AS (VALUES {values}),
         p AS (SELECT l.lead_id, l.store_id, l.grade, l.status, l.status_date, ends.e, ends.nxt
               FROM leads l JOIN ends ON l.created <= ends.e
@@ -145,6 +145,8 @@ def _conversions(con: duckdb.DuckDBPyConnection, ends: list[tuple[date, date]],
         SELECT store_id, e, g AS grade, count(*) AS n, count(*) FILTER (WHERE conv) AS k
         FROM gr WHERE g IN ({wanted}) GROUP BY ALL
     """).df()
+    out["e"] = pd.to_datetime(out["e"]).dt.date
+    return out
 
 
 def _last_day(month: str) -> date:
@@ -160,8 +162,9 @@ def load_forecast(con: duckdb.DuckDBPyConnection, store: str, month: str) -> For
     history = _history_months(month, end, int(cfg["history_months"]))
     has_leads = bool(present_columns(con, "leads"))
     ends = [(_last_day(m), _last_day(previous_month(m, -1))) for m in history]
-    conv = _conversions(con, [*ends, (as_of, _last_day(nxt))], grades)
-    conv["e"] = pd.to_datetime(conv["e"]).dt.date
+    spans = [*ends, (as_of, _last_day(nxt))]
+    conv = remembered(con, ("conversions", *spans, *grades),
+                      lambda: _conversions(con, spans, grades))
     now, past = conv[conv["e"] == as_of], conv[conv["e"] != as_of]
     mine, net = past[past["store_id"] == store], past
     table = pd.DataFrame(index=pd.Index(grades, name="grade"))

@@ -37,7 +37,8 @@ def _label(metric_id: str, lang: str) -> str:
 def _interval(row: pd.Series, unit: str, lang: str) -> str:
     if unit != "rate" or is_na(row["ci_low"]) or is_na(row["ci_high"]):
         return text("na", lang)
-    return f"{row['ci_low']:.1%}–{row['ci_high']:.1%}"
+    # word joiners (U+2060, not drawn) keep the interval on one line in a narrow column
+    return f"{row['ci_low']:.1%}\u2060–\u2060{row['ci_high']:.1%}"
 
 
 def gap_text(row: pd.Series, lang: str) -> str:

@@ -107,16 +107,17 @@ def render_store_report(
 ) -> dict[str, Path]:
     """Render ``<out_dir>/<month>/<store>.{html,pdf,ipynb,xlsx}``; return the written paths.
 
-    ``kernel``: a warm kernel to reuse (kept running); by default one is started for this
-    report and stopped afterwards. All four files are published together (nothing is
-    replaced when any step fails).
+    ``kernel``: a warm kernel to reuse (kept running); by default a
+    :class:`~kpi_lib.kernel_pair.KernelPair` is started for this report (its sections run
+    on two cores) and stopped afterwards. All four files are published together (nothing
+    is replaced when any step fails).
     """
-    from .warm_kernel import WarmKernel
+    from .kernel_pair import KernelPair
 
     data_dir, info = check_report_params(store, month, lang, data)
     month_dir = make_folder(inside(out_dir, month))
     own = kernel is None
-    kernel = WarmKernel() if own else kernel
+    kernel = KernelPair() if own else kernel
     try:
         return render_store_files(store, month, lang, data_dir, month_dir, info, kernel)[0]
     finally:

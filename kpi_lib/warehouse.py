@@ -131,7 +131,7 @@ def open_warehouse(data_dir: Path, db_path: Path | None = None, *,
             db_path.parent.mkdir(parents=True, exist_ok=True)
             stack.enter_context(exclusive(_lock_path(db_path)))
         except OSError:  # read-only folder: build in memory for this run
-            con = duckdb.connect(":memory:")
+            con = _quiet(duckdb.connect(":memory:"))
             build(con, load_folder(data_dir), fp)
             return Warehouse(con, None, rebuilt=True)
         con = None if rebuild or not db_path.exists() else _open_cached(db_path, fp)
@@ -171,7 +171,7 @@ def _build_file(data_dir: Path, db_path: Path, fp: str) -> None:
     ingested = load_folder(data_dir)
     tmp = _build_path(db_path)
     try:
-        con = duckdb.connect(str(tmp))
+        con = _quiet(duckdb.connect(str(tmp)))
         try:
             build(con, ingested, fp)
         finally:
@@ -181,13 +181,21 @@ def _build_file(data_dir: Path, db_path: Path, fp: str) -> None:
         _remove_build(db_path)
 
 
+def _quiet(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """``con`` without a progress bar: DuckDB would draw it on stdout, into the CSV or
+    JSON a command prints there."""
+    with contextlib.suppress(duckdb.Error):  # in Jupyter DuckDB refuses (no ipywidgets)
+        con.execute("SET enable_progress_bar = false")
+    return con
+
+
 def _connect_read_only(db_path: Path) -> duckdb.DuckDBPyConnection:
     """A fresh in-memory DuckDB with ``db_path`` attached read-only as the default catalog.
 
     ``duckdb.connect(path)`` would reuse an instance cached per path in this process,
     which keeps showing the old file after a rebuild has replaced it.
     """
-    con = duckdb.connect(":memory:")
+    con = _quiet(duckdb.connect(":memory:"))
     try:
         con.execute(f"ATTACH {_lit(str(db_path))} AS warehouse (READ_ONLY)")
         con.execute("USE warehouse")

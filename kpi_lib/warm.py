@@ -120,14 +120,21 @@ def stop() -> bool:
     return request({"op": "stop"}, timeout=5) is not None
 
 
-def start(idle: float = IDLE_SECONDS) -> int:
-    """Start the renderer as a detached background process; return its pid."""
+def start(idle: float = IDLE_SECONDS, wait: float = 0.0) -> int:
+    """Start the renderer as a detached background process; return its pid.
+
+    ``wait``: up to that many seconds, wait until it answers (its kernel may still be
+    warming up then; a report sent meanwhile waits for it).
+    """
     log = socket_path().with_suffix(".log")
     with open(log, "ab") as fh:
         proc = subprocess.Popen(
             [sys.executable, "-m", "kpi_lib.warm", "--idle", str(idle)],
             stdin=subprocess.DEVNULL, stdout=fh, stderr=fh, start_new_session=True,
             cwd=str(paths.ROOT), close_fds=True)
+    deadline = time.monotonic() + wait
+    while time.monotonic() < deadline and proc.poll() is None and status() is None:
+        time.sleep(0.1)
     return proc.pid
 
 
@@ -140,10 +147,10 @@ class Renderer:
     def __init__(self) -> None:
         import threading
 
-        from .warm_kernel import WarmKernel
+        from .kernel_pair import KernelPair
 
         self.code = paths.code_hash()
-        self.kernel = WarmKernel()
+        self.kernel = KernelPair()
         self.served = 0
         self.last = time.monotonic()
         self.warming = threading.Thread(target=self._warm_up, daemon=True)

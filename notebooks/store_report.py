@@ -20,7 +20,9 @@ month = "2026-10"
 lang = "zh"
 data = None
 
-# %%
+# %% tags=["setup"]
+# Setup: everything the sections below read comes from here (`sm`). Keep each section
+# cell self-contained: a single report runs them on two kernels (kpi_lib.kernel_pair).
 from IPython.display import Markdown, display
 
 from kpi_lib import consultants as cons

@@ -150,7 +150,7 @@ def test_remembered_network_cube_gives_the_same_store_rows(con, monkeypatch):
 
     months = ["2026-09", "2026-10"]
     direct = compute_cube(con, months, stores=["S1"])
-    monkeypatch.setattr(compute, "_NETWORK_CUBES", None)
+    monkeypatch.setattr(compute, "_NETWORK", None)
     compute.remember_network_cubes()
     assert compute_cube(con, months, stores=["S1"]).equals(direct)
     # the second store comes from the remembered cube: no query at all
