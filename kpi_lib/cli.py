@@ -124,8 +124,7 @@ def report(
         err.print(f"wrote {path}")
     how = "by the warm renderer" if served else "here"
     err.print(f"done in {time.perf_counter() - started:.1f} s ({how})")
-    if served is None and warm.may_start():
-        warm.start()
+    if served is None and warm.may_start() and warm.start():
         err.print(f"a warm renderer now keeps the kernel loaded for the next reports "
                   f"(stops after {warm.IDLE_SECONDS / 60:.0f} min idle; KPI_WARM=0 turns it off)")
 
@@ -139,8 +138,12 @@ def warm_command(
 
     if action == "start":
         state = warm.status()
-        if state is None:
-            err.print(f"started the warm renderer (pid {warm.start(wait=30)})")
+        pid = warm.start(wait=30) if state is None else None
+        if state is None and pid is None:
+            err.print("cannot start the warm renderer: no folder private to this user for "
+                      "its socket (set XDG_RUNTIME_DIR)")
+        elif state is None:
+            err.print(f"started the warm renderer (pid {pid})")
         else:
             err.print(f"the warm renderer already runs (pid {state['pid']})")
     elif action == "stop":

@@ -50,14 +50,18 @@ def may_start() -> bool:
     return enabled() and not os.environ.get("CI")
 
 
-def socket_path() -> Path:
-    """This checkout's socket, in a folder that only this user can open."""
+def socket_path() -> Path | None:
+    """This checkout's socket, in a folder that only this user can open; ``None`` when
+    that folder cannot be made or is open to others (then no renderer is used)."""
     base = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
     folder = base / f"kpi_lib-{os.getuid()}"
-    folder.mkdir(mode=0o700, exist_ok=True)
-    st = folder.stat()
-    if st.st_uid != os.getuid() or st.st_mode & 0o077:
-        raise KpiError(f"{folder} is not private to this user; remove it or set KPI_WARM=0")
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        st = folder.lstat()
+    except OSError:
+        return None
+    if not folder.is_dir() or st.st_uid != os.getuid() or st.st_mode & 0o077:
+        return None
     key = hashlib.sha256(str(paths.ROOT.resolve()).encode()).hexdigest()[:16]
     return folder / f"{key}.sock"
 
@@ -79,7 +83,7 @@ def _receive(sock: socket.socket) -> dict[str, Any] | None:
 def request(message: dict[str, Any], timeout: float | None = None) -> dict[str, Any] | None:
     """Send ``message`` to the running renderer; its reply, or ``None`` if none runs."""
     path = socket_path()
-    if not path.exists():
+    if path is None or not path.exists():
         return None
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
@@ -120,13 +124,17 @@ def stop() -> bool:
     return request({"op": "stop"}, timeout=5) is not None
 
 
-def start(idle: float = IDLE_SECONDS, wait: float = 0.0) -> int:
-    """Start the renderer as a detached background process; return its pid.
+def start(idle: float = IDLE_SECONDS, wait: float = 0.0) -> int | None:
+    """Start the renderer as a detached background process; return its pid (``None``:
+    no private socket folder, so none was started).
 
     ``wait``: up to that many seconds, wait until it answers (its kernel may still be
     warming up then; a report sent meanwhile waits for it).
     """
-    log = socket_path().with_suffix(".log")
+    path = socket_path()
+    if path is None:
+        return None
+    log = path.with_suffix(".log")
     with open(log, "ab") as fh:
         proc = subprocess.Popen(
             [sys.executable, "-m", "kpi_lib.warm", "--idle", str(idle)],
@@ -203,6 +211,9 @@ def serve(idle: float = IDLE_SECONDS) -> int:
     import fcntl
 
     path = socket_path()
+    if path is None:
+        print("no private folder for the socket; set XDG_RUNTIME_DIR", file=sys.stderr)
+        return 1
     lock = open(path.with_suffix(".lock"), "w")  # noqa: SIM115 - held while serving
     try:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -88,3 +88,14 @@ def test_socket_folder_is_private(renderer):
     folder = Path(os.environ["XDG_RUNTIME_DIR"]) / f"kpi_lib-{os.getuid()}"
     assert folder.stat().st_mode & 0o777 == 0o700
     assert not warm.may_start() or "CI" not in os.environ
+
+
+def test_a_socket_folder_open_to_others_is_never_used(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    folder = tmp_path / f"kpi_lib-{os.getuid()}"
+    folder.mkdir(mode=0o777)
+    os.chmod(folder, 0o777)
+    assert warm.socket_path() is None
+    assert warm.status() is None and warm.start() is None
+    assert warm.render("S001", "2026-10", "zh", _demo_data(), tmp_path) is None
+    assert sorted(p.name for p in folder.iterdir()) == []
