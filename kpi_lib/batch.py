@@ -128,8 +128,9 @@ def render_store(store: str, month: str, lang: str, data_dir: str, month_dir: st
 
 def render_overview(month: str, lang: str, data_dir: str, month_dir: str) -> StoreResult:
     """Render ``<month_dir>/index.html`` from the overview notebook (never raises)."""
+    from .atomic import publish
     from .i18n import text
-    from .render import notebook_to_html, publish
+    from .render import notebook_to_html
 
     started = time.perf_counter()
     try:
@@ -256,7 +257,7 @@ def run_batch(plan: BatchPlan, *, scheduler: str | None = None, workers: int | N
 
 def _write_summary(plan: BatchPlan, results: dict[str, StoreResult], index, started: float,
                    workers: int) -> BatchSummary:
-    from .render import atomic_write
+    from .atomic import atomic_write
 
     summary = BatchSummary(plan.month, [results[s] for s in plan.stores if s in results],
                            index, time.perf_counter() - started, workers)

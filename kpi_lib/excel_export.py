@@ -368,7 +368,7 @@ def write_store_workbook(data, out: str | Path, lang: str | None = None, *,
 
     The year's cube is ``year_cube`` or read from ``data_dir``; one of them is required.
     """
-    from .render import atomic_write
+    from .atomic import atomic_write
 
     if year_cube is None:
         if data_dir is None:

@@ -5,14 +5,6 @@
 nbconvert and our ``kpi_report`` template (code hidden, offline, A4 print CSS) and prints
 the HTML to PDF with WeasyPrint. Nothing is written until all three are ready; then they
 are moved into place together, so a failed run leaves the previous report untouched.
-
-Kernel: the notebooks run in the ``kpi-report`` kernelspec (see :mod:`kpi_lib.kernel`),
-whose argv is the absolute path of this interpreter; it is (re)installed into
-``sys.prefix`` when missing. Checked with a probe cell printing ``sys.executable``: it
-prints ``/work/main/.venv/bin/python``. (The venv's own ``python3`` spec would work too:
-its argv is the bare word ``python``, which jupyter_client replaces by ``sys.executable``
-of the launching process; but a user-level ``python3`` spec in ``~/.local/share/jupyter``
-may point anywhere, hence the named spec.)
 """
 
 from __future__ import annotations
@@ -26,8 +18,7 @@ from typing import Any
 import nbformat
 
 from . import paths
-from .atomic import atomic_write as atomic_write
-from .atomic import publish as publish
+from .atomic import publish
 from .i18n import month_label, text
 
 TEMPLATE_NAME = "kpi_report"
@@ -35,23 +26,6 @@ TEMPLATE_NAME = "kpi_report"
 #: Cell tags honoured when converting: drop the whole cell / only its outputs.
 REMOVE_CELL_TAGS = {"remove-cell", "remove_cell"}
 REMOVE_OUTPUT_TAGS = {"remove-output", "remove_output"}
-
-#: Seconds spent in each step of the last render in this process (for logs and tuning).
-last_timings: dict[str, float] = {}
-
-
-# --------------------------------------------------------------------------- execute
-
-
-def ensure_kernel() -> str:
-    """Name of the kernelspec running this interpreter, installing it if needed."""
-    from .kernel import KERNEL_NAME, install, kernelspec_dir
-
-    spec = kernelspec_dir() / "kernel.json"
-    if not spec.is_file():
-        install()
-    return KERNEL_NAME
-
 
 # --------------------------------------------------------------------------- convert
 
@@ -133,6 +107,7 @@ def render_report(
     notebook: Path, parameters: dict[str, Any], meta: dict[str, Any], out_stem: Path,
     extra: Mapping[Path, bytes | str] | None = None, *, kernel=None,
     epilogue: str | None = None, produced: Mapping[str, Path] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> dict[str, Path]:
     """Execute, convert and print ``notebook``; publish ``<out_stem>.{ipynb,html,pdf}``.
 
@@ -142,7 +117,8 @@ def render_report(
     wrote (e.g. ``{"xlsx": path}``), published as ``<out_stem>.<ext>``; ``extra`` maps more
     paths to their bytes. Everything is published together; returns ``{"ipynb": path,
     "html": path, "pdf": path, …}``. Raises :class:`RenderError` when a cell fails; then
-    the previous outputs are left exactly as they were. Step durations: :data:`last_timings`.
+    the previous outputs are left exactly as they were. ``timings``, if given, receives the
+    seconds of each step.
     """
     from .warm_kernel import WarmKernel
 
@@ -165,7 +141,7 @@ def render_report(
                                      **made}
     targets = {ext: out_stem.with_name(f"{out_stem.name}.{ext}") for ext in files}
     publish({**{targets[ext]: data for ext, data in files.items()}, **(extra or {})})
-    last_timings.clear()
-    last_timings.update(execute=t1 - t0, html=t2 - t1, pdf=t3 - t2,
-                        publish=time.perf_counter() - t3)
+    if timings is not None:
+        timings.update(execute=t1 - t0, html=t2 - t1, pdf=t3 - t2,
+                       publish=time.perf_counter() - t3)
     return targets

@@ -95,10 +95,11 @@ def render_store_files(
     with tempfile.TemporaryDirectory(prefix="kpi-xlsx-") as hand_off:  # not in reports/
         xlsx = Path(hand_off) / f"{store}.xlsx"
         epilogue = f"sm_data_dir = {str(data_dir)!r}\nxlsx_tmp = {str(xlsx)!r}\n" + XLSX_EPILOGUE
+        timings: dict[str, float] = {}
         targets = render.render_report(notebook, parameters, meta, Path(month_dir) / store,
                                        extra, kernel=kernel, epilogue=epilogue,
-                                       produced={"xlsx": xlsx})
-    return targets, dict(render.last_timings)
+                                       produced={"xlsx": xlsx}, timings=timings)
+    return targets, timings
 
 
 def render_store_report(

@@ -6,6 +6,14 @@ a kernel that stays alive: the first notebook pays for the kernel start and the 
 (pandas, matplotlib, kpi_lib), the next ones run after ``%reset -f``. The batch keeps one
 per Dask worker, the warm renderer (:mod:`kpi_lib.warm`) one per process, and a single
 ``kpi_lib report`` uses one for one notebook.
+
+Kernel: the notebooks run in the ``kpi-report`` kernelspec (see :mod:`kpi_lib.kernel`),
+whose argv is the absolute path of this interpreter; it is (re)installed into
+``sys.prefix`` when missing. Checked with a probe cell printing ``sys.executable``: it
+prints ``/work/main/.venv/bin/python``. (The venv's own ``python3`` spec would work too:
+its argv is the bare word ``python``, which jupyter_client replaces by ``sys.executable``
+of the launching process; but a user-level ``python3`` spec in ``~/.local/share/jupyter``
+may point anywhere, hence the named spec.)
 """
 
 from __future__ import annotations
@@ -35,6 +43,15 @@ WARM_UP = ("import kpi_lib.overview, kpi_lib.report_data, kpi_lib.plots, kpi_lib
 KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 CELL_TIMEOUT = 600
 
+
+
+def ensure_kernel() -> str:
+    """Name of the kernelspec running this interpreter, installing it if needed."""
+    from .kernel import KERNEL_NAME, install, kernelspec_dir
+
+    if not (kernelspec_dir() / "kernel.json").is_file():
+        install()
+    return KERNEL_NAME
 
 
 class WarmKernel:
@@ -73,8 +90,6 @@ class WarmKernel:
         from nbclient import NotebookClient
         from nbclient.exceptions import CellExecutionError
         from papermill.parameterize import parameterize_notebook
-
-        from .render import ensure_kernel
 
         if not self._alive():
             self.shutdown()
