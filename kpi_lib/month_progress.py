@@ -1,0 +1,165 @@
+"""How far each store's data run into a month (月度进度): a month still running is not a
+month that failed.
+
+**A store's data end** (:func:`store_data_end`) is the store's own last register date: the
+latest of its visit dates, call dates, lead creation dates, follow-up dates (through the
+lead's store), order dates and delivery dates. It is the store's, not the network's: when one
+store's export stops early, only that store's months are incomplete.
+
+**Elapsed share** (:func:`month_elapsed`) of a month for a store whose data end ``e`` falls
+inside it: the share of the month's expected traffic that falls on the days ``1 … e``. Each
+day is weighted by the network's weekday pattern of visits — the mean number of visits
+(all stores) per calendar day of that weekday over the ``lookback`` full months before the
+month (only days up to the network's own data end and from its first visit on). Without any
+visit in that window every day weighs the same (plain day share ``e / days in month``).
+
+- complete: the data end is on or after the month's last day (share 1);
+- partial: the data end falls inside the month (0 < share < 1, or 1 when the weights of the
+  remaining days are all zero);
+- no data in the month: the store's data end is before the month's first day, or the store
+  has no dated row at all (data end None, share NaN, not complete).
+
+A month-to-date count ``k`` is "paced" as ``k / elapsed_share``: what the whole month would
+hold if the rest of it ran like the days already seen (按进度折算).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from .compute import month_bounds, previous_month, remembered
+
+#: Full months before the report month whose visits give the weekday pattern.
+LOOKBACK_MONTHS = 3
+
+_DATA_END_SQL = """
+    SELECT store_id, max(d) AS data_end FROM (
+        SELECT store_id, max(date) AS d FROM visits GROUP BY store_id
+        UNION ALL SELECT store_id, max(date) FROM calls GROUP BY store_id
+        UNION ALL SELECT store_id, max(created) FROM leads GROUP BY store_id
+        UNION ALL SELECT l.store_id, max(f.date) FROM followups f
+                  JOIN leads l ON l.lead_id = f.lead_id GROUP BY l.store_id
+        UNION ALL SELECT store_id, greatest(max(order_date), max(delivered)) FROM orders
+                  GROUP BY store_id)
+    WHERE store_id IS NOT NULL
+    GROUP BY store_id ORDER BY store_id
+"""
+
+
+def _data_end_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return remembered(con, ("store_data_end",), lambda: con.execute(_DATA_END_SQL).df())
+
+
+def _as_date(v: object) -> date | None:
+    if v is None or (not isinstance(v, date) and pd.isna(v)):
+        return None
+    return pd.Timestamp(v).date()
+
+
+def store_data_end(con: duckdb.DuckDBPyConnection) -> dict[str, date | None]:
+    """Each store's own last register date (see the module docstring); one query.
+
+    Stores of the ``stores`` table without any dated row map to None.
+    """
+    out: dict[str, date | None] = {str(s): None for (s,) in con.execute(
+        "SELECT store_id FROM stores WHERE store_id IS NOT NULL").fetchall()}
+    for store, end in _data_end_frame(con).itertuples(index=False):
+        out[str(store)] = _as_date(end)
+    return out
+
+
+def weekday_weights(con: duckdb.DuckDBPyConnection, month: str,
+                    lookback: int = LOOKBACK_MONTHS) -> np.ndarray:
+    """Seven weights (Monday first): the network's mean visits per calendar day of each
+    weekday over the ``lookback`` months before ``month`` (days within the network's visit
+    data only). All ones when that window has no visit, and 0 weights are kept for weekdays
+    that had no visit at all."""
+    start, _ = month_bounds(month)
+    window_start = month_bounds(previous_month(month, lookback))[0]
+
+    def build() -> pd.DataFrame:
+        return con.execute("""
+            SELECT isodow(date) AS dow, count(*) AS n, min(min(date)) OVER () AS first,
+                   max(max(date)) OVER () AS last
+            FROM visits WHERE date >= ? AND date < ? GROUP BY 1 ORDER BY 1""",
+            [window_start, start]).df()
+
+    frame = remembered(con, ("weekday_visits", str(window_start), str(start)), build)
+    if frame.empty:
+        return np.ones(7)
+    first, last = _as_date(frame["first"].iloc[0]), _as_date(frame["last"].iloc[0])
+    visits = np.zeros(7)
+    for dow, n in zip(frame["dow"], frame["n"], strict=True):
+        visits[int(dow) - 1] = float(n)
+    days = np.zeros(7)
+    d = first
+    while d <= last:
+        days[d.weekday()] += 1
+        d += timedelta(days=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        weights = np.where(days > 0, visits / np.where(days > 0, days, 1), np.nan)
+    if np.isnan(weights).any():  # a weekday absent from a short window: plain share for it
+        weights = np.where(np.isnan(weights), np.nanmean(weights), weights)
+    return weights if weights.sum() > 0 else np.ones(7)
+
+
+def elapsed_share(month: str, data_end: date, weights: np.ndarray | None = None) -> float:
+    """Share of ``month``'s weight on days up to ``data_end`` (1 at or after its last day,
+    0 before its first).
+
+    >>> elapsed_share("2026-10", date(2026, 10, 10))  # plain day share 10/31
+    0.3225806451612903
+    """
+    start, after = month_bounds(month)
+    w = np.ones(7) if weights is None else np.asarray(weights, dtype=float)
+    day_w = [w[(start + timedelta(days=i)).weekday()] for i in range((after - start).days)]
+    total = float(sum(day_w))
+    if data_end >= after - timedelta(days=1):
+        return 1.0
+    if data_end < start:
+        return 0.0
+    if total <= 0:
+        return ((data_end - start).days + 1) / len(day_w)
+    return float(sum(day_w[: (data_end - start).days + 1])) / total
+
+
+def month_elapsed(con: duckdb.DuckDBPyConnection, month: str,
+                  lookback: int = LOOKBACK_MONTHS) -> pd.DataFrame:
+    """Per store: ``store_id, data_end, days_elapsed, days_in_month, elapsed_share,
+    complete`` for ``month`` (definitions in the module docstring).
+
+    ``data_end`` is the store's own last register date (it may lie after the month);
+    ``days_elapsed`` counts the month's days up to it (all of them when complete, 0 and
+    ``data_end`` None when the store has no data in or after the month).
+    """
+    start, after = month_bounds(month)
+    last, n_days = after - timedelta(days=1), (after - start).days
+    ends = store_data_end(con)
+    weights = weekday_weights(con, month, lookback)
+    rows = []
+    for store, end in sorted(ends.items()):
+        if end is None or end < start:
+            rows.append((store, None, 0, n_days, float("nan"), False))
+            continue
+        complete = end >= last
+        elapsed = n_days if complete else (end - start).days + 1
+        rows.append((store, end, elapsed, n_days, elapsed_share(month, end, weights),
+                     bool(complete)))
+    return pd.DataFrame(rows, columns=["store_id", "data_end", "days_elapsed",
+                                       "days_in_month", "elapsed_share", "complete"])
+
+
+def store_month(con: duckdb.DuckDBPyConnection, store: str, month: str) -> dict:
+    """:func:`month_elapsed`'s row for ``store`` as a dict (no-data row when unknown)."""
+    frame = month_elapsed(con, month)
+    row = frame[frame["store_id"] == store]
+    if row.empty:
+        start, after = month_bounds(month)
+        return {"store_id": store, "data_end": None, "days_elapsed": 0,
+                "days_in_month": (after - start).days, "elapsed_share": float("nan"),
+                "complete": False}
+    return row.iloc[0].to_dict()
