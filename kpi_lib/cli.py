@@ -55,9 +55,10 @@ MonthOpt = Annotated[str, typer.Option(help="month YYYY-MM")]
 
 
 def _print_issues(issues: list[RowIssue], limit: int | None = None) -> None:
+    """One line per quarantined row (``quarantined: …``) or file not read (``ignored: …``)."""
     shown = issues if limit is None else issues[:limit]
     for issue in shown:
-        err.print(f"quarantined: {issue}", markup=False)
+        err.print(f"{issue.kind}: {issue}", markup=False)
     if limit is not None and len(issues) > limit:
         err.print(f"… and {len(issues) - limit} more quarantined rows")
 

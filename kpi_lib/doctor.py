@@ -232,14 +232,21 @@ def check_data(data_dir: Path = paths.DEMO_DATA) -> Check:
         with open_warehouse(data_dir) as wh:
             stores = wh.con.execute("SELECT count(*) FROM stores").fetchone()[0]
             first, last = data_months(wh.con)
-            quarantined = len(wh.issues)
+            quarantined = sum(1 for i in wh.issues if not i.ignored)
+            ignored = [i for i in wh.issues if i.ignored]
     except KpiError as exc:
         return Check("data folder", "fail", str(exc), "correct the file named above and rerun")
     if not stores or first is None:
         return Check("data folder", "fail", f"{data_dir}: {len(files)} files but "
                      f"{stores} stores and no dated visits or orders", fix)
-    return Check("data folder", "ok", f"{data_dir}: {len(files)} files, {stores} stores, "
-                 f"months {first} to {last}, {quarantined} quarantined rows")
+    found = (f"{data_dir}: {len(files)} files, {stores} stores, months {first} to {last}, "
+             f"{quarantined} quarantined rows")
+    if ignored:
+        listed = "; ".join(f"{i.file} ({i.reason})" for i in ignored)
+        return Check("data folder", "warn", f"{found}; ignored: {listed}",
+                     f"rename each ignored file after its table (e.g. visits.csv) or move it "
+                     f"out of {data_dir}")
+    return Check("data folder", "ok", found)
 
 
 def check_reports_dir(folder: Path = paths.REPORTS) -> Check:

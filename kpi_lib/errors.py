@@ -30,6 +30,13 @@ class RenderError(KpiError):
     exit_code = 3
 
 
+#: Issue codes about a whole file that is not read (not a quarantined row): a file named
+#: after no table, a link leaving the data folder, an empty file. They are listed once as
+#: "ignored", never counted as quarantined rows and never fatal under ``--strict``.
+IGNORED_CODES = frozenset({"unknown_file", "unknown_sheets", "outside_link", "empty_file",
+                           "unreadable_file"})
+
+
 @dataclass(frozen=True)
 class RowIssue:
     """One quarantined row: where it is and why it was set aside.
@@ -47,6 +54,16 @@ class RowIssue:
     code: str = ""
     #: the offending cell value as read, if any
     value: str | None = None
+
+    @property
+    def ignored(self) -> bool:
+        """Whether this is a file left out (see :data:`IGNORED_CODES`), not a row."""
+        return self.code in IGNORED_CODES
+
+    @property
+    def kind(self) -> str:
+        """``ignored`` or ``quarantined``: how the CLI and the report list it."""
+        return "ignored" if self.ignored else "quarantined"
 
     def __str__(self) -> str:
         where = self.file

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from kpi_lib.errors import InputFileError, RowIssue
+from kpi_lib.paths import links_outside
 from kpi_lib.readers import READER_CODES, Source, read_csv, read_xlsx, sheet_names
 from kpi_lib.schema import TABLES, Table
 from kpi_lib.validate import (
@@ -60,13 +61,24 @@ def _names_of_tables() -> dict[str, str]:
     return names
 
 
-def input_files(data_dir: Path) -> list[Path]:
-    """The visible data files of the folder (what the warehouse fingerprint covers)."""
+def _data_files(data_dir: Path) -> list[Path]:
+    """Every visible file of the folder with a data suffix, links included."""
     return sorted(
         p for p in Path(data_dir).iterdir()
         if p.is_file() and not p.name.startswith((".", "~$"))
         and p.suffix.lower() in (*CSV_SUFFIXES, *XLSX_SUFFIXES, ".xls")
     )
+
+
+def input_files(data_dir: Path) -> list[Path]:
+    """The data files of the folder that are read (what the warehouse fingerprint covers):
+    visible ``.csv``/``.xlsx``/``.xls`` files, but no link to a file outside the folder."""
+    return [p for p in _data_files(data_dir) if not links_outside(p, data_dir)]
+
+
+def outside_links(data_dir: Path) -> list[Path]:
+    """The data files of the folder that are links to files outside it (never read)."""
+    return [p for p in _data_files(data_dir) if links_outside(p, data_dir)]
 
 
 def discover(data_dir: Path) -> dict[str, Source]:
@@ -103,7 +115,11 @@ def discover(data_dir: Path) -> dict[str, Source]:
         if table:
             add(table, Source(path))
             continue
-        for sheet in sheet_names(path):
+        try:
+            sheets = sheet_names(path)
+        except InputFileError:  # a damaged workbook named after no table: left out
+            continue
+        for sheet in sheets:
             sheet_table = names.get(norm_text(sheet))
             if sheet_table:
                 add(sheet_table, Source(path, sheet))
@@ -265,16 +281,30 @@ def _check_stores(out: Ingested, data_dir: Path) -> None:
 
 
 def _unread_files(data_dir: Path, sources: dict[str, Source]) -> list[RowIssue]:
-    """An issue for each data file of the folder that holds no table (a misspelt name,
-    a workbook whose sheets are not named after tables): it is not read."""
+    """An "ignored" issue (no row) for each data file of the folder that is not read: a
+    file named after no table ("visits - 副本.csv", "说明.xlsx"), a workbook that cannot
+    be opened, a link to a file outside the folder; and for each empty (0-byte) table
+    file, read as a table without rows."""
     used = {s.path for s in sources.values()}
     issues = []
+
+    def add(path: Path, code: str, value: str) -> None:
+        issues.append(RowIssue(path.name, None, None, reason(code, value=value), code, value))
+
     for path in input_files(data_dir):
-        if path in used or path.name.lower().startswith(IGNORED_PREFIXES):
+        if path.name.lower().startswith(IGNORED_PREFIXES):
+            continue
+        if path in used:
+            if path.stat().st_size == 0:
+                add(path, "empty_file", path.name)
             continue
         if path.suffix.lower() in XLSX_SUFFIXES:
-            code, value = "unknown_sheets", ", ".join(sheet_names(path))
+            try:
+                add(path, "unknown_sheets", ", ".join(sheet_names(path)))
+            except InputFileError:
+                add(path, "unreadable_file", path.name)
         else:
-            code, value = "unknown_file", path.stem
-        issues.append(RowIssue(path.name, None, None, reason(code, value=value), code, value))
+            add(path, "unknown_file", path.stem)
+    for path in outside_links(data_dir):
+        add(path, "outside_link", path.name)
     return issues

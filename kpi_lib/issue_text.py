@@ -42,6 +42,9 @@ REASONS_ZH: dict[str, str] = {
     "unknown_file": "未读取：“{value}”不是表名（应为 visits、来店客户登记表 等）",
     "unknown_sheets": "未读取：没有以表名命名的工作表（现有 {value}），"
                       "应为 visits、来店客户登记表 等",
+    "unreadable_file": "未读取：文件名不是表名，且无法作为Excel工作簿打开",
+    "outside_link": "指向数据文件夹以外文件的链接，未读取",
+    "empty_file": "文件为空（0 字节），该表没有数据行",
     "unknown_kpi_row": "“{value}”不是KPI模板中的行{hint}",
     "unknown_store_sheet": "工作表“{value}”不对应门店表中的任何门店，已跳过",
     "month_without_year": "月份表头“{value}”没有年份：请在表头上方的单元格填写“年份”和年份",

@@ -30,3 +30,16 @@ def code_hash() -> str:
         if f.is_file() and "__pycache__" not in f.parts:
             h.update(str(f.relative_to(f.anchor)).encode() + b"\0" + f.read_bytes())
     return h.hexdigest()
+
+
+def links_outside(path: Path, folder: Path) -> bool:
+    """Whether ``path`` is a symbolic link whose target lies outside ``folder``.
+
+    Such a file is never read: a data folder must not be a window onto other files
+    (``visits.csv -> /etc/shadow`` would print its first line in an error message).
+    """
+    path = Path(path)
+    if not path.is_symlink():
+        return False
+    root = Path(folder).resolve()
+    return root not in path.resolve().parents

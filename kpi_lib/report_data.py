@@ -23,6 +23,7 @@ from .consultants import load_consultants
 from .coverage import store_coverage
 from .delivery_mix import load_delivery_mix
 from .diagnosis import diagnose
+from .errors import IGNORED_CODES
 from .forecast import load_forecast
 from .formatting import format_change, format_value, is_na
 from .i18n import check_lang, month_label, text  # noqa: F401  (re-exported for notebooks)
@@ -64,6 +65,8 @@ class StoreMonth:
     pipeline: object = None  # kpi_lib.pipeline.Pipeline
     forecast: object = None  # kpi_lib.forecast.Forecast
     coverage: object = None  # kpi_lib.coverage.Coverage
+    #: files of the folder that were not read (file, reason, code), listed once
+    ignored: pd.DataFrame | None = None
 
     def value(self, metric: str, month: str | None = None) -> float:
         """The metric's value (NaN when n/a) for ``month`` (default: the report month)."""
@@ -95,9 +98,12 @@ def load_store_month(
     with open_warehouse(data_dir) as wh:
         info = store_info(wh.con, store)
         cube = compute_cube(wh.con, months, stores=[store])
-        issues = wh.con.execute(
+        every = wh.con.execute(
             'SELECT file, "row", "column", reason, code FROM _issues ORDER BY file, "row"'
         ).df()
+        unread = every["code"].isin(IGNORED_CODES)
+        issues = every[~unread].reset_index(drop=True)
+        ignored = every[unread][["file", "reason", "code"]].reset_index(drop=True)
         files = wh.con.execute(
             "SELECT table_name, file, rows_read, rows_kept FROM _files ORDER BY table_name"
         ).df()
@@ -113,7 +119,7 @@ def load_store_month(
             "coverage": store_coverage(wh.con, store, month),
         }
     return StoreMonth(info, month, lang, cube.reset_index(drop=True), issues, files, network,
-                      findings, **sections)
+                      findings, **sections, ignored=ignored)
 
 
 def _demo_data() -> Path:
@@ -247,6 +253,14 @@ def quality_summary(sm: StoreMonth) -> tuple[str, pd.DataFrame]:
     read, kept = int(files["rows_read"].sum()), int(files["rows_kept"].sum())
     sentence = (text("dq_clean", lang, read=f"{read:,}") if read == kept else
                 text("dq_summary", lang, read=f"{read:,}", quarantined=f"{read - kept:,}"))
+    if sm.ignored is not None and len(sm.ignored):
+        sep = "；" if lang == "zh" else "; "
+        listed = sep.join(f"{f}（{translate_reason(c, r, lang).removeprefix('未读取：')}）"
+                          if lang == "zh" else f"{f} ({r.removeprefix('not read: ')})"
+                          for f, r, c in
+                          zip(sm.ignored["file"], sm.ignored["reason"], sm.ignored["code"],
+                              strict=True))
+        sentence += " " + text("dq_ignored", lang, files=escape_markdown(listed))
     table = pd.DataFrame({
         text("dq_col_table", lang): files["table_name"],
         text("dq_col_file", lang): files["file"],
@@ -264,7 +278,7 @@ def quality_examples(sm: StoreMonth) -> pd.DataFrame:
     head = sm.issues.head(n)
     return pd.DataFrame({
         text("dq_col_file", lang): head["file"],
-        text("dq_col_row", lang): head["row"].map(lambda r: "" if is_na(r) else f"{int(r)}"),
+        text("dq_col_row", lang): head["row"].map(lambda r: "" if pd.isna(r) else f"{int(r)}"),
         text("dq_col_column", lang): head["column"].fillna(""),
         text("dq_col_reason", lang): [translate_reason(code, reason, lang)
                                       for code, reason in zip(head["code"], head["reason"],

@@ -47,6 +47,10 @@ REASONS: dict[str, str] = {
                     "来店客户登记表)",
     "unknown_sheets": "not read: none of its sheets ({value}) is named after a table (such "
                       "as visits or 来店客户登记表)",
+    "unreadable_file": "not read: it is named after no table and cannot be opened as a "
+                       "workbook",
+    "outside_link": "a link to a file outside the data folder; not read",
+    "empty_file": "the file is empty (0 bytes): its table has no rows",
 }
 
 #: Largest plausible value of each number column (money in yuan per row, counts per row):

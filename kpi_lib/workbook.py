@@ -37,6 +37,7 @@ import pandas as pd
 
 from .errors import InputFileError, RowIssue
 from .metrics import REGISTRY
+from .paths import links_outside
 from .readers import open_workbook
 from .schema import CHANNELS
 from .validate import COUNT_LIMIT, MONEY_LIMIT, norm_text, parse_number, reason
@@ -203,7 +204,7 @@ def workbook_files(data_dir: Path) -> list[Path]:
     return sorted(
         p for p in Path(data_dir).iterdir()
         if p.is_file() and p.name.lower().startswith(WORKBOOK_PREFIX)
-        and p.suffix.lower() in WORKBOOK_SUFFIXES
+        and p.suffix.lower() in WORKBOOK_SUFFIXES and not links_outside(p, data_dir)
     )
 
 
