@@ -36,22 +36,22 @@ from .compute import month_bounds, previous_month, remembered
 #: Full months before the report month whose visits give the weekday pattern.
 LOOKBACK_MONTHS = 3
 
-_DATA_END_SQL = """
-    SELECT store_id, max(d) AS data_end FROM (
-        SELECT store_id, max(date) AS d FROM visits GROUP BY store_id
-        UNION ALL SELECT store_id, max(date) FROM calls GROUP BY store_id
-        UNION ALL SELECT store_id, max(created) FROM leads GROUP BY store_id
-        UNION ALL SELECT l.store_id, max(f.date) FROM followups f
+_DATA_SPAN_SQL = """
+    SELECT store_id, min(d0) AS data_start, max(d1) AS data_end FROM (
+        SELECT store_id, min(date) AS d0, max(date) AS d1 FROM visits GROUP BY store_id
+        UNION ALL SELECT store_id, min(date), max(date) FROM calls GROUP BY store_id
+        UNION ALL SELECT store_id, min(created), max(created) FROM leads GROUP BY store_id
+        UNION ALL SELECT l.store_id, min(f.date), max(f.date) FROM followups f
                   JOIN leads l ON l.lead_id = f.lead_id GROUP BY l.store_id
-        UNION ALL SELECT store_id, greatest(max(order_date), max(delivered)) FROM orders
-                  GROUP BY store_id)
+        UNION ALL SELECT store_id, min(order_date), greatest(max(order_date), max(delivered))
+                  FROM orders GROUP BY store_id)
     WHERE store_id IS NOT NULL
     GROUP BY store_id ORDER BY store_id
 """
 
 
-def _data_end_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return remembered(con, ("store_data_end",), lambda: con.execute(_DATA_END_SQL).df())
+def _span_frame(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    return remembered(con, ("store_data_span",), lambda: con.execute(_DATA_SPAN_SQL).df())
 
 
 def _as_date(v: object) -> date | None:
@@ -60,14 +60,28 @@ def _as_date(v: object) -> date | None:
     return pd.Timestamp(v).date()
 
 
+def _stores(con: duckdb.DuckDBPyConnection) -> dict[str, date | None]:
+    return {str(s): None for (s,) in con.execute(
+        "SELECT store_id FROM stores WHERE store_id IS NOT NULL").fetchall()}
+
+
+def store_data_start(con: duckdb.DuckDBPyConnection) -> dict[str, date | None]:
+    """Each store's own first register date (same tables as :func:`store_data_end`)."""
+    out = _stores(con)
+    for store, start in zip(*(_span_frame(con)[c] for c in ("store_id", "data_start")),
+                            strict=True):
+        out[str(store)] = _as_date(start)
+    return out
+
+
 def store_data_end(con: duckdb.DuckDBPyConnection) -> dict[str, date | None]:
     """Each store's own last register date (see the module docstring); one query.
 
     Stores of the ``stores`` table without any dated row map to None.
     """
-    out: dict[str, date | None] = {str(s): None for (s,) in con.execute(
-        "SELECT store_id FROM stores WHERE store_id IS NOT NULL").fetchall()}
-    for store, end in _data_end_frame(con).itertuples(index=False):
+    out = _stores(con)
+    for store, end in zip(*(_span_frame(con)[c] for c in ("store_id", "data_end")),
+                          strict=True):
         out[str(store)] = _as_date(end)
     return out
 
@@ -163,3 +177,27 @@ def store_month(con: duckdb.DuckDBPyConnection, store: str, month: str) -> dict:
                 "days_in_month": (after - start).days, "elapsed_share": float("nan"),
                 "complete": False}
     return row.iloc[0].to_dict()
+
+
+def months_of_history(data_start: date | None, month: str) -> int:
+    """Whole months of the store's data before ``month`` (0 when ``month`` is its first
+    month with data or earlier, or the store has no data).
+
+    >>> months_of_history(date(2025, 9, 14), "2025-11"), months_of_history(None, "2025-11")
+    (2, 0)
+    """
+    if data_start is None:
+        return 0
+    first = data_start.year * 12 + data_start.month
+    return max(0, int(month[:4]) * 12 + int(month[5:]) - first)
+
+
+def history_incomplete(data_start: date | None, month: str, warmup: int) -> bool:
+    """True when ``month`` lies within the first ``warmup`` months of the store's data
+    (its first month with data counts as the first): stocks carried into the month (leads
+    and orders open at its start) then miss whatever was created before the data begin.
+
+    >>> [history_incomplete(date(2025, 9, 1), m, 3) for m in ("2025-09", "2025-11", "2025-12")]
+    [True, True, False]
+    """
+    return data_start is None or months_of_history(data_start, month) < warmup

@@ -9,7 +9,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kpi_lib.month_progress import elapsed_share, month_elapsed, store_data_end, weekday_weights
+from kpi_lib.month_progress import (
+    elapsed_share,
+    history_incomplete,
+    month_elapsed,
+    store_data_end,
+    store_data_start,
+    weekday_weights,
+)
 from kpi_lib.warehouse import open_warehouse
 
 
@@ -47,6 +54,18 @@ def test_store_data_end_is_each_stores_own(con: duckdb.DuckDBPyConnection) -> No
     assert store_data_end(con) == {
         "SA": date(2026, 10, 10), "SB": date(2026, 11, 2), "SC": date(2026, 10, 31),
         "SD": date(2026, 9, 30), "SE": None}
+    assert store_data_start(con) == {
+        "SA": date(2026, 9, 21), "SB": date(2026, 10, 20), "SC": date(2026, 8, 1),
+        "SD": date(2026, 9, 30), "SE": None}
+
+
+def test_history_incomplete_within_the_warmup() -> None:
+    start = date(2025, 9, 14)  # first month 2025-09: 09, 10, 11 are the three warm-up months
+    assert [history_incomplete(start, m, 3) for m in
+            ("2025-08", "2025-09", "2025-10", "2025-11", "2025-12", "2026-10")] == [
+        True, True, True, True, False, False]
+    assert history_incomplete(None, "2026-10", 3)
+    assert not history_incomplete(start, "2025-09", 0)
 
 
 def test_weekday_weights_from_the_previous_months(con: duckdb.DuckDBPyConnection) -> None:
