@@ -226,6 +226,8 @@ def compute_cube(
     con: duckdb.DuckDBPyConnection,
     months: str | Sequence[str],
     stores: Sequence[str] | None = None,
+    *,
+    extra: Sequence[Metric] = (),
 ) -> pd.DataFrame:
     """Every registry metric for every store (of the ``stores`` table) and month.
 
@@ -234,6 +236,8 @@ def compute_cube(
     con : the warehouse connection (tables of ``kpi_lib.warehouse``)
     months : one month ``YYYY-MM`` or several
     stores : restrict to these store ids (default: every store of the ``stores`` table)
+    extra : metrics declared outside the registry (:func:`kpi_lib.metrics.declare`),
+        computed after the registry's, in the same pass
 
     Returns
     -------
@@ -249,6 +253,8 @@ def compute_cube(
     row for the month, no target). ``na_reason`` is None otherwise.
     """
     month_list = _months(months)
+    if extra:
+        return _compute_cube(con, month_list, stores, {**REGISTRY, **{m.id: m for m in extra}})
     if _NETWORK is not None:
         full = remembered(con, ("cube", *month_list),
                           lambda: _compute_cube(con, month_list, None))
@@ -259,10 +265,11 @@ def compute_cube(
 
 
 def _compute_cube(con: duckdb.DuckDBPyConnection, month_list: list[str],
-                  stores: Sequence[str] | None) -> pd.DataFrame:
+                  stores: Sequence[str] | None,
+                  registry: dict[str, Metric] = REGISTRY) -> pd.DataFrame:
     store_filter = stores is not None
     present = _present_columns(con)
-    measures = [m for m in REGISTRY.values() if m.measure is not None]
+    measures = [m for m in registry.values() if m.measure is not None]
     available = [m for m in measures if _available(m.measure, present)]  # type: ignore[arg-type]
     sql = cube_sql(month_list, available, store_filter)
     params = {"stores": [str(s) for s in stores]} if store_filter else None
@@ -281,15 +288,15 @@ def _compute_cube(con: duckdb.DuckDBPyConnection, month_list: list[str],
             col = np.where(np.nan_to_num(rows) > 0, col, np.nan)
         parts[metric.id] = col
 
-    from_workbook = _apply_workbook(con, wide, parts, available, month_list)
+    from_workbook = _apply_workbook(con, wide, parts, available, month_list, registry)
 
-    ids = list(REGISTRY)
+    ids = list(registry)
     num = np.empty((len(ids), n))
     den = np.full((len(ids), n), np.nan)
     val = np.empty((len(ids), n))
     reason = np.full((len(ids), n), None, dtype=object)
     with np.errstate(divide="ignore", invalid="ignore"):
-        for k, metric in enumerate(REGISTRY.values()):
+        for k, metric in enumerate(registry.values()):
             if metric.type == "ratio":
                 top = parts[metric.numerator]  # type: ignore[index]
                 if from_workbook is not None and metric.id in WORKBOOK_NUMERATORS:
@@ -319,7 +326,8 @@ def _compute_cube(con: duckdb.DuckDBPyConnection, month_list: list[str],
 
 def _apply_workbook(con: duckdb.DuckDBPyConnection, wide: pd.DataFrame,
                     parts: dict[str, np.ndarray], available: list[Metric],
-                    months: list[str]) -> np.ndarray | None:
+                    months: list[str],
+                    registry: dict[str, Metric] = REGISTRY) -> np.ndarray | None:
     """Fill ``parts`` (in place) from ``workbook_kpis`` for the rows of ``wide`` whose
     store-month has workbook values and no register row; returns their mask (None: none).
     """
@@ -345,7 +353,7 @@ def _apply_workbook(con: duckdb.DuckDBPyConnection, wide: pd.DataFrame,
     use = (pos >= 0) & ~raw
     if not use.any():
         return None
-    for metric in REGISTRY.values():
+    for metric in registry.values():
         if metric.measure is None or metric.measure.table == "targets":
             continue
         if metric.id in BASE_METRICS and metric.id in table.columns:

@@ -355,3 +355,64 @@ def labels(lang: str = "zh") -> dict[str, str]:
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', not {lang!r}")
     return {m.id: m.label(lang) for m in REGISTRY.values()}
+
+
+def declare(id: str, *, en: str, zh: str | None = None, measure: Measure | None = None,
+            numerator: str | None = None, denominator: str | tuple[str, ...] = (),
+            unit: Unit | None = None, direction: Direction = None,
+            section: Section = "traffic", definition: str | None = None,
+            known: tuple[Metric, ...] = ()) -> Metric:
+    """A new KPI from the registry's building blocks (the registry itself is not changed).
+
+    Either a ``measure`` (a :class:`Measure`: count, or sum when it names a ``column``)
+    or a ratio of metric ids (``numerator`` over ``denominator``, Σ of several ids allowed)
+    from the registry or ``known`` (metrics declared before). Compute it with
+    ``compute_cube(..., extra=[metric])``. The unit defaults to ``count`` / ``yuan`` /
+    ``rate``; ``zh`` defaults to ``en``.
+
+    >>> m = declare("invited_share", en="Invited-visit share", numerator="invited_visits",
+    ...             denominator="visits", direction="up")
+    >>> m.type, m.unit, m.denominator, m.definition
+    ('ratio', 'rate', ('visits',), 'invited_visits / visits')
+    >>> declare("x", en="X", numerator="visit", denominator="visits")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown metric id 'visit' in 'x' (numerator)
+    """
+    from .schema import TABLES
+
+    ids = {**REGISTRY, **{m.id: m for m in known}}
+    if id in ids:
+        raise ValueError(f"metric id {id!r} is taken; choose another name")
+    if (measure is None) == (numerator is None):
+        raise ValueError(f"declare {id!r} with either a measure or a numerator/denominator")
+    den = (denominator,) if isinstance(denominator, str) else tuple(denominator)
+    if measure is not None:
+        table = TABLES.get(measure.table)
+        if table is None:
+            raise ValueError(f"unknown table {measure.table!r} in {id!r}; known: "
+                             f"{', '.join(TABLES)}")
+        names = {c.name for c in table.columns}
+        for col in measure.columns:
+            if col not in names:
+                raise ValueError(f"table {measure.table!r} has no column {col!r} ({id!r})")
+        kind: MetricType = "sum" if measure.column else "count"
+    else:
+        if not den:
+            raise ValueError(f"ratio {id!r} needs a denominator")
+        for part, role in ((numerator, "numerator"), *((d, "denominator") for d in den)):
+            if part not in ids:
+                raise ValueError(f"unknown metric id {part!r} in {id!r} ({role})")
+            if ids[part].type == "ratio":
+                raise ValueError(f"{part!r} is a ratio; a ratio's parts are counts or sums")
+        kind = "ratio"
+    unit = unit or {"count": "count", "sum": "yuan", "ratio": "rate"}[kind]
+    if unit not in UNITS:
+        raise ValueError(f"unit {unit!r} of {id!r} is not one of {', '.join(UNITS)}")
+    if definition is None:
+        bottom = den[0] if len(den) == 1 else f"({' + '.join(den)})"
+        definition = (f"{numerator} / {bottom}" if kind == "ratio"
+                      else f"{kind} of {measure.table}"  # type: ignore[union-attr]
+                      + (f" where {measure.where}" if measure.where else ""))  # type: ignore[union-attr]
+    return Metric(id, zh or en, en, kind, unit, direction, section, definition, definition,
+                  measure=measure, numerator=numerator, denominator=den)
