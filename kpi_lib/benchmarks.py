@@ -6,12 +6,15 @@ DOMAIN.md "Comparisons the templates ask for"):
 ``national_avg`` / ``regional_avg``
     ratio KPIs: pooled over all stores (of the store's region),
     Σ numerator / Σ denominator — not the mean of the stores' rates; count and sum KPIs:
-    the mean per store (numerator = Σ values, denominator = number of stores).
+    the mean per store (numerator = Σ values, denominator = number of stores). A store
+    is never its own benchmark: in a group of fewer than ``min_pool_stores`` stores
+    (default 10) the store's own numbers are left out of its average.
 ``national_best`` / ``regional_best``
-    the best store by the KPI per its direction (max for ``up``, min for ``down``, none
-    for KPIs without a direction) among stores with enough volume: denominator ≥
-    ``min_volume`` (ratios) or ``volume_metric`` (visits) ≥ ``min_volume.default``
-    (counts and sums). ``reference_store`` names it; ties go to the lower store id.
+    the best *other* store by the KPI per its direction (max for ``up``, min for
+    ``down``, none for KPIs without a direction) among stores with enough volume:
+    denominator ≥ ``min_volume`` (ratios) or ``volume_metric`` (visits) ≥
+    ``min_volume.default`` (counts and sums). ``reference_store`` names it; ties go to
+    the lower store id.
 ``peers``
     pooled like the averages over the store's peers (the store itself excluded): the ones
     named in ``params/benchmarks.yml`` (the templates' A店/B店), else the ``k`` nearest
@@ -50,7 +53,8 @@ SUPPLIED_COLUMNS: tuple[str, ...] = ("month", "metric", "scope", "value")
 
 #: Settings used when params/benchmarks.yml leaves them out (see that file for meanings).
 DEFAULTS: dict[str, Any] = {
-    "comparison": {"default": "regional_avg", "by_metric": {}, "min_region_stores": 3},
+    "comparison": {"default": "regional_avg", "by_metric": {}, "min_region_stores": 3,
+                   "min_pool_stores": 10},
     "min_volume": {"default": 100, "by_metric": {}},
     "volume_metric": "visits",
     "peers": {},
@@ -58,6 +62,8 @@ DEFAULTS: dict[str, Any] = {
     "network_pct": {"watch_below": 0.20, "watch_above": 0.80, "few_visitors": 0.25},
     "tests": {"watch_level": 0.95, "clear_level": 0.998, "fdr_q": 0.05, "winsor": 0.10},
     "published_file": "published_benchmarks.csv",
+    "capacity": {"metrics": ["visits"], "min_group": 8, "min_spread": 0.05,
+                 "spread_metrics": ["cost_per_visit", "cost_per_lead", "cost_per_order"]},
 }
 
 
@@ -105,8 +111,18 @@ def validate_benchmark_config(raw: dict[str, Any] | None,
     if not scopes <= set(SCOPES):
         raise _fail(f"comparison scopes must be among {list(SCOPES)}, got {sorted(scopes)}")
     _known(comp["by_metric"], "comparison.by_metric")
-    comp["min_region_stores"] = int(_number(comp["min_region_stores"],
-                                            "comparison.min_region_stores"))
+    for name in ("min_region_stores", "min_pool_stores"):
+        comp[name] = int(_number(comp[name], f"comparison.{name}"))
+    cap = cfg["capacity"]
+    unknown_cap = sorted(set(cap) - set(DEFAULTS["capacity"]))
+    if unknown_cap:
+        raise _fail(f"capacity: unknown settings {unknown_cap}")
+    for name in ("metrics", "spread_metrics"):
+        if not isinstance(cap[name], list):
+            raise _fail(f"capacity.{name} must be a list of metric ids")
+        _known(cap[name], f"capacity.{name}")
+    cap["min_group"] = int(_number(cap["min_group"], "capacity.min_group", 2))
+    cap["min_spread"] = _number(cap["min_spread"], "capacity.min_spread", 0.0, 5.0)
     vol = cfg["min_volume"]
     vol["default"] = _number(vol["default"], "min_volume.default")
     _known(vol["by_metric"], "min_volume.by_metric")
@@ -222,12 +238,33 @@ def _pooled(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     return out.rename(columns={"a_num": "numerator", "a_den": "denominator"})
 
 
+def _leave_out(part: pd.DataFrame, own: np.ndarray, a_num: np.ndarray,
+               a_den: np.ndarray) -> None:
+    """Take each flagged store's own numbers out of its pooled average (in place)."""
+    num = part["numerator"].to_numpy(dtype=float) - np.where(own, a_num, 0.0)
+    den = part["denominator"].to_numpy(dtype=float) - np.where(own, a_den, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        part["value"] = np.where(den > 0, num / den, np.nan)
+    part["numerator"], part["denominator"] = num, den
+
+
 def _best(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per store × group: the best eligible store of its group other than itself."""
     ok = df[df["eligible"] & df["score"].notna()]
     ok = ok.sort_values([*keys, "score", "store_id"], ascending=[True] * len(keys) + [False, True])
-    top = ok.drop_duplicates(keys)
-    return top[[*keys, "value", "numerator", "denominator", "store_id"]].rename(
-        columns={"store_id": "reference_store"})
+    cols = [*keys, "value", "numerator", "denominator", "store_id"]
+    ranked = ok[cols].assign(_rank=ok.groupby(keys, sort=False).cumcount())
+    first = ranked[ranked["_rank"] == 0].drop(columns="_rank")
+    second = ranked[ranked["_rank"] == 1].drop(columns="_rank")
+    out = df[["store_id", *keys]].merge(first, on=keys, how="left", suffixes=("", "_best"))
+    alt = df[["store_id", *keys]].merge(second, on=keys, how="left", suffixes=("", "_best"))
+    itself = (out["store_id_best"] == out["store_id"]).to_numpy()
+    for col in ("value", "numerator", "denominator", "store_id_best"):
+        out[col] = np.where(itself, alt[col].to_numpy(dtype=object),
+                            out[col].to_numpy(dtype=object))
+    for col in ("value", "numerator", "denominator"):
+        out[col] = out[col].astype(float)
+    return out.rename(columns={"store_id_best": "reference_store"})
 
 
 def nearest_peers(stores: pd.DataFrame, volume: pd.Series, k: int,
@@ -297,12 +334,16 @@ def benchmarks(cube: pd.DataFrame, stores: pd.DataFrame, *,
     month = str(df["month"].iloc[0]) if len(df) and "month" in df else None
     base = df[["store_id", "region", "metric"]]
     parts = []
-    for scope, keys, fn in (("national_avg", ["metric"], _pooled),
-                            ("regional_avg", ["metric", "region"], _pooled),
-                            ("national_best", ["metric"], _best),
-                            ("regional_best", ["metric", "region"], _best)):
-        part = base.merge(fn(df, keys), on=keys, how="left")
+    small = cfg["comparison"]["min_pool_stores"]
+    for scope, keys in (("national_avg", ["metric"]), ("regional_avg", ["metric", "region"])):
+        part = base.merge(_pooled(df, keys), on=keys, how="left")
+        own = (df.groupby(keys)["store_id"].transform("nunique") < small).to_numpy()
+        _leave_out(part, own, df["a_num"].to_numpy(), df["a_den"].to_numpy())
         parts.append(part.assign(scope=scope))
+    for scope, keys in (("national_best", ["metric"]), ("regional_best", ["metric", "region"])):
+        best = _best(df, keys)
+        parts.append(base.assign(**{c: best[c].to_numpy() for c in (
+            "value", "numerator", "denominator", "reference_store")}, scope=scope))
 
     peer_map = peers_of(cube, stores, cfg)
     pairs = pd.DataFrame([(s, p) for s, named in peer_map.items() for p in named],

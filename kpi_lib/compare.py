@@ -31,7 +31,22 @@ units ("≈14 fewer test drives than the regional rate gives at your traffic" is
 ``descriptive`` — a mean of per-event amounts (avg_deal_value) or a ratio of sums of money
     (collection_rate): the cube holds no per-deal spread, so no test; like counts, the
     verdict comes from the network percentile (never ``clearly``).
-``rank`` — count and sum KPIs (visits, orders, deliveries, new_leads …): no test;
+``peer_spread`` — KPIs whose level depends on the store's size (``capacity.metrics`` in
+    ``params/benchmarks.yml``: visits) and costs per event (``capacity.spread_metrics``):
+    what this store should have is the median of its peer group — the other stores of
+    its tier and region, else of its tier, else of its region, else the network, the
+    first with ``capacity.min_group`` stores (``benchmark_scope`` ``tier_region_peers``,
+    ``tier_peers``, ``region_peers``, ``network_peers``). On the log scale,
+    ``z = (ln x − median ln x_peers) / sqrt(σ² + 1/c)`` with σ = 1.4826 × MAD of the
+    peers' log values (at least ``capacity.min_spread``: how much such stores differ for
+    ordinary reasons) and ``1/c`` the Poisson noise of the store's count (visits; for a
+    cost, its denominator). A month still running is paced: counts are divided, costs
+    multiplied, by the store's elapsed share of the month before they meet whole months.
+    ``p`` two-sided, ``p_adj`` Benjamini–Hochberg over all peer-spread rows of the month;
+    ``watch_*`` outside the watch level, ``clearly_*`` outside the clear level with
+    ``p_adj < fdr_q``. ``benchmark`` is the peer median (for a running month, scaled to
+    the store's elapsed share), ``expected = benchmark``, ``gap = value − benchmark``.
+``rank`` — other count and sum KPIs (visits, orders, deliveries, new_leads …): no test;
     ``benchmark`` is the chosen scope's mean per store, ``expected = benchmark``,
     ``gap = value − benchmark``; ``watch_below`` at ``network_pct ≤ watch_below`` (0.20),
     ``watch_above`` at ``≥ watch_above`` (0.80), else ``in_line``.
@@ -52,11 +67,13 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from . import stats
 from .benchmarks import benchmarks, load_benchmark_config, validate_benchmark_config
 from .compute import compute_cube
 from .metrics import REGISTRY
+from .month_progress import month_elapsed
 
 COMPARE_COLUMNS: tuple[str, ...] = (
     "store_id", "region", "metric", "type", "unit", "direction", "numerator", "denominator",
@@ -66,7 +83,11 @@ COMPARE_COLUMNS: tuple[str, ...] = (
 VERDICTS: tuple[str, ...] = ("too_few", "na", "in_line", "watch_above", "watch_below",
                              "clearly_above", "clearly_below")
 METHODS: tuple[str, ...] = ("proportion", "count_per_target", "amount_per_event",
-                            "descriptive", "rank")
+                            "descriptive", "rank", "peer_spread")
+#: peer groups of the peer-spread method, narrowest first: (scope, attributes shared)
+PEER_LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("tier_region_peers", ("tier", "region")), ("tier_peers", ("tier",)),
+    ("region_peers", ("region",)), ("network_peers", ()))
 
 
 @cache
@@ -153,8 +174,63 @@ def _test_proportions(df: pd.DataFrame, rows: np.ndarray, cfg: dict[str, Any]) -
     df.loc[rows, "ci_low"], df.loc[rows, "ci_high"] = lo, hi
 
 
+def _peer_group(i: int, others: np.ndarray, attrs: dict[str, np.ndarray],
+                min_group: int) -> tuple[str, np.ndarray]:
+    """The narrowest of :data:`PEER_LEVELS` with ``min_group`` stores like row ``i``."""
+    for scope, keys in PEER_LEVELS:
+        group = others
+        for key in keys:
+            a = attrs[key]
+            group = group[a[group] == a[i]] if a[i] is not None else group[:0]
+        if len(group) >= min_group:
+            return scope, group
+    return PEER_LEVELS[-1][0], others
+
+
+def _peer_spread(df: pd.DataFrame, rows: np.ndarray, stores: pd.DataFrame,
+                 cfg: dict[str, Any], elapsed: pd.Series | None) -> None:
+    """The peer-spread test of ``rows`` (in place; see the module docstring)."""
+    cap, t = cfg["capacity"], cfg["tests"]
+    info = stores.drop_duplicates("store_id").set_index("store_id")
+    ids = df["store_id"].to_numpy(dtype=object)
+    attrs = {a: info[a].reindex(ids).to_numpy(dtype=object) if a in info else
+             np.full(len(ids), None, dtype=object) for a in ("tier", "region")}
+    share = (np.ones(len(ids)) if elapsed is None else
+             elapsed.reindex(ids).fillna(1.0).clip(1e-3, 1.0).to_numpy(dtype=float))
+    metrics = df["metric"].to_numpy()
+    value = df["value"].to_numpy(dtype=float)
+    count = np.where(np.isnan(df["denominator"].to_numpy(dtype=float)),
+                     value, df["denominator"].to_numpy(dtype=float))
+    is_count = df["type"].to_numpy() != "ratio"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        paced = np.log(np.where(is_count, value / share, value * share))
+    for metric in pd.unique(metrics[rows]):
+        mine = np.where(rows & (metrics == metric))[0]
+        ok = mine[np.isfinite(paced[mine]) & (count[mine] > 0)]
+        for i in ok:
+            scope, group = _peer_group(i, ok[ok != i], attrs, cap["min_group"])
+            if len(group) < 2:
+                continue
+            x = paced[group]
+            ref = float(np.median(x))
+            sigma = max(cap["min_spread"], 1.4826 * float(np.median(np.abs(x - ref))))
+            z = (paced[i] - ref) / np.sqrt(sigma**2 + 1.0 / max(count[i], 1.0))
+            bench = np.exp(ref) * (share[i] if is_count[i] else 1.0 / share[i])
+            df.iloc[i, df.columns.get_loc("benchmark")] = bench
+            df.iloc[i, df.columns.get_loc("benchmark_scope")] = scope
+            df.iloc[i, df.columns.get_loc("z")] = z
+    z = df["z"].to_numpy(dtype=float)
+    live = rows & np.isfinite(z)
+    df.loc[live, "p"] = 2.0 * norm.sf(np.abs(z[live]))
+    watch = norm.ppf(0.5 + t["watch_level"] / 2)
+    clear = norm.ppf(0.5 + t["clear_level"] / 2)
+    df.loc[live, "_out_w"] = np.abs(z[live]) > watch
+    df.loc[live, "_out_c"] = np.abs(z[live]) > clear
+
+
 def compare(cube: pd.DataFrame, stores: pd.DataFrame, bench: pd.DataFrame, *,
-            config: dict[str, Any] | None = None) -> pd.DataFrame:
+            config: dict[str, Any] | None = None,
+            elapsed: pd.Series | None = None) -> pd.DataFrame:
     """Compare every store × metric of one month with its benchmark.
 
     Parameters
@@ -164,6 +240,8 @@ def compare(cube: pd.DataFrame, stores: pd.DataFrame, bench: pd.DataFrame, *,
     bench : :func:`kpi_lib.benchmarks.benchmarks` of the same cube
     config : benchmark settings (merged over the defaults); None reads
         ``params/benchmarks.yml``
+    elapsed : store id → share of the month its data cover (0–1], for a month still
+        running (:func:`kpi_lib.month_progress.month_elapsed`); None: whole months
 
     Returns
     -------
@@ -185,23 +263,29 @@ def compare(cube: pd.DataFrame, stores: pd.DataFrame, bench: pd.DataFrame, *,
     df["type"] = df["metric"].map({m: x.type for m, x in meta.items()})
     df["unit"] = df["metric"].map({m: x.unit for m, x in meta.items()})
     df["direction"] = df["metric"].map({m: x.direction for m, x in meta.items()})
-    method = df["metric"].map(method_of).to_numpy()
+    spread = set(cfg["capacity"]["metrics"]) | set(cfg["capacity"]["spread_metrics"])
+    method = df["metric"].map(lambda m: "peer_spread" if m in spread else method_of(m)
+                              ).to_numpy()
     _pick_benchmark(df, wide, cfg)
+    for col in ("ci_low", "ci_high", "z", "p", "p_adj", "phi", "tau2"):
+        df[col] = np.nan
+    df["_out_w"] = False
+    df["_out_c"] = False
+    peer = (method == "peer_spread") & df["value"].notna().to_numpy()
+    df.loc[method == "peer_spread", ["benchmark", "benchmark_scope"]] = [np.nan, None]
+    if peer.any():
+        _peer_spread(df, peer, stores, cfg, elapsed)
 
     num = df["numerator"].to_numpy(dtype=float)
     den = df["denominator"].to_numpy(dtype=float)
     val = df["value"].to_numpy(dtype=float)
     bench_v = df["benchmark"].to_numpy(dtype=float)
-    is_count = method == "rank"
+    is_count = np.isin(method, ("rank", "peer_spread"))
     method = np.where((method == "proportion") & (num > den), "count_per_target", method)
     expected = np.where(np.isnan(val), np.nan, np.where(is_count, bench_v, den * bench_v))
     df["expected"] = expected
     df["gap"] = np.where(is_count, val - bench_v, num - expected)
     df["network_pct"] = _network_pct(df)
-    for col in ("ci_low", "ci_high", "z", "p", "p_adj", "phi", "tau2"):
-        df[col] = np.nan
-    df["_out_w"] = False
-    df["_out_c"] = False
 
     minvol = df["metric"].map(lambda m: cfg["min_volume"]["by_metric"].get(
         m, cfg["min_volume"]["default"])).to_numpy(dtype=float)
@@ -220,14 +304,16 @@ def compare(cube: pd.DataFrame, stores: pd.DataFrame, bench: pd.DataFrame, *,
             df.loc[rows, "_out_w"] = (bench_v[rows] < lo) | (bench_v[rows] > hi)
             df.loc[rows, "_out_c"] = (bench_v[rows] < lo_c) | (bench_v[rows] > hi_c)
 
-    tested = prop & live
-    p = np.where(tested, df["p"].to_numpy(dtype=float), np.nan)
-    _, p_adj = stats.fdr(p, t["fdr_q"])
+    p_all = df["p"].to_numpy(dtype=float)
+    p_adj = np.full(len(df), np.nan)
+    for family in (prop & live, peer & ~too_few):  # funnel KPIs; size-dependent KPIs
+        if family.any():
+            p_adj[family] = stats.fdr(p_all[family], t["fdr_q"])[1]
     df["p_adj"] = p_adj
     out_w = df["_out_w"].to_numpy(dtype=bool)
     out_c = df["_out_c"].to_numpy(dtype=bool)
-    clear = out_c & np.where(method == "proportion", np.nan_to_num(p_adj, nan=1.0) < t["fdr_q"],
-                             True)
+    clear = out_c & np.where(np.isin(method, ("proportion", "peer_spread")),
+                             np.nan_to_num(p_adj, nan=1.0) < t["fdr_q"], True)
     side = np.where(val < bench_v, "below", "above")
     pct = df["network_pct"].to_numpy(dtype=float)
     band = cfg["network_pct"]
@@ -263,7 +349,9 @@ def compare_month(con: duckdb.DuckDBPyConnection, month: str, *,
     cube = compute_cube(con, month)
     stores = _stores(con)
     bench = benchmarks(cube, stores, config=cfg)
-    return compare(cube, stores, bench, config=cfg)
+    progress = month_elapsed(con, month).set_index("store_id")
+    partial = progress[~progress["complete"] & progress["elapsed_share"].notna()]
+    return compare(cube, stores, bench, config=cfg, elapsed=partial["elapsed_share"])
 
 
 def shrunk_rates(cube: pd.DataFrame, stores: pd.DataFrame, metric: str, *,

@@ -289,7 +289,21 @@ def _compute_cube(con: duckdb.DuckDBPyConnection, month_list: list[str],
         parts[metric.id] = col
 
     from_workbook = _apply_workbook(con, wide, parts, available, month_list, registry)
+    return derive_cube(wide["store_id"].to_numpy(dtype=object),
+                       wide["month"].to_numpy(dtype=object), parts, registry, from_workbook)
 
+
+def derive_cube(store_ids: np.ndarray, months: np.ndarray, parts: dict[str, np.ndarray],
+                registry: dict[str, Metric] = REGISTRY,
+                from_workbook: np.ndarray | None = None) -> pd.DataFrame:
+    """The long cube from the count/sum measures of each (store, month) row.
+
+    ``parts`` maps every count/sum metric id of ``registry`` to one value per row (NaN:
+    n/a, no data); ratios are derived here from the registry's numerator and denominator
+    ids — the one place that turns measures into KPIs (the warehouse query and the
+    calibration simulator, :mod:`kpi_lib.simulate`, both end here).
+    """
+    n = len(store_ids)
     ids = list(registry)
     num = np.empty((len(ids), n))
     den = np.full((len(ids), n), np.nan)
@@ -314,8 +328,8 @@ def _compute_cube(con: duckdb.DuckDBPyConnection, month_list: list[str],
 
     # (metric, row) blocks → row-major: store, month, then registry order
     return pd.DataFrame({
-        "store_id": np.repeat(wide["store_id"].to_numpy(dtype=object), len(ids)),
-        "month": np.repeat(wide["month"].to_numpy(dtype=object), len(ids)),
+        "store_id": np.repeat(np.asarray(store_ids, dtype=object), len(ids)),
+        "month": np.repeat(np.asarray(months, dtype=object), len(ids)),
         "metric": np.tile(np.array(ids, dtype=object), n),
         "numerator": num.T.ravel(),
         "denominator": den.T.ravel(),

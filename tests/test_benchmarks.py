@@ -72,7 +72,7 @@ def test_columns_and_one_row_per_store_metric_scope() -> None:
 
 
 def test_averages_are_pooled_not_means_of_rates() -> None:
-    b = bench()
+    b = bench({"comparison": {"min_pool_stores": 2}})  # big enough to include the store
     nat = one(b, "A", "test_drive_rate", "national_avg")
     assert nat.value == pytest.approx(230 / 900)  # mean of the five rates would be 0.26
     assert (nat.numerator, nat.denominator) == (230, 900)
@@ -80,8 +80,31 @@ def test_averages_are_pooled_not_means_of_rates() -> None:
     assert one(b, "E", "test_drive_rate", "regional_avg").value == pytest.approx(80 / 400)
 
 
-def test_count_averages_are_means_per_store() -> None:
+def test_small_groups_leave_the_store_out() -> None:
+    # default min_pool_stores 10: every group here is small, so each store's own numbers
+    # leave its averages: A's national rate is (230 − 10) / (900 − 100)
     b = bench()
+    nat = one(b, "A", "test_drive_rate", "national_avg")
+    assert (nat.value, nat.numerator, nat.denominator) == (pytest.approx(220 / 800), 220, 800)
+    assert one(b, "B", "test_drive_rate", "regional_avg").value == pytest.approx(60 / 200)
+    assert one(b, "E", "test_drive_rate", "regional_avg").value == pytest.approx(20 / 200)
+    assert one(b, "A", "visits", "national_avg").value == pytest.approx(800 / 4)
+    reg = one(b, "D", "visits", "regional_avg")
+    assert (reg.value, reg.numerator, reg.denominator) == (200, 200, 1)
+
+
+def test_the_benchmark_store_is_never_the_store_itself() -> None:
+    b = bench()
+    # C has the best test-drive rate (0.5): its own benchmark is the next best, B and E
+    # tie at 0.3 and the lower id wins
+    best = one(b, "C", "test_drive_rate", "national_best")
+    assert (best.value, best.reference_store) == (pytest.approx(0.3), "B")
+    assert one(b, "C", "test_drive_rate", "regional_best").reference_store == "B"
+    assert one(b, "E", "test_drive_rate", "regional_best").reference_store == "D"
+
+
+def test_count_averages_are_means_per_store() -> None:
+    b = bench({"comparison": {"min_pool_stores": 2}})
     assert one(b, "A", "visits", "national_avg").value == pytest.approx(900 / 5)
     reg = one(b, "D", "visits", "regional_avg")
     assert (reg.value, reg.numerator, reg.denominator) == (200, 400, 2)
@@ -133,7 +156,7 @@ def test_supplied_values_win_and_say_so() -> None:
         "scope": ["regional_avg:R1", "national_best", "national_avg"],
         "value": [0.42, 0.6, 0.99],
     })
-    b = bench(supplied=supplied)
+    b = bench({"comparison": {"min_pool_stores": 2}}, supplied=supplied)
     r1 = one(b, "A", "test_drive_rate", "regional_avg")
     assert (r1.value, r1.source) == (0.42, "supplied")
     assert np.isnan(r1.numerator)
@@ -148,8 +171,10 @@ def test_supplied_values_win_and_say_so() -> None:
 def test_na_values_stay_out_of_the_pool() -> None:
     cube = pd.concat([CUBE, make_cube([("A", "cost_per_visit", math.nan, 100),
                                        ("B", "cost_per_visit", 6000, 300)])])
-    b = bench(cube=cube)
+    b = bench({"comparison": {"min_pool_stores": 2}}, cube=cube)
     assert one(b, "B", "cost_per_visit", "national_avg").value == pytest.approx(20.0)
+    # left out of its own (small) pool, B has no other store with a value: no benchmark
+    assert np.isnan(one(bench(cube=cube), "B", "cost_per_visit", "national_avg").value)
 
 
 def test_config_errors_are_plain() -> None:

@@ -36,7 +36,11 @@ SIX = pd.DataFrame({"store_id": list("ABCDEF"), "region": ["R1"] * 3 + ["R2"] * 
 
 def run(cube: pd.DataFrame, stores: pd.DataFrame = SIX, config: dict | None = None,
         supplied: pd.DataFrame = NO_SUPPLIED) -> pd.DataFrame:
-    cfg = bm.validate_benchmark_config(config or {})
+    # the hand-worked averages below include the store itself (a pool of any size);
+    # leaving it out of small pools is tested in test_benchmarks
+    config = dict(config or {})
+    config["comparison"] = {"min_pool_stores": 1, **config.get("comparison", {})}
+    cfg = bm.validate_benchmark_config(config)
     bench = bm.benchmarks(cube, stores, config=cfg, supplied=supplied)
     return cmp.compare(cube, stores, bench, config=cfg)
 
@@ -137,10 +141,13 @@ def test_na_propagates_never_zero() -> None:
     assert row(out, "B", "test_drive_rate").benchmark == pytest.approx(0.3)
 
 
+NO_PEER_SPREAD = {"capacity": {"metrics": [], "spread_metrics": []}}
+
+
 def test_counts_are_ranked_in_the_network() -> None:
     visits = dict(zip("ABCDE", (100, 200, 300, 400, 500), strict=True))
     out = run(make_cube([(s, "visits", v, None) for s, v in visits.items()]),
-              stores=SIX.iloc[:5])
+              stores=SIX.iloc[:5], config=NO_PEER_SPREAD)
     # mid-rank percentile (rank − ½)/5: 0.1 0.3 0.5 0.7 0.9
     assert out.network_pct.tolist() == pytest.approx([0.1, 0.3, 0.5, 0.7, 0.9])
     assert out.verdict.tolist() == ["watch_below", "in_line", "in_line", "in_line",
@@ -158,7 +165,8 @@ def test_amount_per_event_against_the_poisson_interval() -> None:
     supplied = pd.DataFrame({"month": "2026-10", "metric": "cost_per_visit",
                              "scope": ["regional_avg:R1", "regional_avg:R2", "regional_avg:R3"],
                              "value": [170.0, 140.0, 250.0]})
-    cfg = {"min_volume": {"default": 10}, "comparison": {"min_region_stores": 1}}
+    cfg = {"min_volume": {"default": 10}, "comparison": {"min_region_stores": 1},
+           **NO_PEER_SPREAD}
     out = run(cube, stores=stores, config=cfg, supplied=supplied)
     a, b, e = (row(out, s, "cost_per_visit") for s in "ABE")
     assert (a.ci_low, a.ci_high) == (pytest.approx(183.5919, abs=1e-3),
@@ -167,6 +175,50 @@ def test_amount_per_event_against_the_poisson_interval() -> None:
     assert (a.expected, a.gap) == (pytest.approx(6800), pytest.approx(3200))  # yuan
     assert (b.verdict, b.worse) == ("clearly_above", True)
     assert e.verdict == "in_line" and np.isnan(a.p_adj)
+
+
+TEN = pd.DataFrame({"store_id": list("ABCDEFGHIJ"), "region": ["R1"] * 10,
+                    "tier": ["B"] * 9 + ["B"]})
+TEN_VISITS = dict(zip("ABCDEFGHIJ", (1000, 1100, 900, 1050, 950, 1200, 800, 1000, 1000, 300),
+                      strict=True))
+
+
+def test_visits_against_the_peer_group_of_its_tier() -> None:
+    out = run(make_cube([(s, "visits", v, None) for s, v in TEN_VISITS.items()]), stores=TEN)
+    j = row(out, "J", "visits")
+    # J's peers: the 9 others of tier B in R1 (≥ min_group 8). Their median is 1000; the
+    # absolute log deviations sorted: 0 0 0 .0488 .0513 .0953 .1054 .1823 .2231 → MAD is
+    # ln(1000/950) = .05129, σ = 1.4826 × .05129; z = ln(300/1000) / sqrt(σ² + 1/300)
+    sigma = 1.4826 * math.log(1000 / 950)
+    z = math.log(0.3) / math.sqrt(sigma**2 + 1 / 300)
+    assert (j.benchmark, j.benchmark_scope) == (pytest.approx(1000), "tier_region_peers")
+    assert j.z == pytest.approx(z) and round(z, 2) == -12.61
+    assert j.verdict == "clearly_below" and bool(j.worse) is True
+    assert (j.expected, j.gap) == (pytest.approx(1000), pytest.approx(-700))
+    # G (800) against the other nine (median 1000, MAD again .05129 — J's 300 is one of
+    # them now): z = ln .8 / sqrt(σ² + 1/800) = −2.66, outside 95% but not 99.8%: watch
+    g = row(out, "G", "visits")
+    assert g.z == pytest.approx(math.log(0.8) / math.sqrt(sigma**2 + 1 / 800))
+    assert g.verdict == "watch_below"
+    assert row(out, "A", "visits").verdict == "in_line"
+
+
+def test_peer_group_falls_back_when_the_tier_is_small() -> None:
+    stores = TEN.assign(tier=["A"] * 5 + ["B"] * 5)  # 4 others of the same tier < 8
+    out = run(make_cube([(s, "visits", v, None) for s, v in TEN_VISITS.items()]),
+              stores=stores)
+    assert row(out, "J", "visits").benchmark_scope == "region_peers"
+
+
+def test_a_month_still_running_is_paced() -> None:
+    # J's data cover 30% of the month: 300 visits so far are on pace for 1,000
+    cube = make_cube([(s, "visits", v, None) for s, v in TEN_VISITS.items()])
+    cfg = bm.validate_benchmark_config({"comparison": {"min_pool_stores": 1}})
+    bench = bm.benchmarks(cube, TEN, config=cfg, supplied=NO_SUPPLIED)
+    out = cmp.compare(cube, TEN, bench, config=cfg, elapsed=pd.Series({"J": 0.3}))
+    j = row(out, "J", "visits")
+    assert j.verdict == "in_line" and j.z == pytest.approx(0.0, abs=1e-9)
+    assert j.benchmark == pytest.approx(300)  # the peers' median at 30% of the month
 
 
 def test_method_of_each_kpi() -> None:
