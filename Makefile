@@ -9,9 +9,10 @@ PY := $(VENV)/bin/python
 DATA ?= data/demo
 STORE ?= S001
 MONTH ?= 2026-10
+PORT ?= 8888
 # make itself would expand a '$' in a value given on the command line (STORE='$(shell …)'
 # runs before any check): refuse such values outright.
-$(foreach v,STORE MONTH LANG DATA SCHEDULER WORKERS BENCH_STORES FORCE PYTHON,$(if \
+$(foreach v,STORE MONTH LANG DATA SCHEDULER WORKERS BENCH_STORES FORCE PYTHON PORT,$(if \
   $(findstring $$,$(value $(v))),$(error $(v) must not contain '$$')))
 # LANG is also the shell's locale: only a LANG given on the make command line
 # (make report LANG=en) chooses the report language; the default is Chinese.
@@ -28,6 +29,7 @@ export KPI_DATA := $(DATA)
 export KPI_SCHEDULER := $(SCHEDULER)
 export KPI_WORKERS := $(WORKERS)
 export KPI_BENCH_STORES := $(BENCH_STORES)
+export KPI_PORT := $(PORT)
 RUN := LANG=C.UTF-8 LC_ALL=C.UTF-8 $(PY) -m kpi_lib
 
 # Debian packages: needed to render (fonts, pango) and wanted (fast subsetting, PDF tools).
@@ -123,8 +125,8 @@ test: setup $(DEMO_STAMP) lint ## The whole test suite, notebooks included (as C
 	LANG=C.UTF-8 $(PY) -m pytest
 	LANG=C.UTF-8 $(PY) -m pytest --nbval-lax -p no:cacheprovider notebooks/store_report.ipynb
 
-lab: setup $(DEMO_STAMP) ## JupyterLab on the notebooks, with the demo data
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+lab: setup $(DEMO_STAMP) ## JupyterLab on notebooks/ (demo data), 127.0.0.1 only: make lab [PORT=8888]
+	LANG=C.UTF-8 LC_ALL=C.UTF-8 $(PY) -m kpi_lib.lab --port "$$KPI_PORT"
 
 clean: ## Remove the venv, generated data and reports (keeps your own data folders)
 	rm -rf $(VENV) data/demo reports/*/ *.egg-info
