@@ -119,3 +119,25 @@ def test_tiny_fixture_data_ends(tmp_path: Path) -> None:
         assert frame["days_elapsed"].to_dict() == {"S1": 8, "S2": 20}
         assert not frame["complete"].any()
         assert month_elapsed(wh.con, "2026-09")["complete"].all()
+
+
+def test_same_month_last_year_gives_the_day_profile() -> None:
+    """The network's visits span 2025-09-30 … 2025-11-01, so 2025-10 is covered: 2026-10's
+    days weigh 2025-10's visits by day of month — 6 on the 1st, 2 on the 20th, 0 else."""
+    c = duckdb.connect(":memory:")
+    c.execute("CREATE TABLE stores (store_id VARCHAR)")
+    c.execute("INSERT INTO stores VALUES ('SX'), ('SY')")
+    c.execute("CREATE TABLE visits (store_id VARCHAR, date DATE)")
+    days = ["2025-09-30", *["2025-10-01"] * 6, *["2025-10-20"] * 2, "2025-11-01"]
+    c.executemany("INSERT INTO visits VALUES ('SY', ?)", [[d] for d in days])
+    c.execute("CREATE TABLE calls (store_id VARCHAR, date DATE)")
+    c.execute("INSERT INTO calls VALUES ('SX', '2026-10-10'), ('SY', '2026-10-25')")
+    c.execute("CREATE TABLE leads (lead_id VARCHAR, store_id VARCHAR, created DATE)")
+    c.execute("CREATE TABLE followups (lead_id VARCHAR, date DATE)")
+    c.execute("CREATE TABLE orders (store_id VARCHAR, order_date DATE, delivered DATE)")
+    frame = month_elapsed(c, "2026-10").set_index("store_id")
+    assert frame.loc["SX", "elapsed_share"] == pytest.approx(6 / 8)  # days 1–10: 6 of 8
+    assert frame.loc["SY", "elapsed_share"] == 1.0  # days 1–25 hold all 8 ...
+    assert not frame.loc["SY", "complete"]  # ... but the month is still not complete
+    assert frame.loc["SX", "days_elapsed"] == 10
+    assert month_elapsed(c, "2026-11")["elapsed_share"].isna().all()  # nobody's data reach it
