@@ -16,10 +16,14 @@ lead-months, treated as independent), so
 ``Var = Σ n_g p_g (1 − p_g) + Σ n_g² p_g (1 − p_g) / N_g`` and the level-L interval is
 ``mean ± z_(1+L)/2 · sd``, floored at 0.
 
-**Pacing.** When the data (the network's latest date) stop inside the report month, the
-month-end deliveries are projected as ``d · D / e`` (d deliveries in the first e of D days).
-Interval: the d deliveries are known; the rest are Poisson with the rate d/e estimated from
-the elapsed days, so ``Var = d (D − e) D / e²`` (normal approximation, floored at d).
+**Pacing.** When the STORE's own data (its last register date,
+:func:`kpi_lib.month_progress.store_data_end` — not the network's) stop inside the report
+month, the month-end deliveries are projected as ``d / s``: d deliveries up to the data end,
+s the elapsed share of the month by the deliveries' profile
+(:func:`kpi_lib.month_progress.store_month`; ``e / D`` — e of D days — without any profile).
+Interval: the d deliveries are known; the rest are Poisson with mean ``d (1 − s) / s``
+estimated from the elapsed part, so ``Var = d (1 − s) / s²`` (= ``d (D − e) D / e²`` for the
+plain day share; normal approximation, floored at d).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from scipy.stats import norm
 from .compute import month_bounds, previous_month, remembered
 from .formatting import format_value, is_na
 from .i18n import month_label, text
+from .month_progress import store_month
 from .pipeline import as_of_date, data_end, pipeline_config, present_columns
 
 
@@ -58,16 +63,18 @@ def forecast_orders(stock: dict[str, float], rate: dict[str, float], history: di
     return mean, sd, _intervals(mean, sd, levels)
 
 
-def project_month(deliveries: int, elapsed: int, days: int,
-                  levels=(0.8, 0.95)) -> tuple[float, float, dict[float, tuple]]:
-    """Month-end projection of ``deliveries`` made in the first ``elapsed`` of ``days``.
+def project_month(deliveries: int, elapsed: int, days: int, levels=(0.8, 0.95),
+                  share: float | None = None) -> tuple[float, float, dict[float, tuple]]:
+    """Month-end projection of ``deliveries`` made in the first ``elapsed`` of ``days``
+    (``share``: the elapsed share of the month's deliveries, default ``elapsed / days``).
 
     >>> mean, sd, _ = project_month(40, 15, 31)
     >>> round(mean, 1), round(sd ** 2, 2)
     (82.7, 88.18)
     """
-    mean = deliveries * days / elapsed
-    sd = math.sqrt(deliveries * (days - elapsed) * days / elapsed ** 2)
+    s = elapsed / days if share is None or not 0 < share <= 1 else share
+    mean = deliveries / s
+    sd = math.sqrt(deliveries * (1 - s) / s ** 2)
     return mean, sd, _intervals(mean, sd, levels, floor=deliveries)
 
 
@@ -196,21 +203,23 @@ def load_forecast(con: duckdb.DuckDBPyConnection, store: str, month: str) -> For
                     table.reset_index()[["grade", "stock", "hist_n", "hist_orders", "rate",
                                          "source", "expected"]],
                     expected, sd, intervals, _target(con, store, nxt), actual,
-                    _pacing(con, store, month, end, levels))
+                    _pacing(con, store, month, levels))
 
 
-def _pacing(con: duckdb.DuckDBPyConnection, store: str, month: str, end: date | None,
-            levels) -> Pacing:
+def _pacing(con: duckdb.DuckDBPyConnection, store: str, month: str, levels) -> Pacing:
+    """Pacing by the store's own data end (its last register date, not the network's)."""
     start, after = month_bounds(month)
-    last = after - timedelta(days=1)
+    progress = store_month(con, store, month)
+    end = progress["data_end"] or progress["last_date"]
     if end is None or end < start:
         return Pacing("no_data", end)
-    if end >= last:
+    if progress["complete"]:
         return Pacing("complete", end)
     done = con.execute("SELECT count(*) FROM orders WHERE store_id = ? AND delivered >= ? "
                        "AND delivered <= ?", [store, start, end]).fetchone()[0]
     elapsed, days = (end - start).days + 1, (after - start).days
-    mean, sd, intervals = project_month(int(done), elapsed, days, levels)
+    mean, sd, intervals = project_month(int(done), elapsed, days, levels,
+                                        share=progress["share_deliveries"])
     return Pacing("partial", end, int(done), elapsed, days, mean, sd, intervals,
                   _target(con, store, month))
 

@@ -22,7 +22,9 @@ inside it: the share of the month's expected traffic that falls on the days ``1 
 3. without any visit in that window every day weighs the same (plain day share
    ``e / days in month``).
 
-- complete: the data end is on or after the month's last day (share 1);
+- complete: the data end is on or after the month's last day (share 1) — or within
+  ``GRACE_DAYS`` of it while the network's data run to the month's end or beyond (a quiet
+  last day or two is not an export that stopped early);
 - partial: the data end falls inside the month (0 < share < 1, or 1 when the weights of the
   remaining days are all zero);
 - no data in the month: the store's data end is before the month's first day, or the store
@@ -44,6 +46,9 @@ from .compute import month_bounds, previous_month, remembered
 
 #: Full months before the report month whose visits give the weekday pattern.
 LOOKBACK_MONTHS = 3
+#: Days before the month's end a store's data may stop and the month still count as
+#: complete, when the network's data run to the end (see the module docstring).
+GRACE_DAYS = 2
 
 _DATA_SPAN_SQL = """
     SELECT store_id, min(d0) AS data_start, max(d1) AS data_end FROM (
@@ -130,22 +135,31 @@ def weekday_weights(con: duckdb.DuckDBPyConnection, month: str,
     return weights if weights.sum() > 0 else np.ones(7)
 
 
+#: What a share can be of: measure -> (table, date column). Visits by default; orders and
+#: deliveries have intra-month profiles of their own (few deliveries during a holiday).
+MEASURES = {"visits": ("visits", "date"), "orders": ("orders", "order_date"),
+            "deliveries": ("orders", "delivered")}
+
+
 def day_weights(con: duckdb.DuckDBPyConnection, month: str,
-                lookback: int = LOOKBACK_MONTHS) -> np.ndarray:
-    """One weight per day of ``month`` (rule 1, else 2, else 3 of the module docstring)."""
+                lookback: int = LOOKBACK_MONTHS, measure: str = "visits") -> np.ndarray:
+    """One weight per day of ``month`` (rule 1, else 2, else 3 of the module docstring).
+    ``measure`` (:data:`MEASURES`) names whose profile a year earlier rule 1 uses (its own
+    date column spanning that month); rules 2 and 3 always use visits."""
     start, after = month_bounds(month)
     n_days = (after - start).days
     ly_start, ly_after = month_bounds(previous_month(month, 12))
+    table, col = MEASURES[measure]
 
     def build() -> pd.DataFrame:
-        return con.execute("""
-            WITH span AS (SELECT min(date) AS first, max(date) AS last FROM visits)
-            SELECT day(v.date) AS d, count(*) AS n FROM visits v, span
-            WHERE v.date >= ? AND v.date < ? AND span.first <= ? AND span.last >= ?
+        return con.execute(f"""
+            WITH span AS (SELECT min({col}) AS first, max({col}) AS last FROM {table})
+            SELECT day(v.{col}) AS d, count(*) AS n FROM {table} v, span
+            WHERE v.{col} >= ? AND v.{col} < ? AND span.first <= ? AND span.last >= ?
             GROUP BY 1 ORDER BY 1""",
             [ly_start, ly_after, ly_start, ly_after - timedelta(days=1)]).df()
 
-    same = remembered(con, ("visits_by_day", str(ly_start)), build)
+    same = remembered(con, (f"{measure}_by_day", str(ly_start)), build)
     if len(same) and same["n"].sum() > 0:
         counts = np.zeros(n_days)
         for d, n in zip(same["d"], same["n"], strict=True):
@@ -182,27 +196,30 @@ def elapsed_share(month: str, data_end: date, weights: np.ndarray | None = None)
 
 
 def month_elapsed(con: duckdb.DuckDBPyConnection, month: str,
-                  lookback: int = LOOKBACK_MONTHS) -> pd.DataFrame:
+                  lookback: int = LOOKBACK_MONTHS, measure: str = "visits") -> pd.DataFrame:
     """Per store: ``store_id, data_end, days_elapsed, days_in_month, elapsed_share,
     complete`` for ``month`` (definitions in the module docstring).
 
     ``data_end`` is the store's own last register date (it may lie after the month);
     ``days_elapsed`` counts the month's days up to it (all of them when complete, 0 and
-    ``data_end`` None when the store has no data in or after the month).
+    ``data_end`` None when the store has no data in or after the month). ``measure``:
+    whose profile weighs the days (:func:`day_weights`; the visits by default).
     """
     start, after = month_bounds(month)
     last, n_days = after - timedelta(days=1), (after - start).days
     ends = store_data_end(con)
-    weights = day_weights(con, month, lookback)
+    known = [e for e in ends.values() if e is not None]
+    network_done = bool(known) and max(known) >= last
+    weights = day_weights(con, month, lookback, measure)
     rows = []
     for store, end in sorted(ends.items()):
         if end is None or end < start:
             rows.append((store, None, 0, n_days, float("nan"), False))
             continue
-        complete = end >= last
+        complete = end >= last or (network_done and end >= last - timedelta(days=GRACE_DAYS))
         elapsed = n_days if complete else (end - start).days + 1
-        rows.append((store, end, elapsed, n_days, elapsed_share(month, end, weights),
-                     bool(complete)))
+        share = 1.0 if complete else elapsed_share(month, end, weights)
+        rows.append((store, end, elapsed, n_days, share, bool(complete)))
     return pd.DataFrame(rows, columns=["store_id", "data_end", "days_elapsed",
                                        "days_in_month", "elapsed_share", "complete"])
 
@@ -210,7 +227,8 @@ def month_elapsed(con: duckdb.DuckDBPyConnection, month: str,
 def store_month(con: duckdb.DuckDBPyConnection, store: str, month: str) -> dict:
     """:func:`month_elapsed`'s row for ``store`` as a dict (the no-data row when the store
     is unknown), plus ``last_date``: the store's own last register date even when it falls
-    before the month (None without any dated row)."""
+    before the month (None without any dated row), and ``share_orders`` /
+    ``share_deliveries``: the elapsed share by the orders' and the deliveries' profiles."""
     frame = month_elapsed(con, month)
     row = frame[frame["store_id"] == store]
     if row.empty:
@@ -223,6 +241,11 @@ def store_month(con: duckdb.DuckDBPyConnection, store: str, month: str) -> dict:
         out["complete"] = bool(out["complete"])
         out["data_end"] = _as_date(out["data_end"])
     out["last_date"] = store_data_end(con).get(store)
+    for measure in ("orders", "deliveries"):
+        end = out["data_end"]
+        out[f"share_{measure}"] = (
+            float("nan") if end is None else 1.0 if out["complete"] else
+            elapsed_share(month, end, day_weights(con, month, measure=measure)))
     return out
 
 

@@ -30,17 +30,19 @@ def con() -> duckdb.DuckDBPyConnection:
     - SB: an order of 2026-10-20 delivered 2026-11-02 → data end 11-02 (complete);
     - SC: a lead of 2026-08-01 followed up on 2026-10-31 → data end 10-31 (complete);
     - SD: a lead created 2026-09-30, nothing after → no data in 2026-10;
-    - SE: in ``stores`` only → no dated row at all.
+    - SE: in ``stores`` only → no dated row at all;
+    - SG: a call on 2026-10-29 → within two days of the month's end while the network (SB)
+      runs past it: complete.
     """
     c = duckdb.connect(":memory:")
     c.execute("CREATE TABLE stores (store_id VARCHAR)")
-    c.execute("INSERT INTO stores VALUES ('SA'), ('SB'), ('SC'), ('SD'), ('SE')")
+    c.execute("INSERT INTO stores VALUES ('SA'), ('SB'), ('SC'), ('SD'), ('SE'), ('SG')")
     c.execute("CREATE TABLE visits (store_id VARCHAR, date DATE)")
     week = ["2026-09-21", "2026-09-22", "2026-09-23", "2026-09-24", "2026-09-25",
             *["2026-09-26"] * 3, *["2026-09-27"] * 3]
     c.executemany("INSERT INTO visits VALUES ('SA', ?)", [[d] for d in week])
     c.execute("CREATE TABLE calls (store_id VARCHAR, date DATE)")
-    c.execute("INSERT INTO calls VALUES ('SA', '2026-10-10')")
+    c.execute("INSERT INTO calls VALUES ('SA', '2026-10-10'), ('SG', '2026-10-29')")
     c.execute("CREATE TABLE leads (lead_id VARCHAR, store_id VARCHAR, created DATE)")
     c.execute("INSERT INTO leads VALUES ('L1', 'SC', '2026-08-01'), ('L2', 'SD', '2026-09-30')")
     c.execute("CREATE TABLE followups (lead_id VARCHAR, date DATE)")
@@ -53,10 +55,10 @@ def con() -> duckdb.DuckDBPyConnection:
 def test_store_data_end_is_each_stores_own(con: duckdb.DuckDBPyConnection) -> None:
     assert store_data_end(con) == {
         "SA": date(2026, 10, 10), "SB": date(2026, 11, 2), "SC": date(2026, 10, 31),
-        "SD": date(2026, 9, 30), "SE": None}
+        "SD": date(2026, 9, 30), "SE": None, "SG": date(2026, 10, 29)}
     assert store_data_start(con) == {
         "SA": date(2026, 9, 21), "SB": date(2026, 10, 20), "SC": date(2026, 8, 1),
-        "SD": date(2026, 9, 30), "SE": None}
+        "SD": date(2026, 9, 30), "SE": None, "SG": date(2026, 10, 29)}
 
 
 def test_history_incomplete_within_the_warmup() -> None:
@@ -85,7 +87,8 @@ def test_month_elapsed_hand_counted(con: duckdb.DuckDBPyConnection) -> None:
     assert (sa["data_end"], sa["days_elapsed"], sa["days_in_month"], sa["complete"]) == (
         date(2026, 10, 10), 10, 31, False)
     assert sa["elapsed_share"] == pytest.approx(16 / 49)
-    for store, end in (("SB", date(2026, 11, 2)), ("SC", date(2026, 10, 31))):
+    for store, end in (("SB", date(2026, 11, 2)), ("SC", date(2026, 10, 31)),
+                       ("SG", date(2026, 10, 29))):
         row = frame.loc[store]
         assert (row["data_end"], row["days_elapsed"], row["elapsed_share"], row["complete"]) \
             == (end, 31, 1.0, True)
