@@ -123,7 +123,8 @@ lint: $(INSTALL_STAMP) ## ruff over the code and the notebooks' paired scripts
 
 test: setup $(DEMO_STAMP) lint ## The whole test suite, notebooks included (as CI runs it)
 	LANG=C.UTF-8 $(PY) -m pytest
-	LANG=C.UTF-8 $(PY) -m pytest --nbval-lax -p no:cacheprovider notebooks/store_report.ipynb
+	LANG=C.UTF-8 $(PY) -m pytest --nbval-lax -p no:cacheprovider notebooks/store_report.ipynb \
+	  notebooks/explore.ipynb
 
 lab: setup $(DEMO_STAMP) ## JupyterLab on notebooks/ (demo data), 127.0.0.1 only: make lab [PORT=8888]
 	LANG=C.UTF-8 LC_ALL=C.UTF-8 $(PY) -m kpi_lib.lab --port "$$KPI_PORT"

@@ -20,7 +20,8 @@ always means the same thing.
 ``registry``        every KPI's declaration, by id
 ``declare``         a new KPI from the registry's building blocks (``Measure``)
 ``to_excel``        tables to an .xlsx file, written atomically
-``plots``           the report's plot theme and figures
+``plots``           the report's plot theme and figures (``metric_bars`` for any KPI)
+``paths``           the project's folders (``REPORTS``, ``DEMO_DATA``, …)
 ==================  =========================================================
 """
 
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
 __all__ = ["cube", "wide", "store_month", "diagnose", "compare_stores", "compare_regions",
            "verdict_frame", "open_warehouse", "sql", "registry", "declare", "Measure",
-           "to_excel", "plots"]
+           "to_excel", "plots", "paths"]
 
 #: Names served lazily: name -> (module, attribute; None for the module itself).
 _LAZY = {
@@ -51,6 +52,7 @@ _LAZY = {
     "verdict_frame": ("kpi_lib.explore", "verdict_frame"),
     "to_excel": ("kpi_lib.explore", "to_excel"),
     "plots": ("kpi_lib.plots", None),
+    "paths": ("kpi_lib.paths", None),
 }
 
 
@@ -133,7 +135,7 @@ def store_month(store: str, period: str, lang: str = "zh",
     """
     from kpi_lib.report_data import load_store_month
 
-    return load_store_month(store, period, lang, None if data is None else _folder(data))
+    return load_store_month(store, period, lang, data)
 
 
 def diagnose(period: str, store: str | None = None, data: str | Path | None = None,

@@ -18,7 +18,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager
 from matplotlib.figure import Figure
-from matplotlib.ticker import StrMethodFormatter
+from matplotlib.ticker import PercentFormatter, StrMethodFormatter
 
 #: Navy, orange, mid blue, grey, vermillion, sky: Okabe–Ito-style hues that colour-blind
 #: readers tell apart, chosen so that neighbours also differ clearly in lightness.
@@ -427,4 +427,38 @@ def visit_heatmap(counts: pd.DataFrame, *, title: str, xlabel: str, ylabel: str)
     ax.set_ylabel(ylabel, fontsize=8)
     ax.tick_params(axis="y", rotation=0, labelsize=8)
     ax.tick_params(axis="x", rotation=0, labelsize=8)
+    return fig
+
+
+# --- plots: exploration ---
+
+def metric_bars(values: pd.Series, *, title: str, unit: str, highlight: str = "",
+                reference: float | None = None, reference_label: str = "") -> Figure:
+    """One KPI for every store: a horizontal bar per store (``values`` indexed by store),
+    highest first, n/a stores last and shown as "—". The ``highlight`` store is orange;
+    ``reference`` (e.g. the network's pooled value) is a dashed line."""
+    order = values.astype(float).sort_values(ascending=False, na_position="last")
+    n = max(len(order), 1)
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, min(4.2, 0.24 * n + 1.0)), layout="constrained")
+    ys = list(range(len(order)))
+    widths = [0.0 if _is_na(v) else float(v) for v in order]
+    colours = [PALETTE[1] if str(s) == highlight else PALETTE[0] for s in order.index]
+    ax.barh(ys, widths, height=0.6, color=colours, zorder=2)
+    fmt = {"rate": _fmt_rate}.get(unit, _fmt_count)
+    for y, v, w in zip(ys, order, widths, strict=True):
+        prefix = "¥" if unit in ("yuan", "yuan_per") and not _is_na(v) else ""
+        ax.annotate(prefix + fmt(v), xy=(w, y), xytext=(3, 0), textcoords="offset points",
+                    va="center", ha="left", fontsize=8, color="#333333")
+    if reference is not None and not _is_na(reference):
+        ax.axvline(reference, color=PALETTE[4], lw=1.2, ls="--", zorder=3,
+                   label=reference_label or None)
+        if reference_label:
+            ax.legend(loc="lower right", fontsize=8, frameon=True, framealpha=0.9)
+    ax.set_yticks(ys, [str(s) for s in order.index])
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(PercentFormatter(1.0) if unit == "rate" else
+                                 StrMethodFormatter(_UNIT_FORMAT.get(unit, "{x:,.0f}")))
+    ax.grid(axis="y", visible=False)
+    ax.tick_params(axis="y", length=0, labelsize=8)
+    ax.set_title(title, loc="left")
     return fig

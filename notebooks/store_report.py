@@ -25,6 +25,7 @@ data = None
 # cell self-contained: a single report runs them on two kernels (kpi_lib.kernel_pair).
 from IPython.display import Markdown, display
 
+import kpi_lib
 from kpi_lib import consultants as cons
 from kpi_lib import delivery_mix as dm
 from kpi_lib import forecast as fc
@@ -38,7 +39,7 @@ from kpi_lib import report_trends as rtr
 from kpi_lib import traffic as tr
 
 plots.use_theme(lang)
-sm = rd.load_store_month(store, month, lang, data)
+sm = kpi_lib.store_month(store, month, lang, data)
 display(Markdown(rd.header_markdown(sm)))
 display(Markdown(rd.coverage_markdown(sm)))
 display(Markdown(rd.heading("summary", lang)))
