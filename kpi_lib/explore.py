@@ -129,11 +129,19 @@ def verdict_frame(rows: pd.DataFrame, metrics: Sequence[str], lang: str = "zh"
                 text("col_store_value", lang): format_value(row["value"], unit, lang),
                 text("col_interval", lang): _interval(row, unit, lang),
                 text("col_benchmark", lang): format_value(row["benchmark"], unit, lang)
-                + (f" ({text(f'col_{scope}', lang)})" if isinstance(scope, str) else ""),
+                + (f" ({_scope_label(scope, lang)})" if isinstance(scope, str) else ""),
                 text("col_verdict", lang): text(f"verdict_{row['verdict']}", lang),
                 text("col_gap", lang): gap_text(row, lang),
             })
     return pd.DataFrame(out)
+
+
+def _scope_label(scope: str, lang: str) -> str:
+    """The benchmark scope's words ("全国平均"); the code itself if the catalogue has none."""
+    try:
+        return text(f"scope_{scope}", lang)
+    except KeyError:
+        return scope
 
 
 def to_excel(tables: pd.DataFrame | Mapping[str, pd.DataFrame], path: str | Path) -> Path:

@@ -136,6 +136,10 @@ def test_compare_stores_is_the_reports_table_for_the_chosen_stores():
     assert s003["判断"] == "明显偏低 ▼▼"  # the demo's planted test-drive defect
     row = rows.set_index(["store_id", "metric"]).loc[("S003", "test_drive_rate")]
     assert s003["95%区间"] == f"{row['ci_low']:.1%}\u2060–\u2060{row['ci_high']:.1%}"
+    assert s003["基准"].startswith(f"{row['benchmark']:.1%} (")  # value, then its scope
+    english = kpi_lib.verdict_frame(rows, ["visits", "cost_per_visit"], "en")
+    assert len(english) == 4 and list(english.columns)[:2] == ["Store", "KPI"]
+    assert set(english["KPI"]) == {"Showroom visits (batches)", "Cost per visit"}
 
 
 def test_compare_regions_tests_each_region_against_the_network():
