@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
+    from kpi_lib.diagnosis import Finding
     from kpi_lib.metrics import Metric
     from kpi_lib.report_data import StoreMonth
     from kpi_lib.warehouse import Warehouse
@@ -139,7 +140,7 @@ def store_month(store: str, period: str, lang: str = "zh",
 
 
 def diagnose(period: str, store: str | None = None, data: str | Path | None = None,
-             lang: str = "zh") -> list:
+             lang: str = "zh") -> list[Finding]:
     """The findings of ``period`` (``kpi_lib.diagnosis.Finding``), for ``store`` or every
     store, biggest expected effect first — the report's diagnosis section.
 

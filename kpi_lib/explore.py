@@ -112,8 +112,16 @@ def compare_regions(con: duckdb.DuckDBPyConnection, month: str) -> pd.DataFrame:
 
 def verdict_frame(rows: pd.DataFrame, metrics: Sequence[str], lang: str = "zh"
                   ) -> pd.DataFrame:
-    """Compare rows shown as in the report: store, KPI, value, 95% interval, benchmark,
-    verdict and gap in words (one row per store × metric, in ``metrics`` order)."""
+    """Compare rows shown as in the report: store, KPI, the month's value, 95% interval,
+    benchmark (and its scope), verdict and gap in words; a row per store × metric, in
+    ``metrics`` order.
+
+    >>> import kpi_lib
+    >>> rows = kpi_lib.compare_stores("2026-10", ["S003"])
+    >>> shown = verdict_frame(rows, ["test_drive_rate"], "en")
+    >>> shown.iloc[0][["Store", "This month", "Verdict"]].tolist()
+    ['S003', '13.8%', 'clearly below ▼▼']
+    """
     from .report_compare import _interval, gap_text
 
     check_lang(lang)
@@ -126,7 +134,8 @@ def verdict_frame(rows: pd.DataFrame, metrics: Sequence[str], lang: str = "zh"
             out.append({
                 text("store", lang): row["store_id"],
                 text("col_kpi", lang): REGISTRY[metric_id].label(lang),
-                text("col_store_value", lang): format_value(row["value"], unit, lang),
+                # not col_store_value: in English it is "Store", like the store column
+                text("col_this_month", lang): format_value(row["value"], unit, lang),
                 text("col_interval", lang): _interval(row, unit, lang),
                 text("col_benchmark", lang): format_value(row["benchmark"], unit, lang)
                 + (f" ({_scope_label(scope, lang)})" if isinstance(scope, str) else ""),

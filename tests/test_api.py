@@ -138,7 +138,9 @@ def test_compare_stores_is_the_reports_table_for_the_chosen_stores():
     assert s003["95%区间"] == f"{row['ci_low']:.1%}\u2060–\u2060{row['ci_high']:.1%}"
     assert s003["基准"].startswith(f"{row['benchmark']:.1%} (")  # value, then its scope
     english = kpi_lib.verdict_frame(rows, ["visits", "cost_per_visit"], "en")
-    assert len(english) == 4 and list(english.columns)[:2] == ["Store", "KPI"]
+    assert list(english.columns) == ["Store", "KPI", "This month", "95% interval",
+                                     "Benchmark", "Verdict", "Gap to benchmark"]
+    assert list(english["Store"]) == ["S001", "S003", "S001", "S003"]
     assert set(english["KPI"]) == {"Showroom visits (batches)", "Cost per visit"}
 
 

@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import jupytext
@@ -38,6 +39,8 @@ def _sync(path: Path) -> None:
 def test_the_notebooks_are_the_expected_ones():
     assert {"store_report", "network_overview", "explore"} <= set(IDS)
     assert sorted(p.stem for p in paths.NOTEBOOKS.glob("*.py")) == IDS  # each has its twin
+    config = tomllib.loads((paths.ROOT / "pyproject.toml").read_text("utf-8"))
+    assert config["tool"]["jupytext"]["formats"] == "ipynb,py:percent"  # what Lab pairs
 
 
 @pytest.mark.parametrize("ipynb", NOTEBOOKS, ids=IDS)
