@@ -59,4 +59,20 @@ def report_config() -> dict[str, Any]:
     if not isinstance(examples, int) or examples < 0:
         raise ConfigError("params/report.yml: quality_examples must be a whole number ≥ 0")
     out["quality_examples"] = examples
+    change = cfg.get("summary_change", {})
+    if not isinstance(change, dict):
+        raise ConfigError("params/report.yml: summary_change must be a mapping (z, min_effect)")
+    unknown = sorted(set(change) - {"z", "min_effect"})
+    if unknown:
+        raise ConfigError(f"params/report.yml: unknown keys in summary_change: {unknown}")
+    out["summary_change"] = {}
+    for key, default in (("z", 2.58), ("min_effect", 1)):
+        value = change.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ConfigError(f"params/report.yml: summary_change.{key} must be a number ≥ 0")
+        out["summary_change"][key] = float(value)
+    warmup = cfg.get("history_warmup_months", 3)
+    if isinstance(warmup, bool) or not isinstance(warmup, int) or warmup < 0:
+        raise ConfigError("params/report.yml: history_warmup_months must be a whole number ≥ 0")
+    out["history_warmup_months"] = warmup
     return out

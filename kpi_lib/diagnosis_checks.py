@@ -149,40 +149,89 @@ def _rising(values: np.ndarray) -> bool:
     return bool(np.all(np.isfinite(values)) and np.all(np.diff(values) > 0))
 
 
+def _elapsed_share(ctx: CheckContext, store: str) -> float:
+    """The report month's elapsed share for ``store``'s own data (1 when they cover the
+    month, NaN when they end before it; :func:`kpi_lib.month_progress.month_elapsed`)."""
+    from .month_progress import month_elapsed
+
+    frame = ctx.cached(("month_elapsed", ctx.month),
+                       lambda: month_elapsed(ctx.con, ctx.month).set_index("store_id"))
+    if store not in frame.index or bool(frame.loc[store, "complete"]):
+        return 1.0
+    return _f(frame.loc[store, "elapsed_share"])
+
+
+def _history_incomplete(ctx: CheckContext, store: str, months: list[str]) -> bool:
+    """Any of ``months`` within the store's history warm-up (params/report.yml)."""
+    from .config import report_config
+    from .month_progress import history_incomplete, store_data_start
+
+    start = ctx.cached("store_data_start", lambda: store_data_start(ctx.con)).get(store)
+    warmup = report_config()["history_warmup_months"]
+    return any(history_incomplete(start, m, warmup) for m in months)
+
+
+def _paced_label(month: str, lang: str) -> str:
+    from .i18n import text
+
+    return text("paced_month", lang, month=month)
+
+
 def cost_per_visit_rising(ctx: CheckContext, store: str, p: dict[str, Any]) -> CheckResult | None:
-    """Cost per visit up ``months`` months running, by ``min_total_rise`` or more in total."""
+    """Cost per visit up ``months`` months running, by ``min_total_rise`` or more in total.
+
+    When the store's data stop inside the report month, its visits are paced to the whole
+    month (visits ÷ elapsed share) before the whole month's spend is divided by them: the
+    spend is monthly, the visits only month to date. No data in the month: no finding.
+    """
     n = int(p["months"])
+    share = _elapsed_share(ctx, store)
+    if not share > 0:
+        return None
     cost = _trend(ctx, store, "cost_per_visit", n)
-    visits = _trend(ctx, store, "visits", n)["value"].to_numpy(dtype=float)
-    values = cost["value"].to_numpy(dtype=float)
+    visits = _trend(ctx, store, "visits", n)["value"].to_numpy(dtype=float, copy=True)
+    values = cost["value"].to_numpy(dtype=float, copy=True)
+    labels = list(cost["month"])
+    if len(values) == n + 1 and len(visits) == n + 1 and share < 1:
+        visits[-1], values[-1] = visits[-1] / share, values[-1] * share
+        labels[-1] = _paced_label(labels[-1], ctx.lang)
     if len(values) != n + 1 or not _rising(values) or np.nanmin(visits) < p["min_visits"]:
         return None
     if values[-1] / values[0] - 1 < p["min_total_rise"]:
         return None
     rows = [evidence("cost_per_visit", v, lang=ctx.lang, detail=m)
-            for m, v in zip(cost["month"], values, strict=True)]
+            for m, v in zip(labels, values, strict=True)]
     extra = (values[-1] - values[0]) * visits[-1]
     return CheckResult(rows, impact=0.0,
                        impact_text=ctx.text("impact_spend", n=f"{extra:,.0f}", months=n))
 
 
 def undelivered_orders(ctx: CheckContext, store: str, p: dict[str, Any]) -> CheckResult | None:
-    """Carried-over orders rising ``months`` running, or delivery conversion clearly low."""
+    """Carried-over orders rising ``months`` running, or delivery conversion clearly low.
+
+    Carried-over orders are a stock at each month's start (a cut inside the report month
+    does not touch them), but in the store's history warm-up they miss the orders placed
+    before the data begin: a window reaching into it shows no growth. Delivery conversion
+    of a month whose data stop early (deliveries month to date over a whole stock) is not
+    judged.
+    """
     n = int(p["months"])
     carried = _trend(ctx, store, "carried_orders", n)
     values = carried["value"].to_numpy(dtype=float)
     growing = (len(values) == n + 1 and _rising(values) and values[0] > 0
                and values[-1] >= p["min_carried_orders"]
-               and values[-1] / values[0] - 1 >= p["min_growth"])
+               and values[-1] / values[0] - 1 >= p["min_growth"]
+               and not _history_incomplete(ctx, store, list(carried["month"])))
     conv = ctx.row(store, "delivery_conversion")
-    low = conv is not None and conv["verdict"] in p["delivery_verdicts"]
+    judged = _elapsed_share(ctx, store) == 1.0
+    low = judged and conv is not None and conv["verdict"] in p["delivery_verdicts"]
     if not (growing or low):
         return None
     rows = [] if conv is None else [compare_evidence(conv, ctx.lang)]
     if growing:
         rows += [evidence("carried_orders", v, lang=ctx.lang, detail=m)
                  for m, v in zip(carried["month"], values, strict=True)]
-    short = NAN if conv is None else _shortfall(conv)
+    short = NAN if conv is None or not judged else _shortfall(conv)
     return CheckResult(rows, impact=short, impact_unit="deliveries")
 
 

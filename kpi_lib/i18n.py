@@ -130,9 +130,39 @@ TEXTS: dict[str, dict[str, str]] = {
         "summary_deliveries_no_target": "本月交车 {deliveries} 台（无目标数据，无法计算完成率）。",
         "summary_finding": "需优先解决：{title}。{effect}。",
         "summary_no_findings": "本月未发现需要干预的问题。",
-        "summary_change": "与上月相比变化最大：{kpi} {change}（{before} → {now}）。",
+        "summary_change": "与上月相比最明确的变化：{kpi} {change}（{before} → {now}），"
+        "{effect}。",
+        "summary_change_partial": "与上月相比最明确的变化（本月未完，按进度折算）：{kpi} "
+        "{change}（{before} → 约 {now}），{effect}。",
         "summary_no_change": "与上月无可比数据。",
+        "summary_no_significant_change": "与上月相比没有超出随机波动的变化。",
+        "summary_no_significant_change_partial": "本月未完（数据截至 {date}）；按进度折算，"
+        "与上月相比没有超出随机波动的变化。",
+        "summary_effect_orders": "约{sign} {n} 张订单/月",
+        "summary_effect_deliveries": "约{sign} {n} 台交车/月",
+        "summary_effect_more": "多",
+        "summary_effect_less": "少",
         "summary_orders": "本月订单 {orders} 张（环比 {change}），其中退订 {cancellations} 张。",
+        "summary_orders_partial": "截至 {date} 本月订单 {orders} 张（月中，已过 {elapsed}/{days}"
+        " 天；按进度折算约 {paced} 张，环比 {change}），其中退订 {cancellations} 张。",
+        "summary_deliveries_partial": "截至 {date} 本月交车 {deliveries} 台（月中，按进度折算约 "
+        "{paced} 台），目标 {target} 台，按进度折算完成 {completion}。",
+        "summary_deliveries_partial_no_target": "截至 {date} 本月交车 {deliveries} 台（月中，按"
+        "进度折算约 {paced} 台；无目标数据，无法计算完成率）。",
+        "summary_month_no_data": "本月没有本店的数据（本店数据截至 {date}），不与上月比较。",
+        "summary_month_no_data_at_all": "本店没有任何数据。",
+        "paced_month": "{month}（按进度折算）",
+        "header_data_complete": "本月数据完整（本店数据截至 {date}）",
+        "header_data_partial": "本月数据截至 {date}（月中，已过 {elapsed}/{days} 天，约占全月正常"
+        "客流的 {share}）",
+        "header_data_none": "本月没有本店的数据（本店数据截至 {date}）",
+        "header_data_none_at_all": "本店没有任何数据",
+        "history_footnote": "† 本店数据始于 {start}：数据的前 {n} 个月（{first}至{last}）里，"
+        "结转类指标（{kpis}）只含数据起始后建卡的客户和下单的订单，偏低；标 † 的数值及其变化"
+        "不宜比较，也不用于任何判断。",
+        "partial_footnote": "‡ 本月数据截至 {date}（月中，已过 {elapsed}/{days} 天，约占全月客流的"
+        " {share}）：计数和单位成本先按进度折算（除以已过部分的占比：来店类按客流，订单、交车按"
+        "各自以往的日分布）再与整月比较；比率为月初至今的数值。",
         "appendix": "附录：指标定义",
         "appendix_note": "所有指标在 kpi_lib/metrics.py 中唯一定义；比率为分子合计 / 分母合计，"
         "分母为零时不计算（显示为“—”）。",
@@ -684,9 +714,45 @@ TEXTS: dict[str, dict[str, str]] = {
         "completion rate).",
         "summary_finding": "First to fix: {title}. {effect}.",
         "summary_no_findings": "No problem needing action this month.",
-        "summary_change": "Biggest change from last month: {kpi} {change} ({before} → {now}).",
+        "summary_change": "Clearest change from last month: {kpi} {change} ({before} → {now}), "
+        "{effect}.",
+        "summary_change_partial": "Clearest change from last month (month not complete, paced "
+        "to the whole month): {kpi} {change} ({before} → about {now}), {effect}.",
         "summary_no_change": "No comparable data for last month.",
+        "summary_no_significant_change": "No change from last month beyond chance.",
+        "summary_no_significant_change_partial": "The month is not complete (data up to "
+        "{date}); paced to the whole month, no change from last month beyond chance.",
+        "summary_effect_orders": "about {sign}{n} orders a month",
+        "summary_effect_deliveries": "about {sign}{n} deliveries a month",
+        "summary_effect_more": "+",
+        "summary_effect_less": "−",
         "summary_orders": "{orders} orders (MoM {change}), {cancellations} of them cancelled.",
+        "summary_orders_partial": "{orders} orders up to {date} (month not complete: {elapsed} "
+        "of {days} days; paced to the whole month about {paced}, MoM {change}), "
+        "{cancellations} of them cancelled.",
+        "summary_deliveries_partial": "{deliveries} deliveries up to {date} (month not "
+        "complete; paced to the whole month about {paced}) against a target of {target}: "
+        "paced completion {completion}.",
+        "summary_deliveries_partial_no_target": "{deliveries} deliveries up to {date} (month "
+        "not complete; paced to the whole month about {paced}; no target in the data).",
+        "summary_month_no_data": "No data of this store in this month (its data end on {date}):"
+        " no comparison with last month.",
+        "summary_month_no_data_at_all": "This store has no data.",
+        "paced_month": "{month} (paced)",
+        "header_data_complete": "Data for this month complete (the store's data run to {date})",
+        "header_data_partial": "Data for this month run to {date} only (month not complete: "
+        "{elapsed} of {days} days, about {share} of a month's usual traffic)",
+        "header_data_none": "No data of this store in this month (its data end on {date})",
+        "header_data_none_at_all": "This store has no data",
+        "history_footnote": "† The store's data start on {start}: in the first {n} months of "
+        "data ({first} to {last}) the carried-over KPIs ({kpis}) count only leads and orders "
+        "created after the data begin, so they are too low; values marked † and their changes "
+        "are not comparable and drive no verdict.",
+        "partial_footnote": "‡ This month's data run to {date} (month not complete: {elapsed} "
+        "of {days} days, about {share} of a month's usual traffic): counts and unit costs are "
+        "paced to the whole month (divided by the elapsed share: by traffic for visit counts, "
+        "by their own past daily profile for orders and deliveries) before the comparison "
+        "with whole months; rates are month to date.",
         "appendix": "Appendix: KPI definitions",
         "appendix_note": "Every KPI is defined once, in kpi_lib/metrics.py; a ratio is the sum of "
         "numerators / the sum of denominators and is not computed (shown as “—”) when the "

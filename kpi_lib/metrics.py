@@ -364,7 +364,7 @@ def labels(lang: str = "zh") -> dict[str, str]:
 def declare(id: str, *, en: str, zh: str | None = None, measure: Measure | None = None,
             numerator: str | None = None, denominator: str | tuple[str, ...] = (),
             unit: Unit | None = None, direction: Direction = None,
-            section: Section = "traffic", definition: str | None = None,
+            section: Section | None = None, definition: str | None = None,
             known: tuple[Metric, ...] = ()) -> Metric:
     """A new KPI from the registry's building blocks (the registry itself is not changed).
 
@@ -372,12 +372,12 @@ def declare(id: str, *, en: str, zh: str | None = None, measure: Measure | None 
     or a ratio of metric ids (``numerator`` over ``denominator``, Σ of several ids allowed)
     from the registry or ``known`` (metrics declared before). Compute it with
     ``compute_cube(..., extra=[metric])``. The unit defaults to ``count`` / ``yuan`` /
-    ``rate``; ``zh`` defaults to ``en``.
+    ``rate``; ``zh`` defaults to ``en``; ``section`` to the numerator's (else traffic).
 
     >>> m = declare("invited_share", en="Invited-visit share", numerator="invited_visits",
     ...             denominator="visits", direction="up")
-    >>> m.type, m.unit, m.denominator, m.definition
-    ('ratio', 'rate', ('visits',), 'invited_visits / visits')
+    >>> m.type, m.unit, m.denominator, m.definition, m.section
+    ('ratio', 'rate', ('visits',), 'invited_visits / visits', 'traffic')
     >>> declare("x", en="X", numerator="visit", denominator="visits")
     Traceback (most recent call last):
     ...
@@ -418,5 +418,7 @@ def declare(id: str, *, en: str, zh: str | None = None, measure: Measure | None 
         definition = (f"{numerator} / {bottom}" if kind == "ratio"
                       else f"{kind} of {measure.table}"  # type: ignore[union-attr]
                       + (f" where {measure.where}" if measure.where else ""))  # type: ignore[union-attr]
+    if section is None:
+        section = ids[numerator].section if numerator in ids else "traffic"
     return Metric(id, zh or en, en, kind, unit, direction, section, definition, definition,
                   measure=measure, numerator=numerator, denominator=den)

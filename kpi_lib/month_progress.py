@@ -14,7 +14,9 @@ inside it: the share of the month's expected traffic that falls on the days ``1 
    before that month's first day, its last on or after that month's last day) and it has
    visits, each day weighs what the same day of the month had then (network visits): this
    keeps fixed-date holidays — in the demo, 1–10 October holds 46% of the month's visits
-   (国庆), not the 32% that the weekdays alone give;
+   (国庆), not the 32% that the weekdays alone give. Orders and deliveries
+   (:data:`MEASURES`) may use their own profile the same way, when their data began
+   ``WARMUP_MONTHS`` before that month (a new pipeline delivers little at first);
 2. otherwise each day is weighted by the network's weekday pattern of visits — the mean
    number of visits (all stores) per calendar day of that weekday over the ``lookback``
    full months before the month (only days from the network's first to its last visit in
@@ -49,6 +51,8 @@ LOOKBACK_MONTHS = 3
 #: Days before the month's end a store's data may stop and the month still count as
 #: complete, when the network's data run to the end (see the module docstring).
 GRACE_DAYS = 2
+#: Months of data an order or delivery profile a year earlier needs before it (rule 1).
+WARMUP_MONTHS = 3
 
 _DATA_SPAN_SQL = """
     SELECT store_id, min(d0) AS data_start, max(d1) AS data_end FROM (
@@ -150,6 +154,11 @@ def day_weights(con: duckdb.DuckDBPyConnection, month: str,
     n_days = (after - start).days
     ly_start, ly_after = month_bounds(previous_month(month, 12))
     table, col = MEASURES[measure]
+    # orders and deliveries lag the pipeline: their profile a year earlier counts only when
+    # their data began WARMUP_MONTHS before that month (deliveries of a store's first weeks
+    # are few whatever the calendar)
+    since = ly_start if measure == "visits" else month_bounds(
+        previous_month(month, 12 + WARMUP_MONTHS))[0]
 
     def build() -> pd.DataFrame:
         return con.execute(f"""
@@ -157,9 +166,9 @@ def day_weights(con: duckdb.DuckDBPyConnection, month: str,
             SELECT day(v.{col}) AS d, count(*) AS n FROM {table} v, span
             WHERE v.{col} >= ? AND v.{col} < ? AND span.first <= ? AND span.last >= ?
             GROUP BY 1 ORDER BY 1""",
-            [ly_start, ly_after, ly_start, ly_after - timedelta(days=1)]).df()
+            [ly_start, ly_after, since, ly_after - timedelta(days=1)]).df()
 
-    same = remembered(con, (f"{measure}_by_day", str(ly_start)), build)
+    same = remembered(con, (f"{measure}_by_day", str(ly_start), str(since)), build)
     if len(same) and same["n"].sum() > 0:
         counts = np.zeros(n_days)
         for d, n in zip(same["d"], same["n"], strict=True):

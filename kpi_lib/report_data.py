@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -29,6 +30,7 @@ from .formatting import format_change, format_value, is_na
 from .i18n import check_lang, month_label, text  # noqa: F401  (re-exported for notebooks)
 from .issue_text import translate_reason
 from .metrics import REGISTRY
+from .month_progress import history_incomplete, store_data_start, store_month
 from .pipeline import load_pipeline
 from .run_params import check_month_format, check_store_format
 from .store_report import store_info
@@ -44,6 +46,29 @@ FUNNEL_STAGES = (
     ("stage_orders", "orders"),
     ("stage_deliveries", "deliveries"),
 )
+
+#: KPIs built on stocks open at the month start (leads / orders carried into the month):
+#: incomplete in the first ``history_warmup_months`` of a store's data (params/report.yml).
+CARRIED_LEAD_KPIS = frozenset({"carried_leads", "conversion_a", "orders_carried_leads",
+                               "carried_orders", "delivery_conversion", "lost_rate"})
+
+#: How a month-to-date value is paced to the whole month (按进度折算): +1 divides by the
+#: elapsed share (counts of register rows, and ratios over a fixed whole-month base such as
+#: target completion), −1 multiplies by it (whole-month spend over month-to-date counts).
+#: Orders and deliveries use the elapsed share by their own profile
+#: (:func:`kpi_lib.month_progress.store_month`), the rest the visits'. Other KPIs (rates,
+#: stocks at the month start, monthly spend) are not paced.
+PACED = {"visits": 1, "first_visits": 1, "repeat_visits": 1, "captured_visits": 1,
+         "invited_visits": 1, "calls": 1, "new_leads": 1, "test_drives": 1, "negotiations": 1,
+         "lost_leads": 1, "orders": 1, "orders_new_leads": 1, "orders_carried_leads": 1,
+         "walk_in_orders": 1, "cancellations": 1, "deliveries": 1, "target_completion": 1,
+         "delivered_revenue": 1, "cost_per_visit": -1, "cost_per_lead": -1,
+         "cost_per_order": -1}
+_PACE_MEASURE = {"orders": "orders", "orders_new_leads": "orders",
+                 "orders_carried_leads": "orders", "walk_in_orders": "orders",
+                 "cancellations": "orders", "cost_per_order": "orders",
+                 "deliveries": "deliveries", "target_completion": "deliveries",
+                 "delivered_revenue": "deliveries"}
 
 
 @dataclass
@@ -67,6 +92,10 @@ class StoreMonth:
     coverage: object = None  # kpi_lib.coverage.Coverage
     #: files of the folder that were not read (file, reason, code), listed once
     ignored: pd.DataFrame | None = None
+    #: how far the store's own data run into the month (kpi_lib.month_progress.store_month)
+    progress: dict = field(default_factory=dict)
+    #: the store's first register date (None: no data), for the history warm-up rule
+    data_start: date | None = None
 
     def value(self, metric: str, month: str | None = None) -> float:
         """The metric's value (NaN when n/a) for ``month`` (default: the report month)."""
@@ -76,6 +105,51 @@ class StoreMonth:
     def na_reason(self, metric: str, month: str | None = None) -> str | None:
         row = self._row(metric, month or self.month)
         return "no_data" if row is None else row["na_reason"]
+
+    @property
+    def partial(self) -> bool:
+        """The store's own data stop inside the report month."""
+        p = self.progress
+        return bool(p) and not p.get("complete", True) and p.get("data_end") is not None
+
+    @property
+    def no_data(self) -> bool:
+        """The store's data end before the report month (or it has none)."""
+        return bool(self.progress) and self.progress.get("data_end") is None
+
+    @property
+    def share(self) -> float:
+        """Elapsed share of the report month by the visits' profile (1 when complete, NaN
+        without data)."""
+        return self.share_of("visits")
+
+    def share_of(self, measure: str) -> float:
+        """Elapsed share by ``measure``'s profile: visits, orders or deliveries."""
+        if not self.progress or self.progress.get("complete"):
+            return 1.0
+        key = "elapsed_share" if measure == "visits" else f"share_{measure}"
+        share = self.progress.get(key)
+        return float("nan") if share is None else float(share)
+
+    def pace_share(self, metric: str) -> float:
+        """The elapsed share ``metric`` is paced with (1 for a complete month)."""
+        return self.share_of(_PACE_MEASURE.get(metric, "visits")) if self.partial else 1.0
+
+    def paced(self, metric: str, month: str | None = None) -> float:
+        """The value of ``metric`` paced to the whole month (see :data:`PACED`): the value
+        itself for a complete month or a KPI that is not paced."""
+        month = month or self.month
+        value = self.value(metric, month)
+        power = PACED.get(metric, 0)
+        if month != self.month or not self.partial or power == 0 or is_na(value):
+            return value
+        share = self.pace_share(metric)
+        return value / share ** power if share > 0 else float("nan")
+
+    def history_incomplete(self, metric: str, month: str | None = None) -> bool:
+        """A carried-lead KPI in a month within the store's history warm-up."""
+        return metric in CARRIED_LEAD_KPIS and history_incomplete(
+            self.data_start, month or self.month, report_config()["history_warmup_months"])
 
     def _row(self, metric: str, month: str) -> pd.Series | None:
         hit = self.cube[(self.cube["metric"] == metric) & (self.cube["month"] == month)]
@@ -118,8 +192,11 @@ def load_store_month(
             "forecast": load_forecast(wh.con, store, month),
             "coverage": store_coverage(wh.con, store, month),
         }
+        progress = store_month(wh.con, store, month)
+        start = store_data_start(wh.con).get(store)
     return StoreMonth(info, month, lang, cube.reset_index(drop=True), issues, files, network,
-                      findings, **sections, ignored=ignored)
+                      findings, **sections, ignored=ignored, progress=progress,
+                      data_start=start)
 
 
 def _demo_data() -> Path:
@@ -142,7 +219,27 @@ def header_markdown(sm: StoreMonth) -> str:
     if s.get("city"):
         parts.append(f"**{text('city', lang)}**: {s['city']}")
     parts.append(f"**{text('month', lang)}**: {month_label(sm.month, lang)}")
-    return f"# {text('report_title', lang)}\n\n" + " · ".join(parts)
+    head = f"# {text('report_title', lang)}\n\n" + " · ".join(parts)
+    data = data_end_text(sm)
+    return head + (f"\n\n**{data}**" if sm.partial or sm.no_data else f"\n\n{data}"
+                   ) if data else head
+
+
+def data_end_text(sm: StoreMonth) -> str:
+    """Up to which date this store's own data run, and plainly whether the month is
+    complete ("" without progress information)."""
+    p, lang = sm.progress, sm.lang
+    if not p:
+        return ""
+    if sm.no_data:
+        last = p.get("last_date")
+        return (text("header_data_none_at_all", lang) if last is None else
+                text("header_data_none", lang, date=last.isoformat()))
+    if sm.partial:
+        return text("header_data_partial", lang, date=p["data_end"].isoformat(),
+                    elapsed=p["days_elapsed"], days=p["days_in_month"],
+                    share=format_value(sm.share, "rate", lang))
+    return text("header_data_complete", lang, date=p["data_end"].isoformat())
 
 
 def escape_markdown(value: object) -> str | None:
@@ -174,22 +271,44 @@ def heading(key: str, lang: str, level: int = 2) -> str:
 
 
 def summary_frame(sm: StoreMonth) -> pd.DataFrame:
-    """KPI summary: this month, last month, same month last year and both changes."""
+    """KPI summary: this month, last month, same month last year and both changes.
+
+    A carried-lead KPI (:data:`CARRIED_LEAD_KPIS`) of a month within the store's history
+    warm-up is marked † (value and the changes it enters); in a month whose data stop
+    early the changes are marked ‡ and compare the paced value
+    (:meth:`StoreMonth.paced`) with the whole months (see :func:`na_footnote`).
+    """
     lang = sm.lang
     last, last_year = previous_month(sm.month), previous_month(sm.month, 12)
     rows = []
     for metric_id in report_config()["summary_metrics"]:
         m = REGISTRY[metric_id]
         now, before, year_ago = (sm.value(metric_id, mo) for mo in (sm.month, last, last_year))
+        if sm.partial:
+            now = sm.paced(metric_id)
+        dagger = {mo: HISTORY_MARK if sm.history_incomplete(metric_id, mo) else ""
+                  for mo in (sm.month, last, last_year)}
+        pace = PARTIAL_MARK if sm.partial else ""
+
+        def change(base: str, value: float, *, _now=now, _d=dagger, _p=pace, _u=m.unit) -> str:
+            shown = format_change(_now, value, _u, lang)
+            if shown == text("na", lang):
+                return shown
+            return shown + (_d[sm.month] or _d[base]) + _p
+
         rows.append({
             text("col_kpi", lang): m.zh if lang == "zh" else m.en,
-            text("col_this_month", lang): _cell(sm, metric_id, sm.month),
-            text("col_last_month", lang): _cell(sm, metric_id, last),
-            text("col_last_year", lang): _cell(sm, metric_id, last_year),
-            text("col_mom", lang): format_change(now, before, m.unit, lang),
-            text("col_yoy", lang): format_change(now, year_ago, m.unit, lang),
+            text("col_this_month", lang): _cell(sm, metric_id, sm.month) + dagger[sm.month],
+            text("col_last_month", lang): _cell(sm, metric_id, last) + dagger[last],
+            text("col_last_year", lang): _cell(sm, metric_id, last_year) + dagger[last_year],
+            text("col_mom", lang): change(last, before),
+            text("col_yoy", lang): change(last_year, year_ago),
         })
     return pd.DataFrame(rows)
+
+
+#: Marks of the KPI summary: a value within the history warm-up; a paced comparison.
+HISTORY_MARK, PARTIAL_MARK = "†", "‡"
 
 
 def _cell(sm: StoreMonth, metric_id: str, month: str) -> str:
@@ -205,13 +324,42 @@ _NA_MARKS = {"no_data": "¹", "zero_denominator": "²"}
 
 
 def na_footnote(sm: StoreMonth) -> str:
-    """Footnote explaining the n/a marks used in the summary."""
+    """Footnote explaining the marks used in the summary: n/a reasons, and — when used —
+    the history warm-up (†) and the month not complete (‡)."""
     lang = sm.lang
     reasons = "；".join if lang == "zh" else "; ".join
-    return text(
+    out = text(
         "na_footnote", lang,
         reasons=reasons(f"{mark} {text('na_' + code, lang)}" for code, mark in _NA_MARKS.items()),
     )
+    notes = [n for n in (history_footnote(sm), partial_footnote(sm)) if n]
+    return "\n\n".join([out, *notes])
+
+
+def history_footnote(sm: StoreMonth) -> str:
+    """What † means, with the store's data start and warm-up months ("" when unused)."""
+    months = [sm.month, previous_month(sm.month), previous_month(sm.month, 12)]
+    shown = [k for k in report_config()["summary_metrics"] if k in CARRIED_LEAD_KPIS]
+    if sm.data_start is None or not any(sm.history_incomplete(k, mo)
+                                        for k in shown for mo in months):
+        return ""
+    n = report_config()["history_warmup_months"]
+    first = sm.data_start.strftime("%Y-%m")
+    sep = "、" if sm.lang == "zh" else ", "
+    return text("history_footnote", sm.lang, start=sm.data_start.isoformat(), n=n,
+                first=month_label(first, sm.lang),
+                last=month_label(previous_month(first, 1 - n), sm.lang),
+                kpis=sep.join(REGISTRY[k].label(sm.lang) for k in shown))
+
+
+def partial_footnote(sm: StoreMonth) -> str:
+    """What ‡ means: the store's data end and how the month is paced ("" when complete)."""
+    if not sm.partial:
+        return ""
+    p = sm.progress
+    return text("partial_footnote", sm.lang, date=p["data_end"].isoformat(),
+                elapsed=p["days_elapsed"], days=p["days_in_month"],
+                share=format_value(sm.share, "rate", sm.lang))
 
 
 def styled(frame: pd.DataFrame, numeric_from: int = 1, *, compact: bool = False) -> Styler:
