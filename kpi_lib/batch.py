@@ -8,11 +8,20 @@ scheduler (``tcp://host:port``; its workers need this package and the data folde
 same path). Each worker process keeps one **warm** Jupyter kernel: the first store pays
 for the kernel start and the imports (pandas, matplotlib, kpi_lib), the next ones run in
 the same kernel after ``%reset -f``; the worker itself keeps nbconvert and WeasyPrint
-imported. A store whose inputs, code and parameters have not changed since its last
-render (a content hash in ``<month>/.batch/<store>.json``) is skipped unless ``force``.
+imported. A store is skipped (unless ``force``) when its inputs, code and parameters
+(language, data folder) have not changed since its last render **and** the files on disk
+are the ones that render published: ``<month>/.batch/<store>.json`` holds the input hash
+and the SHA-256 of each published file, so a later single report (another language or
+data folder) makes the next batch render the store again.
 A failing store is reported with its reason and never stops the others. Finally the
 overview notebook is rendered to ``<month>/index.html`` and the results to
 ``<month>/batch.json``.
+
+Several batches may share one scheduler: task keys carry a token of the batch (language,
+reports folder, a random run id), and each batch stops only the kernels it started. A
+batch whose cluster has no worker left for ``worker_timeout`` seconds gives up: its
+unfinished stores are listed, ``batch.json`` says ``"complete": false`` and the index is
+not rendered.
 """
 
 from __future__ import annotations
@@ -21,7 +30,10 @@ import contextlib
 import hashlib
 import json
 import os
+import re
+import socket
 import time
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -33,9 +45,19 @@ from .store_report import STORE_NOTEBOOK
 from .warm_kernel import shutdown_kernel, warm_kernel
 
 OVERVIEW_NOTEBOOK = paths.NOTEBOOKS / "network_overview.ipynb"
+#: Seconds a batch waits while its cluster has no worker before it gives up.
+WORKER_TIMEOUT = float(os.environ.get("KPI_WORKER_TIMEOUT", 120))
+#: Seconds to wait for a scheduler to answer.
+CONNECT_TIMEOUT = 10.0
+#: Files of a store report whose hashes the stamp records.
+REPORT_FILES = ("html", "pdf", "ipynb", "xlsx")
+SCHEDULER_RE = re.compile(r"^(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$")
+
+
 @dataclass
 class StoreResult:
-    """What happened to one store: ``rendered``, ``unchanged`` or ``failed`` (with why)."""
+    """What happened to one store: ``rendered``, ``unchanged``, ``failed`` (with why) or
+    ``unfinished`` (the batch gave up on it)."""
 
     store: str
     status: str
@@ -57,10 +79,20 @@ class BatchPlan:
     fingerprint: str
     code: str
     notebook: Path = STORE_NOTEBOOK
+    #: this run's id: with the language and the reports folder, the token of its tasks
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def token(self) -> str:
+        """Unique to this batch: in its Dask task keys and the name of its kernels."""
+        key = f"{self.lang}\n{self.month_dir}\n{self.run_id}"
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
 
     def input_hash(self, store: str) -> str:
-        """Hash of what decides the store's report: data, code, parameters."""
-        key = f"{self.fingerprint}\n{self.code}\n{self.month}\n{self.lang}\n{store}\n"
+        """Hash of what decides the store's report: data (content and folder), code,
+        parameters."""
+        key = (f"{self.fingerprint}\n{self.data_dir}\n{self.code}\n{self.month}\n"
+               f"{self.lang}\n{store}\n")
         return hashlib.sha256(key.encode() + Path(self.notebook).read_bytes()).hexdigest()
 
 
@@ -91,14 +123,33 @@ def _stamp(month_dir: Path, store: str) -> Path:
     return month_dir / ".batch" / f"{store}.json"
 
 
+def _digest(data: bytes | str) -> str:
+    return hashlib.sha256(data.encode("utf-8") if isinstance(data, str) else data).hexdigest()
+
+
+def stamp_maker(store: str, month_dir: Path, input_hash: str, lang: str, data_dir: str):
+    """The ``sidecar`` of a batch render: the stamp recording the input hash, the
+    parameters and the SHA-256 of each file published with it."""
+    def make(outputs) -> dict[Path, str]:
+        files = {Path(p).suffix[1:]: _digest(d) for p, d in outputs.items()}
+        return {_stamp(month_dir, store): json.dumps(
+            {"hash": input_hash, "lang": lang, "data": str(data_dir), "files": files})}
+    return make
+
+
 def is_unchanged(plan: BatchPlan, store: str) -> bool:
-    """Whether the store's outputs exist and were made from the same inputs."""
-    stamp = _stamp(plan.month_dir, store)
-    if not all((plan.month_dir / f"{store}.{k}").is_file() for k in ("html", "pdf")):
-        return False
+    """Whether the store's files on disk are those its last batch render published, from
+    the same inputs and parameters (a later single report or a missing file: changed)."""
     try:
-        return json.loads(stamp.read_text("utf-8")).get("hash") == plan.input_hash(store)
-    except (OSError, ValueError):
+        stamp = json.loads(_stamp(plan.month_dir, store).read_text("utf-8"))
+        if stamp.get("hash") != plan.input_hash(store):
+            return False
+        files = stamp.get("files") or {}
+        if not {"html", "pdf"} <= set(files):
+            return False
+        return all(_digest((plan.month_dir / f"{store}.{ext}").read_bytes()) == digest
+                   for ext, digest in files.items() if ext in REPORT_FILES)
+    except (OSError, ValueError, AttributeError):
         return False
 
 
@@ -107,17 +158,20 @@ def is_unchanged(plan: BatchPlan, store: str) -> bool:
 
 def render_store(store: str, month: str, lang: str, data_dir: str, month_dir: str,
                  info: dict[str, Any], input_hash: str, notebook: str | Path = STORE_NOTEBOOK,
-                 ) -> StoreResult:
-    """Render one store (ipynb, html, pdf, xlsx) in this process's warm kernel; never raises."""
+                 batch: str | None = None) -> StoreResult:
+    """Render one store (ipynb, html, pdf, xlsx) in this process's warm kernel of
+    ``batch``; never raises."""
+    from .run_params import inside
     from .store_report import render_store_files
 
     started = time.perf_counter()
     try:
-        stamp = _stamp(Path(month_dir), store)
-        stamp.parent.mkdir(parents=True, exist_ok=True)
+        inside(Path(month_dir), store)  # a store id never leads out of the month folder
+        _stamp(Path(month_dir), store).parent.mkdir(parents=True, exist_ok=True)
         _, timings = render_store_files(
-            store, month, lang, Path(data_dir), Path(month_dir), info, warm_kernel(),
-            extra={stamp: json.dumps({"hash": input_hash, "lang": lang})}, notebook=Path(notebook))
+            store, month, lang, Path(data_dir), Path(month_dir), info, warm_kernel(batch),
+            notebook=Path(notebook),
+            sidecar=stamp_maker(store, Path(month_dir), input_hash, lang, data_dir))
         return StoreResult(store, "rendered", seconds=time.perf_counter() - started,
                            timings=timings)
     except Exception as exc:  # noqa: BLE001 - one store's failure is reported, not raised
@@ -126,7 +180,8 @@ def render_store(store: str, month: str, lang: str, data_dir: str, month_dir: st
                            seconds=time.perf_counter() - started)
 
 
-def render_overview(month: str, lang: str, data_dir: str, month_dir: str) -> StoreResult:
+def render_overview(month: str, lang: str, data_dir: str, month_dir: str,
+                    batch: str | None = None) -> StoreResult:
     """Render ``<month_dir>/index.html`` from the overview notebook (never raises)."""
     from .atomic import publish
     from .i18n import text
@@ -136,7 +191,7 @@ def render_overview(month: str, lang: str, data_dir: str, month_dir: str) -> Sto
     try:
         parameters = {"month": month, "lang": lang, "data": str(data_dir),
                       "reports": str(month_dir)}
-        nb = warm_kernel().execute(OVERVIEW_NOTEBOOK, parameters)
+        nb = warm_kernel(batch).execute(OVERVIEW_NOTEBOOK, parameters)
         title = text("overview_title", lang)
         # the notebook prints the page's own H1, so no template title block
         html = notebook_to_html(nb, {"month": month, "lang": lang, "store": title})
@@ -159,6 +214,8 @@ class BatchSummary:
     index: StoreResult | None
     seconds: float
     workers: int
+    #: False when the batch gave up (no worker left): some stores are ``unfinished``
+    complete: bool = True
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.stores if r.status == status)
@@ -169,11 +226,30 @@ class BatchSummary:
         return out + ([self.index] if self.index and self.index.status == "failed" else [])
 
     def to_json(self) -> str:
-        return json.dumps({"month": self.month, "seconds": round(self.seconds, 2),
-                           "workers": self.workers,
+        return json.dumps({"month": self.month, "complete": self.complete,
+                           "seconds": round(self.seconds, 2), "workers": self.workers,
                            "stores": [asdict(r) for r in self.stores],
                            "index": asdict(self.index) if self.index else None},
                           ensure_ascii=False, indent=1)
+
+
+def check_scheduler(address: str | None) -> str | None:
+    """``address`` if it is ``sync``, empty or a reachable ``tcp://host:port``; else a
+    :class:`ParameterError` in one line, within :data:`CONNECT_TIMEOUT` seconds."""
+    if not address or address == "sync":
+        return address
+    m = SCHEDULER_RE.fullmatch(address)
+    if m is None or not 0 < int(m.group(3)) < 65536:
+        raise ParameterError(f"scheduler {address!r} is not an address of the form "
+                             "tcp://host:port (e.g. tcp://127.0.0.1:8786)")
+    host = m.group(2).strip("[]")
+    try:
+        socket.create_connection((host, int(m.group(3))), timeout=CONNECT_TIMEOUT).close()
+    except OSError as exc:
+        why = "no answer" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
+        raise ParameterError(f"cannot reach the Dask scheduler at {address} ({why}): is "
+                             "`dask scheduler` running there?") from None
+    return address
 
 
 def _cluster(scheduler: str | None, workers: int | None):
@@ -183,7 +259,12 @@ def _cluster(scheduler: str | None, workers: int | None):
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
-        return Client(scheduler, timeout="30s"), None
+        check_scheduler(scheduler)
+        try:
+            return Client(scheduler, timeout=f"{CONNECT_TIMEOUT:.0f}s"), None
+        except (OSError, TimeoutError) as exc:
+            raise ParameterError(f"cannot connect to the Dask scheduler at {scheduler} "
+                                 f"({type(exc).__name__}: {exc})".strip()) from None
     n = workers or max(1, min(os.cpu_count() or 1, 8))
     cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                            dashboard_address=None, scheduler_kwargs={"dashboard": False},
@@ -191,17 +272,60 @@ def _cluster(scheduler: str | None, workers: int | None):
     return Client(cluster), cluster
 
 
+def _worker_count(client) -> int:
+    """Workers the scheduler knows now (0 when it does not answer)."""
+    try:
+        return len(client.scheduler_info(n_workers=-1).get("workers", {}))
+    except Exception:  # noqa: BLE001 - a scheduler gone away has no workers
+        return 0
+
+
+def _collect(client, futures: dict, done: Callable[[StoreResult], None],
+             worker_timeout: float) -> list[str]:
+    """Wait for ``futures`` (future -> store), passing each result to ``done``; give up
+    when no worker has been there for ``worker_timeout`` seconds. The stores left."""
+    from dask.distributed import wait
+
+    pending = set(futures)
+    alone_since: float | None = None
+    while pending:
+        try:
+            finished, pending = wait(pending, timeout=1, return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            finished = set()
+        for fut in finished:
+            try:
+                done(fut.result())
+            except Exception as exc:  # noqa: BLE001 - a worker died: report, go on
+                done(StoreResult(futures[fut], "failed", f"{type(exc).__name__}: {exc}"))
+        if not pending or finished:
+            alone_since = None
+            continue
+        if _worker_count(client):
+            alone_since = None
+        elif alone_since is None:
+            alone_since = time.monotonic()
+        elif time.monotonic() - alone_since >= worker_timeout:
+            with contextlib.suppress(Exception):
+                client.cancel(list(pending))
+            break
+    return sorted((futures[f] for f in pending), key=list(futures.values()).index)
+
+
 def run_batch(plan: BatchPlan, *, scheduler: str | None = None, workers: int | None = None,
               force: bool = False, on_result: Callable[[StoreResult], None] | None = None,
-              index: bool = True) -> BatchSummary:
+              index: bool = True, worker_timeout: float | None = None) -> BatchSummary:
     """Render every store of ``plan`` (skipping unchanged ones) and then the index.
 
     ``scheduler``: ``None`` for a LocalCluster of ``workers`` processes (default: the CPU
     count), ``"sync"`` to run everything in this process (tests, debugging), or the
     address of a running Dask scheduler. ``on_result`` is called as each store finishes;
-    ``index=False`` skips the overview.
+    ``index=False`` skips the overview. With no worker left for ``worker_timeout`` seconds
+    (default :data:`WORKER_TIMEOUT`) the batch stops: the stores not done are
+    ``unfinished``, the summary is not ``complete`` and the index is left as it was.
     """
     started = time.perf_counter()
+    wait_for = WORKER_TIMEOUT if worker_timeout is None else worker_timeout
     results: dict[str, StoreResult] = {}
     todo = []
     for store in plan.stores:
@@ -214,52 +338,51 @@ def run_batch(plan: BatchPlan, *, scheduler: str | None = None, workers: int | N
 
     def args(store: str) -> tuple:
         return (store, plan.month, plan.lang, str(plan.data_dir), str(plan.month_dir),
-                plan.info.get(store, {}), plan.input_hash(store), str(plan.notebook))
+                plan.info.get(store, {}), plan.input_hash(store), str(plan.notebook),
+                plan.token)
 
     def done(result: StoreResult) -> None:
         results[result.store] = result
         if on_result:
             on_result(result)
 
-    overview_args = (plan.month, plan.lang, str(plan.data_dir), str(plan.month_dir))
-    n_workers = 1
+    overview_args = (plan.month, plan.lang, str(plan.data_dir), str(plan.month_dir), plan.token)
+    n_workers, result, complete = 1, None, True
     if scheduler == "sync":
         for store in todo:
             done(render_store(*args(store)))
         _write_summary(plan, results, None, started, n_workers)
         result = render_overview(*overview_args) if index else None
-        shutdown_kernel()
+        shutdown_kernel(plan.token)
     else:
-        from dask.distributed import as_completed
-
         client, cluster = _cluster(scheduler, workers)
         try:
-            n_workers = max(1, len(client.scheduler_info().get("workers", {})))
-            futures = {client.submit(render_store, *args(s), key=f"kpi-store-{plan.month}-{s}",
-                                     pure=False): s for s in todo}
-            for fut in as_completed(futures):
-                store = futures[fut]
-                try:
-                    done(fut.result())
-                except Exception as exc:  # noqa: BLE001 - a worker died: report, go on
-                    done(StoreResult(store, "failed", f"{type(exc).__name__}: {exc}"))
-            _write_summary(plan, results, None, started, n_workers)
-            result = (client.submit(render_overview, *overview_args, pure=False).result()
-                      if index else None)
+            n_workers = max(1, _worker_count(client))
+            futures = {client.submit(render_store, *args(s), pure=False,
+                                     key=f"kpi-store-{plan.month}-{s}-{plan.token}"): s
+                       for s in todo}
+            left = _collect(client, futures, done, wait_for)
+            for store in left:
+                done(StoreResult(store, "unfinished", f"no Dask worker for {wait_for:.0f} s"))
+            complete = not left
+            _write_summary(plan, results, None, started, n_workers, complete)
+            if index and complete:
+                result = client.submit(render_overview, *overview_args, pure=False,
+                                       key=f"kpi-index-{plan.month}-{plan.token}").result()
         finally:
             with contextlib.suppress(Exception):
-                client.run(shutdown_kernel)
+                client.run(shutdown_kernel, plan.token)
             client.close()
             if cluster is not None:
                 cluster.close()
-    return _write_summary(plan, results, result, started, n_workers)
+    return _write_summary(plan, results, result, started, n_workers, complete)
 
 
 def _write_summary(plan: BatchPlan, results: dict[str, StoreResult], index, started: float,
-                   workers: int) -> BatchSummary:
+                   workers: int, complete: bool = True) -> BatchSummary:
     from .atomic import atomic_write
 
     summary = BatchSummary(plan.month, [results[s] for s in plan.stores if s in results],
-                           index, time.perf_counter() - started, workers)
+                           index, time.perf_counter() - started, workers, complete)
     atomic_write(plan.month_dir / "batch.json", summary.to_json())
     return summary

@@ -195,6 +195,9 @@ def reports(
     force: Annotated[bool, typer.Option(help="re-render unchanged stores too")] = False,
     store: Annotated[list[str] | None, typer.Option(
         help="only these stores (repeatable; default: every store)")] = None,
+    worker_timeout: Annotated[float | None, typer.Option(
+        help="give up after this many seconds without any Dask worker "
+             "(default: KPI_WORKER_TIMEOUT or 120)")] = None,
 ) -> None:
     """Render every store's report in parallel on Dask, then the network overview."""
     from rich.progress import (
@@ -207,9 +210,10 @@ def reports(
     )
     from rich.table import Table
 
-    from .batch import plan_batch, run_batch
+    from .batch import check_scheduler, plan_batch, run_batch
 
     started = time.perf_counter()
+    check_scheduler(scheduler)  # before any work: a wrong address is one line, quickly
     plan = plan_batch(data, month, lang, out_dir, store)
     err.print(f"{len(plan.stores)} stores, month {month}: network computed once "
               f"({time.perf_counter() - started:.1f} s)")
@@ -222,16 +226,24 @@ def reports(
             progress.update(task, advance=1, last=f"{result.store} {result.status}")
 
         summary = run_batch(plan, scheduler=scheduler, workers=workers, force=force,
-                            on_result=tick)
+                            on_result=tick, worker_timeout=worker_timeout)
     table = Table(title=f"reports/{month}: {summary.seconds:.1f} s, {summary.workers} workers")
-    for col in ("rendered", "unchanged", "failed"):
+    columns = ["rendered", "unchanged", "failed"] + ([] if summary.complete else ["unfinished"])
+    for col in columns:
         table.add_column(col, justify="right")
-    table.add_row(*(str(summary.count(c)) for c in ("rendered", "unchanged", "failed")))
+    table.add_row(*(str(summary.count(c)) for c in columns))
     err.print(table)
     for r in summary.failed:
         err.print(f"failed {r.store}: {r.reason}", style="red", markup=False)
     if summary.index and summary.index.status == "rendered":
         err.print(f"wrote {plan.month_dir / 'index.html'}")
+    if not summary.complete:
+        left = [r for r in summary.stores if r.status == "unfinished"]
+        err.print(f"error: the batch lost every Dask worker ({left[0].reason}): "
+                  f"{len(left)} of {len(summary.stores)} stores unfinished "
+                  f"({', '.join(r.store for r in left)}); index.html not updated, "
+                  f"batch.json says complete: false", style="bold red", markup=False)
+        raise typer.Exit(code=3)
     if summary.failed:
         raise typer.Exit(code=3)
 

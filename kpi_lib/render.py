@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +108,7 @@ def render_report(
     extra: Mapping[Path, bytes | str] | None = None, *, kernel=None,
     epilogue: str | None = None, produced: Mapping[str, Path] | None = None,
     timings: dict[str, float] | None = None,
+    sidecar: Callable[[Mapping[Path, bytes | str]], Mapping[Path, bytes | str]] | None = None,
 ) -> dict[str, Path]:
     """Execute, convert and print ``notebook``; publish ``<out_stem>.{ipynb,html,pdf}``.
 
@@ -115,7 +116,9 @@ def render_report(
     running) or in one started for it. ``epilogue`` is code run after its cells (not part
     of the report); ``produced`` maps extensions to files the notebook or the epilogue
     wrote (e.g. ``{"xlsx": path}``), published as ``<out_stem>.<ext>``; ``extra`` maps more
-    paths to their bytes. Everything is published together; returns ``{"ipynb": path,
+    paths to their bytes; ``sidecar`` is called with the report's files (path -> data) and
+    returns more files made from them (the batch's stamp of their hashes). Everything is
+    published together; returns ``{"ipynb": path,
     "html": path, "pdf": path, …}``. Raises :class:`RenderError` when a cell fails; then
     the previous outputs are left exactly as they were. ``timings``, if given, receives the
     seconds of each step.
@@ -140,7 +143,9 @@ def render_report(
     files: dict[str, bytes | str] = {"ipynb": nbformat.writes(nb), "html": html, "pdf": pdf,
                                      **made}
     targets = {ext: out_stem.with_name(f"{out_stem.name}.{ext}") for ext in files}
-    publish({**{targets[ext]: data for ext, data in files.items()}, **(extra or {})})
+    outputs = {targets[ext]: data for ext, data in files.items()}
+    side = sidecar(outputs) if sidecar is not None else {}
+    publish({**outputs, **(extra or {}), **side})
     if timings is not None:
         timings.update(execute=t1 - t0, html=t2 - t1, pdf=t3 - t2,
                        publish=time.perf_counter() - t3)

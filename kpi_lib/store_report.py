@@ -77,9 +77,11 @@ def check_report_params(store: str, month: str, lang: str, data: Path) -> tuple[
 def render_store_files(
     store: str, month: str, lang: str, data_dir: Path, month_dir: Path, info: dict,
     kernel, extra: dict[Path, bytes | str] | None = None, notebook: Path = STORE_NOTEBOOK,
+    sidecar=None,
 ) -> tuple[dict[str, Path], dict[str, float]]:
     """Execute the store notebook in ``kernel`` (a :class:`~kpi_lib.warm_kernel.WarmKernel`)
-    and publish ``<month_dir>/<store>.{ipynb,html,pdf,xlsx}`` together with ``extra`` files.
+    and publish ``<month_dir>/<store>.{ipynb,html,pdf,xlsx}`` together with ``extra`` files
+    and those ``sidecar`` makes from them (see :func:`kpi_lib.render.render_report`).
 
     Parameters must be checked already (:func:`check_report_params`). The workbook is built
     inside the kernel from the notebook's own ``sm`` (no second load) and handed over in a
@@ -98,7 +100,8 @@ def render_store_files(
         timings: dict[str, float] = {}
         targets = render.render_report(notebook, parameters, meta, Path(month_dir) / store,
                                        extra, kernel=kernel, epilogue=epilogue,
-                                       produced={"xlsx": xlsx}, timings=timings)
+                                       produced={"xlsx": xlsx}, timings=timings,
+                                       sidecar=sidecar)
     return targets, timings
 
 

@@ -36,6 +36,7 @@ from kpi_lib.errors import RowIssue
 from kpi_lib.ingest import Ingested, input_files, load_folder
 from kpi_lib.locks import exclusive
 from kpi_lib.schema import DUCKDB_TYPES, TABLES
+from kpi_lib.snapshot import folder_digests, read_consistently
 
 #: Bump when the warehouse layout or the ingest rules change, to force a rebuild.
 WAREHOUSE_VERSION = "2"
@@ -48,16 +49,33 @@ def _q(name: str) -> str:
 
 
 def fingerprint(data_dir: Path) -> str:
-    """Hash of the input files (names, sizes, mtimes), the contract and the version."""
+    """Hash of the input files (names and contents), the contract and the version."""
+    return _fingerprint_of(folder_digests(input_files(Path(data_dir))))
+
+
+def _fingerprint_of(digests: dict[str, str]) -> str:
     h = hashlib.sha256()
     h.update(f"version={WAREHOUSE_VERSION}\n".encode())
     h.update(repr(sorted(TABLES.items())).encode())
     for module in _RULE_MODULES:  # a change of the ingest rules invalidates the cache
         h.update(Path(module.__file__).read_bytes())
-    for p in input_files(Path(data_dir)):
-        st = p.stat()
-        h.update(f"{p.name}\t{st.st_size}\t{st.st_mtime_ns}\n".encode())
+    for name, digest in sorted(digests.items()):
+        h.update(f"{name}\t{digest}\n".encode())
     return h.hexdigest()
+
+
+def _snapshot(data_dir: Path) -> tuple[Ingested, str]:
+    """The folder read consistently (see :mod:`kpi_lib.snapshot`) and its fingerprint."""
+    ingested, digests = read_consistently(lambda: input_files(data_dir),
+                                          lambda: load_folder(data_dir))
+    return ingested, _fingerprint_of(digests)
+
+
+def _in_memory(ingested: Ingested, fp: str) -> Warehouse:
+    """A warehouse for this run only, when none can be written beside the data."""
+    con = _quiet(duckdb.connect(":memory:"))
+    build(con, ingested, fp)
+    return Warehouse(con, None, rebuilt=True)
 
 
 class Warehouse:
@@ -131,13 +149,15 @@ def open_warehouse(data_dir: Path, db_path: Path | None = None, *,
             db_path.parent.mkdir(parents=True, exist_ok=True)
             stack.enter_context(exclusive(_lock_path(db_path)))
         except OSError:  # read-only folder: build in memory for this run
-            con = _quiet(duckdb.connect(":memory:"))
-            build(con, load_folder(data_dir), fp)
-            return Warehouse(con, None, rebuilt=True)
+            return _in_memory(*_snapshot(data_dir))
         con = None if rebuild or not db_path.exists() else _open_cached(db_path, fp)
         if con is not None:  # built by another process while this one waited
             return Warehouse(con, db_path, rebuilt=False)
-        _build_file(data_dir, db_path, fp)
+        ingested, fp = _snapshot(data_dir)
+        try:
+            _build_file(db_path, ingested, fp)
+        except (OSError, duckdb.IOException):  # disk full: the old file stays; in memory
+            return _in_memory(ingested, fp)
     return Warehouse(_connect_read_only(db_path), db_path, rebuilt=True)
 
 
@@ -165,10 +185,9 @@ def _drop_killed_build(db_path: Path) -> None:
             _remove_build(db_path)
 
 
-def _build_file(data_dir: Path, db_path: Path, fp: str) -> None:
+def _build_file(db_path: Path, ingested: Ingested, fp: str) -> None:
     """Build into the temp file, then rename it over ``db_path`` (hold the lock)."""
     _remove_build(db_path)  # a killed build's leftovers
-    ingested = load_folder(data_dir)
     tmp = _build_path(db_path)
     try:
         con = _quiet(duckdb.connect(str(tmp)))

@@ -145,23 +145,24 @@ def _cell_error(name: str, nb: nbformat.NotebookNode, exc: Any) -> str:
     return f"{name}, {where} failed: {exc.ename}: {str(exc.evalue).strip()}"
 
 
-_KERNEL: WarmKernel | None = None
+#: This process's warm kernels, one per batch (``None``: not in a batch). Several batches
+#: may share a Dask worker; each uses and stops only its own kernel.
+_KERNELS: dict[str | None, WarmKernel] = {}
 
 
-def warm_kernel() -> WarmKernel:
-    """This process's warm kernel (started on first use)."""
-    global _KERNEL
-    if _KERNEL is None:
-        _KERNEL = WarmKernel()
-    return _KERNEL
+def warm_kernel(batch: str | None = None) -> WarmKernel:
+    """This process's warm kernel for ``batch`` (started on first use)."""
+    kernel = _KERNELS.get(batch)
+    if kernel is None:
+        kernel = _KERNELS[batch] = WarmKernel()
+    return kernel
 
 
-def shutdown_kernel() -> int:
-    """Stop this process's warm kernel; return how many notebooks it ran."""
-    global _KERNEL
-    runs = 0
-    if _KERNEL is not None:
-        runs = _KERNEL.runs
-        _KERNEL.shutdown()
-        _KERNEL = None
-    return runs
+def shutdown_kernel(batch: str | None = None) -> int:
+    """Stop this process's warm kernel of ``batch`` (no other); return how many notebooks
+    it ran."""
+    kernel = _KERNELS.pop(batch, None)
+    if kernel is None:
+        return 0
+    kernel.shutdown()
+    return kernel.runs

@@ -8,10 +8,17 @@ workers for items 2 and 5) and asserts the exact line the program now prints.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
+import socket
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from kpi_lib.cli import app
@@ -87,3 +94,303 @@ def test_1_report_lists_stray_files_once_in_the_data_quality_section(tiny_data, 
     text = re.sub(r"<[^>]+>", "", html)
     assert "No problems found: all 70 rows are used. Files not read (ignored): " in text
     assert "Quarantined rows (first" not in text  # no row was quarantined
+
+
+# --------------------------------------------------------------------------- batch helpers
+
+MONTH = "2026-10"
+#: A stand-in store notebook (as in tests/test_batch.py) that can be held: while the file
+#: ``$KPI_TEST_GATE/hold-<lang>-<store>`` exists it marks ``started-<lang>-<store>`` and
+#: waits (at most 90 s) for ``$KPI_TEST_GATE/release``.
+GATED = '''
+import os, time
+from pathlib import Path
+from IPython.display import Markdown, display
+from kpi_lib.warehouse import open_warehouse
+
+with open_warehouse(Path(data)) as wh:
+    row = wh.con.execute("SELECT store_name FROM stores WHERE store_id = ?", [store]).fetchone()
+gate = Path(os.environ.get("KPI_TEST_GATE", "/nonexistent"))
+if (gate / f"hold-{lang}-{store}").exists():
+    (gate / f"started-{lang}-{store}").touch()
+    end = time.monotonic() + 90
+    while not (gate / "release").exists() and time.monotonic() < end:
+        time.sleep(0.1)
+display(Markdown(f"# {store} {row[0]} {month} {lang}"))
+'''
+
+
+@pytest.fixture(scope="module")
+def gated_notebook(tmp_path_factory) -> Path:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "kpi-report", "display_name": "kpi",
+                                 "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell('store = "S001"\nmonth = "2026-10"\nlang = "zh"\n'
+                                          'data = None', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell(GATED)]
+    path = tmp_path_factory.mktemp("nb") / "gated.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def gated_plan(out: Path, notebook: Path, lang: str = "zh", stores=("S012",)):
+    from kpi_lib import batch, paths
+
+    plan = batch.plan_batch(paths.DEMO_DATA, MONTH, lang, out, list(stores))
+    plan.notebook = notebook
+    return plan
+
+
+def wait_for_file(path: Path, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path.name} did not appear in {seconds} s"
+        time.sleep(0.1)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+# --------------------------------------------------------------------------- 2 two batches
+
+
+#: One batch in its own process (as two people would run theirs): argv = scheduler,
+#: reports folder, language, notebook; prints the summary's JSON.
+BATCH_SCRIPT = """
+import sys
+from pathlib import Path
+from kpi_lib import batch, paths
+scheduler, out, lang, notebook = sys.argv[1:5]
+plan = batch.plan_batch(paths.DEMO_DATA, "2026-10", lang, Path(out), ["S012"])
+plan.notebook = Path(notebook)
+print(batch.run_batch(plan, scheduler=scheduler, index=False).to_json())
+"""
+
+
+def start_batch(scheduler: str, out: Path, lang: str, notebook: Path, env: dict):
+    return subprocess.Popen([sys.executable, "-c", BATCH_SCRIPT, scheduler, str(out), lang,
+                             str(notebook)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+def test_2_two_batches_on_one_scheduler_do_not_interfere(tmp_path, gated_notebook,
+                                                          monkeypatch):
+    """Two people's batches (two processes) on one scheduler with two workers: an English
+    batch is held inside its store's notebook on one worker while a Chinese batch of the
+    same store runs on the other and finishes (and stops its kernels). Both write their
+    own files; the held one is not killed."""
+    from dask.distributed import LocalCluster
+
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    (gate / "hold-en-S012").touch()
+    monkeypatch.setenv("KPI_TEST_GATE", str(gate))  # the workers' kernels inherit it
+    env = {**LOCAL, "KPI_TEST_GATE": str(gate)}
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                           host="127.0.0.1", dashboard_address=None,
+                           scheduler_kwargs={"dashboard": False})
+    try:
+        address = cluster.scheduler_address
+        en = start_batch(address, tmp_path / "en", "en", gated_notebook, env)
+        wait_for_file(gate / "started-en-S012")
+        zh = start_batch(address, tmp_path / "zh", "zh", gated_notebook, env)
+        try:  # on one shared task key it would wait for the held English task
+            zh_out, zh_err = zh.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            zh_out = zh_err = None
+        (gate / "release").touch()
+        if zh_out is None:
+            zh_out, zh_err = zh.communicate(timeout=120)
+        en_out, en_err = en.communicate(timeout=120)
+    finally:
+        cluster.close()
+    for name, out, err in (("en", en_out, en_err), ("zh", zh_out, zh_err)):
+        assert out, err
+        summary = json.loads(out)
+        assert [(r["store"], r["status"], r["reason"]) for r in summary["stores"]] == [
+            ("S012", "rendered", "")], name
+        html = (tmp_path / name / MONTH / "S012.html").read_text("utf-8")
+        assert f"S012 遵义汇川4S店 {MONTH} {name}" in html
+
+
+# --------------------------------------------------------------------------- 3 unchanged
+
+
+def test_3_a_single_report_after_the_batch_makes_the_next_batch_render_again(
+        tmp_path, gated_notebook, monkeypatch):
+    from kpi_lib import batch, paths
+    from kpi_lib.store_report import render_store_files
+    from kpi_lib.warm_kernel import WarmKernel
+
+    monkeypatch.setattr(paths, "code_hash", lambda: "the code of this test")  # shared tree
+    first = batch.run_batch(gated_plan(tmp_path, gated_notebook), scheduler="sync",
+                            index=False)
+    assert [r.status for r in first.stores] == ["rendered"]
+    again = batch.run_batch(gated_plan(tmp_path, gated_notebook), scheduler="sync",
+                            index=False)
+    assert [r.status for r in again.stores] == ["unchanged"]
+    month_dir = tmp_path / MONTH
+    # `make report STORE=S012 LANG=en` into the same folder: what render_store_report does
+    kernel = WarmKernel()
+    try:
+        render_store_files("S012", MONTH, "en", paths.DEMO_DATA, month_dir, {}, kernel,
+                           notebook=gated_notebook)
+    finally:
+        kernel.shutdown()
+    assert f"S012 遵义汇川4S店 {MONTH} en" in (month_dir / "S012.html").read_text("utf-8")
+    third = batch.run_batch(gated_plan(tmp_path, gated_notebook), scheduler="sync",
+                            index=False)
+    assert [r.status for r in third.stores] == ["rendered"]
+    assert f"S012 遵义汇川4S店 {MONTH} zh" in (month_dir / "S012.html").read_text("utf-8")
+    stamp = json.loads((month_dir / ".batch" / "S012.json").read_text("utf-8"))
+    assert (stamp["lang"], stamp["data"]) == ("zh", str(paths.DEMO_DATA.resolve()))
+    assert stamp["files"]["pdf"] == batch._digest((month_dir / "S012.pdf").read_bytes())
+    plan = gated_plan(tmp_path, gated_notebook)
+    other_data = batch.BatchPlan(**{**plan.__dict__, "data_dir": tmp_path / "elsewhere"})
+    assert other_data.input_hash("S012") != plan.input_hash("S012")
+
+
+# --------------------------------------------------------------------------- 5 lost workers
+
+
+def test_5_a_batch_that_loses_every_worker_gives_up(tmp_path, gated_notebook, monkeypatch):
+    """A real scheduler and one worker (no nanny) in their own processes; the worker is
+    SIGKILLed while it renders S012: the batch stops after --worker-timeout, lists the
+    unfinished store, leaves index.html as it was and exits 3."""
+    from distributed import Client
+
+    from kpi_lib import batch
+
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    (gate / "hold-zh-S012").touch()
+    env = {**LOCAL, "KPI_TEST_GATE": str(gate)}
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    scheduler = subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", str(port),
+                                  "--no-dashboard"], env=env, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker", address,
+                               "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host",
+                               "127.0.0.1"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    month_dir = tmp_path / "out" / MONTH
+    month_dir.mkdir(parents=True)
+    (month_dir / "index.html").write_text("previous index", encoding="utf-8")
+
+    def kill_when_held() -> None:
+        wait_for_file(gate / "started-zh-S012")
+        worker.kill()
+
+    real_plan = batch.plan_batch
+
+    def with_gated_notebook(*args, **kwargs):
+        plan = real_plan(*args, **kwargs)
+        plan.notebook = gated_notebook
+        return plan
+
+    monkeypatch.setattr(batch, "plan_batch", with_gated_notebook)
+    killer = threading.Thread(target=kill_when_held, daemon=True)
+    killer.start()
+    try:
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(1, timeout=60)
+        started = time.monotonic()
+        result = run_cli("reports", "--month", MONTH, "--data", str(ROOT / "data" / "demo"),
+                         "--out-dir", str(tmp_path / "out"), "--scheduler", address,
+                         "--store", "S012", "--worker-timeout", "5")
+        took = time.monotonic() - started
+    finally:
+        worker.kill()
+        scheduler.kill()
+        scheduler.wait(timeout=30)
+    assert result.exit_code == 3, result.output
+    assert ("error: the batch lost every Dask worker (no Dask worker for 5 s): 1 of 1 stores "
+            "unfinished (S012); index.html not updated, batch.json says complete: false"
+            ) in result.stderr.replace("\n", " ")
+    assert took < 90
+    assert (month_dir / "index.html").read_text("utf-8") == "previous index"
+    summary = json.loads((month_dir / "batch.json").read_text("utf-8"))
+    assert summary["complete"] is False
+    assert [(r["store"], r["status"]) for r in summary["stores"]] == [("S012", "unfinished")]
+    assert not (month_dir / "S012.html").exists()
+
+
+# --------------------------------------------------------------------------- 4 snapshot
+
+VISIT_ROW = "V99,S1,2026-09-15,10:00,10:30,C11,,true,网络,A6,true,false,false,false\n"
+
+
+def test_4_a_same_size_edit_with_the_old_mtime_invalidates_the_warehouse(tiny_data):
+    from kpi_lib.warehouse import open_warehouse
+
+    sql = "SELECT count(*) FROM visits WHERE date BETWEEN '2026-09-01' AND '2026-09-30'"
+    with open_warehouse(tiny_data) as wh:
+        assert wh.con.execute(sql).fetchone()[0] == 8
+    path = tiny_data / "visits.csv"
+    st = path.stat()
+    text = path.read_text("utf-8")
+    assert text.count("V09,S1,2026-09-") == 1
+    path.write_text(text.replace("V09,S1,2026-09-", "V09,S1,2026-08-"), "utf-8")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # touch -r: same size, same mtime
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    with open_warehouse(tiny_data) as wh:
+        assert wh.rebuilt
+        assert wh.con.execute(sql).fetchone()[0] == 7
+
+
+def test_4_a_file_changed_during_the_read_is_read_again(tiny_data, tmp_path, monkeypatch):
+    from kpi_lib import snapshot, warehouse
+
+    monkeypatch.setattr(snapshot, "RETRY_PAUSE", 0.1)
+    real = warehouse.load_folder
+    calls = []
+
+    def read_while_a_row_lands(folder):
+        ingested = real(folder)
+        if not calls:  # the export finishes writing just after the first read
+            with (tiny_data / "visits.csv").open("a", encoding="utf-8") as fh:
+                fh.write(VISIT_ROW)
+        calls.append(folder)
+        return ingested
+
+    monkeypatch.setattr(warehouse, "load_folder", read_while_a_row_lands)
+    out = tmp_path / "kpis.csv"
+    result = run_cli("kpis", "--data", str(tiny_data), "--month", "2026-09", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert len(calls) == 2
+    assert kpis_of(out)["S1", "visits"] == "9"  # the complete file, V99 included
+
+
+def test_4_a_file_that_keeps_changing_is_refused(tiny_data, tmp_path, monkeypatch):
+    from kpi_lib import snapshot
+
+    monkeypatch.setattr(snapshot, "RETRY_PAUSE", 0.1)
+    writer = subprocess.Popen([sys.executable, "-c", f"""
+import time
+end = time.monotonic() + 60
+while time.monotonic() < end:
+    with open({str(tiny_data / "visits.csv")!r}, "a", encoding="utf-8") as fh:
+        fh.write({VISIT_ROW!r})
+    time.sleep(0.002)
+"""])
+    out = tmp_path / "kpis.csv"
+    out.write_text("previous output\n", encoding="utf-8")
+    try:
+        time.sleep(0.3)
+        result = run_cli("kpis", "--data", str(tiny_data), "--month", "2026-09", "--out",
+                         str(out))
+    finally:
+        writer.kill()
+        writer.wait()
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines() == [
+        "error: visits.csv: changed while it was being read, twice (is it still being "
+        "written or copied?); run again when the file is complete"]
+    assert out.read_text("utf-8") == "previous output\n"
