@@ -213,6 +213,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "trends_growth_ok": "增长检查（{basis}）：{cost}{c_growth}（{c_before} → {c_now}），"
         "{sales}{s_growth}（{s_before} → {s_now}），营销费用增速未超过销量增速。",
         "trends_growth_na": "增长检查（{basis}）：缺少{month}的可比数据，无法比较。",
+        "trends_growth_partial": "增长检查（{basis}）：本月数据截至 {date}（月中），不以月初至今的"
+        "交车与整月投放比较。",
+        "trends_partial_month": "本月数据截至 {date}（月中）：表中本月为月初至今的数值，预警只看"
+        "完整的月份。",
         "trends_this_year": "近{n}个月",
         "trends_last_year": "一年前同月",
         "trends_chart_too_short": "{label}：只有{k}个月有数值，少于{n}个月，不绘制控制图。",
@@ -811,6 +815,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "{c_now}), {sales} {s_growth} ({s_before} → {s_now}); marketing cost is not growing "
         "faster than sales.",
         "trends_growth_na": "Growth check ({basis}): no comparable figures for {month}.",
+        "trends_growth_partial": "Growth check ({basis}): this month's data run to {date} only "
+        "(month not complete): month-to-date deliveries are not compared with a whole "
+        "month's spend.",
+        "trends_partial_month": "This month's data run to {date} only (month not complete): "
+        "this month's values are month to date, and early warnings read the complete months "
+        "only.",
         "trends_this_year": "last {n} months",
         "trends_last_year": "a year earlier",
         "trends_chart_too_short": "{label}: months with a value: {k}, fewer than {n}: "

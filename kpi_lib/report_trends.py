@@ -106,6 +106,8 @@ def trends_note(tr: Trends, lang: str = "zh") -> str:
         parts.append(text("trends_some_last_year", lang, n=with_ly))
     if len(tr.months) < tr.config["min_chart_months"]:
         parts.append(text("trends_too_short_for_charts", lang, n=tr.config["min_chart_months"]))
+    if tr.partial_end is not None:
+        parts.append(text("trends_partial_month", lang, date=tr.partial_end.isoformat()))
     return ("" if lang == "zh" else " ").join(parts)
 
 
@@ -140,6 +142,9 @@ def warnings_markdown(tr: Trends, lang: str = "zh") -> str:
 def _growth_text(tr: Trends, g: Growth, lang: str) -> str:
     cost, sales = tr.config["growth"]["cost"], tr.config["growth"]["sales"]
     basis = text(f"col_{g.basis}", lang)
+    if g.partial:
+        return text("trends_growth_partial", lang, basis=basis,
+                    date=tr.partial_end.isoformat())  # type: ignore[union-attr]
     if not g.computable:
         return text("trends_growth_na", lang, basis=basis, month=month_label(g.before, lang))
 

@@ -16,7 +16,11 @@ Warnings (a KPI "trends down" in its bad direction, per the registry ``direction
   ``deliveries``), same month last year and month on month.
 
 A run of bad changes only warns when the whole move is beyond chance (``min_z``, see
-:func:`worse_run`), so a tiny store's noise raises none. Control charts are per store
+:func:`worse_run`), so a tiny store's noise raises none. A report month whose data stop
+early (the store's own data end, :mod:`kpi_lib.month_progress`) raises no warning: runs and
+control-chart signals are read over the complete months only, and the growth checks of
+that month say that it is not complete instead of comparing month-to-date deliveries with
+a whole month's spend. Control charts are per store
 over its own months: p / Laney p′ for a rate whose numerator never exceeds its
 denominator (p′ when the store's months are overdispersed, σ_z > 1), XmR otherwise.
 """
@@ -24,6 +28,7 @@ denominator (p′ when the store's months are overdispersed, σ_z > 1), XmR othe
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -93,6 +98,8 @@ class Growth:
     before: str
     cost: tuple[float, float]  # (before, now)
     sales: tuple[float, float]
+    #: the report month's data stop early (its store's data end): not compared
+    partial: bool = False
 
     @property
     def cost_growth(self) -> float:
@@ -104,7 +111,7 @@ class Growth:
 
     @property
     def computable(self) -> bool:
-        return not (is_na(self.cost_growth) or is_na(self.sales_growth))
+        return not (self.partial or is_na(self.cost_growth) or is_na(self.sales_growth))
 
     @property
     def flagged(self) -> bool:
@@ -134,6 +141,8 @@ class Trends:
     alerts: list[Alert] = field(default_factory=list)
     growth: list[Growth] = field(default_factory=list)
     config: dict[str, Any] = field(default_factory=dict)
+    #: the store's data end when it falls inside the report month (None: complete)
+    partial_end: date | None = None
 
     def values(self, metric: str, column: str = "value") -> np.ndarray:
         """The metric's ``column`` over :attr:`months` (oldest first)."""
@@ -224,16 +233,20 @@ def worse_run(values, bad: str, run: int, *, k=None, n=None, min_z: float = 0.0)
 
 def _alerts(tr: Trends, cfg: dict[str, Any]) -> list[Alert]:
     out: list[Alert] = []
-    run, recent = cfg["consecutive_worse"], set(tr.months[-cfg["recent_months"]:])
+    # a report month whose data stop early takes no part (see the module docstring)
+    months = tr.months[:-1] if tr.partial_end is not None else tr.months
+    keep = len(months)
+    run, recent = cfg["consecutive_worse"], set(months[-cfg["recent_months"]:])
     for metric in tr.metrics:
         bad, unit = _bad(metric), REGISTRY[metric].unit
         if bad is None:
             continue
-        k = tr.values(metric, "numerator") if unit in ("rate", "count") else None
-        n = tr.values(metric, "denominator") if unit in ("rate", "yuan_per") else None
-        if worse_run(tr.values(metric), bad, run, k=k, n=n, min_z=cfg["min_z"]):
-            out.append(Alert("worse", metric, tuple(tr.months[-(run + 1):]),
-                             tuple(float(x) for x in tr.values(metric)[-(run + 1):]), bad))
+        values = tr.values(metric)[:keep]
+        k = tr.values(metric, "numerator")[:keep] if unit in ("rate", "count") else None
+        n = tr.values(metric, "denominator")[:keep] if unit in ("rate", "yuan_per") else None
+        if worse_run(values, bad, run, k=k, n=n, min_z=cfg["min_z"]):
+            out.append(Alert("worse", metric, tuple(months[-(run + 1):]),
+                             tuple(float(x) for x in values[-(run + 1):]), bad))
         chart = tr.charts.get(metric)
         if chart is None:
             continue
@@ -259,17 +272,24 @@ def load_trends(con: duckdb.DuckDBPyConnection, store: str, month: str,
     """The store's last ``window`` months up to ``month`` of the configured KPIs, their
     control charts, early warnings and growth checks (one KPI-cube query over the window
     and the same months a year earlier)."""
+    from .month_progress import store_month
+
     cfg = config or trends_config()
     window = [previous_month(month, i) for i in range(cfg["window"] - 1, -1, -1)]
     months = window + [previous_month(m, 12) for m in window]
-    return trends_from_cube(compute_cube(con, months, stores=[store]), store, month, cfg)
+    progress = store_month(con, store, month)
+    end = None if progress["complete"] else progress["data_end"]
+    return trends_from_cube(compute_cube(con, months, stores=[store]), store, month, cfg,
+                            partial_end=end)
 
 
 def trends_from_cube(cube: pd.DataFrame, store: str, month: str,
-                     config: dict[str, Any] | None = None) -> Trends:
+                     config: dict[str, Any] | None = None, *,
+                     partial_end: date | None = None) -> Trends:
     """:class:`Trends` from KPI-cube rows (``compute_cube`` columns) of the window and the
     year before; a month without any data row for the store counts as before its data
-    start (left out, never 0)."""
+    start (left out, never 0). ``partial_end``: the store's data end when it falls inside
+    ``month`` (no warning from that month)."""
     cfg = config or trends_config()
     window = [previous_month(month, i) for i in range(cfg["window"] - 1, -1, -1)]
     year_ago = {m: previous_month(m, 12) for m in window}
@@ -296,7 +316,8 @@ def trends_from_cube(cube: pd.DataFrame, store: str, month: str,
 
     charts = {m: _chart(series, m, cfg) for m in metrics}
     tr = Trends(store, month, cfg["window"], shown, start, metrics, series, charts,
-                config=cfg)
+                config=cfg,
+                partial_end=partial_end if shown and shown[-1] == month else None)
     tr.alerts = _alerts(tr, cfg)
     cost, sales = cfg["growth"]["cost"], cfg["growth"]["sales"]
     last = previous_month(month)
@@ -304,6 +325,6 @@ def trends_from_cube(cube: pd.DataFrame, store: str, month: str,
         pair = [(tr.at(cost, month), tr.at(sales, month)),
                 (tr.at(cost, other), tr.at(sales, other))]
         tr.growth.append(Growth(basis, other, (pair[1][0], pair[0][0]),
-                                (pair[1][1], pair[0][1])))
+                                (pair[1][1], pair[0][1]), partial=tr.partial_end is not None))
     return tr
 
