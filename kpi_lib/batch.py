@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from . import paths
-from .errors import ParameterError, RenderError
+from .errors import KpiError, ParameterError, RenderError
 from .store_report import STORE_NOTEBOOK
 from .warm_kernel import shutdown_kernel, warm_kernel
 
@@ -161,11 +161,12 @@ def render_store(store: str, month: str, lang: str, data_dir: str, month_dir: st
                  batch: str | None = None) -> StoreResult:
     """Render one store (ipynb, html, pdf, xlsx) in this process's warm kernel of
     ``batch``; never raises."""
-    from .run_params import inside
+    from .run_params import check_store_format, inside
     from .store_report import render_store_files
 
     started = time.perf_counter()
     try:
+        check_store_format(store)  # the same rule as a single report, before any work
         inside(Path(month_dir), store)  # a store id never leads out of the month folder
         _stamp(Path(month_dir), store).parent.mkdir(parents=True, exist_ok=True)
         _, timings = render_store_files(
@@ -175,7 +176,7 @@ def render_store(store: str, month: str, lang: str, data_dir: str, month_dir: st
         return StoreResult(store, "rendered", seconds=time.perf_counter() - started,
                            timings=timings)
     except Exception as exc:  # noqa: BLE001 - one store's failure is reported, not raised
-        reason = str(exc) if isinstance(exc, RenderError) else f"{type(exc).__name__}: {exc}"
+        reason = str(exc) if isinstance(exc, KpiError) else f"{type(exc).__name__}: {exc}"
         return StoreResult(store, "failed", reason.strip(),
                            seconds=time.perf_counter() - started)
 

@@ -45,6 +45,7 @@ REASONS_ZH: dict[str, str] = {
     "unreadable_file": "未读取：文件名不是表名，且无法作为Excel工作簿打开",
     "outside_link": "指向数据文件夹以外文件的链接，未读取",
     "empty_file": "文件为空（0 字节），该表没有数据行",
+    "unsafe_id": "“{value}”不能用作门店代码：{why}",
     "unknown_kpi_row": "“{value}”不是KPI模板中的行{hint}",
     "unknown_store_sheet": "工作表“{value}”不对应门店表中的任何门店，已跳过",
     "month_without_year": "月份表头“{value}”没有年份：请在表头上方的单元格填写“年份”和年份",
@@ -78,6 +79,8 @@ def translate_reason(code: str | None, reason: str, lang: str) -> str:
     fields = match.groupdict()
     if "hint" in fields:
         fields["hint"] = _hint_zh(fields["hint"])
+    if "why" in fields:
+        fields["why"] = _why_zh(fields["why"])
     return REASONS_ZH[code].format(**fields)
 
 
@@ -88,3 +91,15 @@ def _hint_zh(hint: str) -> str:
     if m := re.fullmatch(r" \(the KPI (.+) cannot be read from the workbook\)", hint):
         return f"（指标 {m.group(1)} 无法从KPI表读取）"
     return hint
+
+
+def _why_zh(why: str) -> str:
+    """Why a value cannot be a store id (:func:`kpi_lib.validate.id_problem`) in Chinese."""
+    if m := re.fullmatch(r"it is longer than (\d+) characters", why):
+        return f"超过 {m.group(1)} 个字符"
+    if m := re.fullmatch(r"it contains '(.+)'", why):
+        return f"含有“{m.group(1)}”"
+    if m := re.fullmatch(r"it starts with '(.)'", why):
+        return f"以“{m.group(1)}”开头"
+    return {"it starts or ends with a space": "首尾有空格",
+            "it contains a control character": "含有控制字符"}.get(why, why)

@@ -51,6 +51,7 @@ REASONS: dict[str, str] = {
                        "workbook",
     "outside_link": "a link to a file outside the data folder; not read",
     "empty_file": "the file is empty (0 bytes): its table has no rows",
+    "unsafe_id": "'{value}' cannot be used as a store id: {why}",
 }
 
 #: Largest plausible value of each number column (money in yuan per row, counts per row):
@@ -78,6 +79,38 @@ _TIME_RE = re.compile(r"^(?:\d{4}-\d{2}-\d{2}[ T])?(\d{1,2}):(\d{2})(?::(\d{2})(
 _NUMBER_RE = re.compile(
     r"^[+-]?(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d*)?(?:[eE][+-]?\d+)?$|^[+-]?\.\d+$")
 _MIN_YEAR, _MAX_YEAR = 1900, 2100
+
+
+#: Longest store id accepted: ids name report files and folders.
+MAX_ID_LENGTH = 64
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def id_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a store id (it names files and folders), in plain words;
+    ``None`` when it can.
+
+    >>> id_problem("S001") is None, id_problem("../../tmp/x"), id_problem("=1+1")
+    (True, "it contains '/'", "it starts with '='")
+    """
+    if len(value) > MAX_ID_LENGTH:
+        return f"it is longer than {MAX_ID_LENGTH} characters"
+    if value != value.strip():
+        return "it starts or ends with a space"
+    if _CONTROL_RE.search(value):
+        return "it contains a control character"
+    for part in ("/", "\\", ".."):
+        if part in value:
+            return f"it contains '{part}'"
+    if value[:1] in ("=", "+", "-", "@", "."):
+        return f"it starts with '{value[0]}'"
+    return None
+
+
+def shown_id(value: str) -> str:
+    """``value`` as printed in a message: control characters escaped, at most 64 + …."""
+    text = _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+    return text if len(text) <= MAX_ID_LENGTH else text[:MAX_ID_LENGTH] + "…"
 
 
 def reason(code: str, **fields: object) -> str:
@@ -283,6 +316,12 @@ def check_rows(df: pd.DataFrame, table: Table, v: Validator) -> pd.DataFrame:
                     v.add([row], later, code, [a], other=b, other_column=earlier)
                 bad |= wrong
 
+    if table.name == "stores" and "store_id" in cols:
+        for row, value in df["store_id"].dropna().items():
+            why = id_problem(str(value))
+            if why:
+                v.add([row], "store_id", "unsafe_id", [shown_id(str(value))], why=why)
+                bad[row] = True
     if table.name == "visits":
         order("time_out", "time_in", "time_order")
     if table.name == "orders":

@@ -40,7 +40,16 @@ from .metrics import REGISTRY
 from .paths import links_outside
 from .readers import open_workbook
 from .schema import CHANNELS
-from .validate import COUNT_LIMIT, MONEY_LIMIT, norm_text, parse_number, reason
+from .validate import (
+    COUNT_LIMIT,
+    MONEY_LIMIT,
+    id_problem,
+    norm_text,
+    parse_number,
+    reason,
+    shown_id,
+)
+from .validate import REASONS as TABLE_REASONS
 
 #: The workbook files of a data folder.
 WORKBOOK_PREFIX = "kpi_workbook"
@@ -127,6 +136,7 @@ REASONS: dict[str, str] = {
     "workbook_conflict": "{row_label} for {month} is given twice ({value} and {other}); "
                          "the first is used",
     "excel_error": "the cell holds the Excel error {value}; read as n/a",
+    "unsafe_id": TABLE_REASONS["unsafe_id"],  # a sheet that would create such a store
 }
 
 
@@ -432,6 +442,10 @@ def read_workbooks(paths: Sequence[Path], known_stores: Iterable[str] | None = N
                 if store is None:
                     out.issues.append(_issue(label, None, None, "unknown_store_sheet",
                                              ws.title))
+                    continue
+                if known is None and (why := id_problem(store)):
+                    out.issues.append(_issue(label, None, "store_id", "unsafe_id",
+                                             shown_id(store), why=why))
                     continue
                 cells += [(label, store, *c) for c in sheet.cells]
                 out.issues += sheet.issues

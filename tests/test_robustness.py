@@ -394,3 +394,51 @@ while time.monotonic() < end:
         "error: visits.csv: changed while it was being read, twice (is it still being "
         "written or copied?); run again when the file is complete"]
     assert out.read_text("utf-8") == "previous output\n"
+
+
+# --------------------------------------------------------------------------- 6 store ids
+
+UNSAFE_STORES = [  # (store_id as in the file, as shown, why)
+    ("S/015", "S/015", "it contains '/'"),
+    ("../../../../tmp/x/pwned", "../../../../tmp/x/pwned", "it contains '/'"),
+    ("S" + "9" * 99, "S" + "9" * 63 + "…", "it is longer than 64 characters"),
+    ("S\x07bell", "S\\x07bell", "it contains a control character"),
+    ("=1+2", "=1+2", "it starts with '='"),
+    ("S\\016", "S\\016", "it contains '\\'"),
+    ("a..b", "a..b", "it contains '..'"),
+    (".hidden", ".hidden", "it starts with '.'"),
+    ("@S017", "@S017", "it starts with '@'"),
+]
+
+
+def test_6_unsafe_store_ids_are_quarantined_with_the_rows_citing_them(tiny_data, tmp_path):
+    from kpi_lib import batch
+
+    with (tiny_data / "stores.csv").open("a", encoding="utf-8", newline="") as fh:
+        for sid, _, _ in UNSAFE_STORES:
+            csv.writer(fh, lineterminator="\n").writerow([sid, "坏店", "华东", "上海", "A"])
+    with (tiny_data / "visits.csv").open("a", encoding="utf-8") as fh:
+        fh.write(VISIT_ROW.replace("V99,S1,", "V98,../../../../tmp/x/pwned,"))
+    out = tmp_path / "kpis.csv"
+    result = run_cli("kpis", "--data", str(tiny_data), "--month", "2026-09", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"quarantined: stores.csv, row {row}, column store_id: '{shown}' cannot be used as a "
+        f"store id: {why}" for row, (_, shown, why) in enumerate(UNSAFE_STORES, start=3)
+    ] + ["quarantined: visits.csv, row 14, column store_id: store_id "
+         "'../../../../tmp/x/pwned' is not in stores"]
+    assert {store for store, _ in kpis_of(out)} == {"S1", "S2"}
+    assert kpis_of(out)["S1", "visits"] == "8"
+    plan = batch.plan_batch(tiny_data, "2026-09", "zh", tmp_path / "reports")
+    assert plan.stores == ["S1", "S2"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "kpis.csv", "reports"]
+
+
+def test_6_a_store_id_a_report_cannot_have_fails_in_one_line_in_the_batch(tmp_path):
+    from kpi_lib import batch
+
+    result = batch.render_store("S 013", MONTH, "zh", str(tmp_path), str(tmp_path), {}, "")
+    assert (result.status, result.reason) == ("failed", (
+        "store 'S 013' is not a valid store id: use letters, digits, '_' or '-' (at most 32 "
+        "characters), e.g. S001"))
+    assert list(tmp_path.iterdir()) == []
