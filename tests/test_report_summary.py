@@ -166,3 +166,34 @@ def test_appendix_lists_definitions_from_the_registry():
     row = frame.set_index("Id").loc["test_drive_rate"]
     assert row["Definition"] == rsum.REGISTRY["test_drive_rate"].definition
     assert row["Better"] == "higher"
+
+
+@pytest.mark.parametrize(("extra", "words"), [
+    ("summary_change: {z: -1}\n", "summary_change.z must be a number ≥ 0"),
+    ("summary_change: {z: 2.58, min_orders: 1}\n", "unknown keys in summary_change"),
+    ("summary_change: 3\n", "summary_change must be a mapping"),
+    ("history_warmup_months: 1.5\n", "history_warmup_months must be a whole number ≥ 0"),
+])
+def test_report_settings_are_validated(tmp_path, monkeypatch, extra, words):
+    from kpi_lib import config, paths
+
+    text = (paths.PARAMS / "report.yml").read_text("utf-8")
+    for key in ("summary_change:", "history_warmup_months:"):  # drop the shipped values
+        if key in extra and key in text:
+            head, _, rest = text.partition(key)
+            text = head + "".join(line for line in rest.splitlines(True)[1:]
+                                  if not line.startswith("  "))
+    (tmp_path / "report.yml").write_text(text + extra, encoding="utf-8")
+    monkeypatch.setattr(paths, "PARAMS", tmp_path)
+    config.report_config.cache_clear()
+    try:
+        with pytest.raises(config.ConfigError, match=words):
+            config.report_config()
+    finally:
+        config.report_config.cache_clear()
+
+
+def test_shipped_summary_settings():
+    cfg = rsum.report_config()
+    assert cfg["summary_change"] == {"z": 2.58, "min_effect": 1.0}
+    assert cfg["history_warmup_months"] == 3

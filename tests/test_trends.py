@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import shutil
+from datetime import date
 from pathlib import Path
 
 import matplotlib
@@ -165,6 +166,33 @@ def test_growth_check_marketing_cost_above_sales():
     # the months between 2025-10 and 2026-09 have no row: the data start in 2025-10,
     # so the window shows 2025-11 … 2026-10, all before 2026-09 empty (not 0 rows shown)
     assert tr.data_start == "2025-10" and tr.months[0] == "2025-11"
+
+
+def test_a_month_whose_data_stop_early_raises_no_warning():
+    """Visits 1,100 → 1,050 → 1,000 (07 … 09), then October cut on the 10th: 300. Read as a
+    whole month, visits fall three months running (z = 800/√1400 = 21) and cost per visit
+    (¥120,000 a month) rises; with the data end given, the runs stop at September (two
+    changes: no 3-month run) and the growth checks say the month is not complete."""
+    months = [previous_month("2026-10", i) for i in range(3, -1, -1)]  # 07 … 10
+    k, v = [500, 451, 410, 110], [1100, 1050, 1000, 300]
+    cube = _cube({
+        "visits": {m: (x, None) for m, x in zip(months, v, strict=True)},
+        "test_drives": {m: (x, None) for m, x in zip(months, k, strict=True)},
+        "test_drive_rate": {m: (x, n) for m, x, n in zip(months, k, v, strict=True)},
+        "ad_spend": {m: (120_000, None) for m in months},
+        "cost_per_visit": {m: (120_000, n) for m, n in zip(months, v, strict=True)},
+        "deliveries": {"2026-09": (50, None), "2026-10": (12, None)},
+    })
+    whole = trends_from_cube(cube, "X1", "2026-10")
+    assert {a.metric for a in whole.alerts if a.months[-1] == "2026-10"} >= {"visits"}
+    cut = trends_from_cube(cube, "X1", "2026-10", partial_end=date(2026, 10, 10))
+    assert cut.alerts == [] and cut.partial_end == date(2026, 10, 10)
+    assert [g.partial and not g.flagged for g in cut.growth] == [True, True]
+    text = rt.warnings_markdown(cut, "zh")
+    assert ("增长检查（环比）：本月数据截至 2026-10-10（月中），不以月初至今的交车与整月投放比较。"
+            in text)
+    assert "本月数据截至 2026-10-10（月中）：表中本月为月初至今的数值，预警只看完整的月份。" in (
+        rt.trends_note(cut, "zh"))
 
 
 # --- the section on real folders ----------------------------------------------------------
