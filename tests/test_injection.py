@@ -21,6 +21,7 @@ import nbformat
 import openpyxl
 import pytest
 from hostile_data import (
+    CITY,
     COMPETITOR,
     CONSULTANTS,
     CUSTOMERS,
@@ -38,7 +39,7 @@ from kpi_lib.errors import ParameterError
 
 ROOT = Path(__file__).resolve().parent.parent
 FORMULA_NAMES = [n for n in CONSULTANTS.values() if n[0] in "=+-@"]
-NAMES = [STORE_NAME, REGION, COMPETITOR, SOURCE, *CONSULTANTS.values()]
+NAMES = [STORE_NAME, REGION, CITY, COMPETITOR, SOURCE, *CONSULTANTS.values()]
 
 
 @pytest.fixture(scope="module")

@@ -442,3 +442,27 @@ def test_6_a_store_id_a_report_cannot_have_fails_in_one_line_in_the_batch(tmp_pa
         "store 'S 013' is not a valid store id: use letters, digits, '_' or '-' (at most 32 "
         "characters), e.g. S001"))
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- 7 no links
+
+
+@pytest.mark.parametrize("value", [
+    "![c](http://127.0.0.1:18999/city.png)",
+    "http://evil.example/a_(b)",
+    "WWW.evil.example",
+    "<https://evil.example>",
+    "[点我](javascript:alert(4)) https://x.org\\y",
+])
+def test_7_text_from_the_data_is_never_a_link_or_an_image(value):
+    """The report header and the index put data values into Markdown through
+    escape_markdown; rendered as nbconvert renders them, they are plain text."""
+    from html import unescape
+
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    from kpi_lib.report_data import escape_markdown
+
+    html = markdown2html_mistune(f"**城市**: {escape_markdown(value)}")
+    assert "<a" not in html and "<img" not in html and "href" not in html
+    assert unescape(re.sub(r"<[^>]+>", "", html)).strip() == f"城市: {value}"
