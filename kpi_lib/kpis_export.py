@@ -38,8 +38,14 @@ def format_number(x: float) -> str:
 
 
 def tidy_frame(cube: pd.DataFrame) -> pd.DataFrame:
-    """The export's rows (strings) from a one-month cube of :func:`compute_cube`."""
-    frame = pd.DataFrame({"store_id": cube["store_id"].astype(str),
+    """The export's rows (strings) from a one-month cube of :func:`compute_cube`.
+
+    Text from the data is neutralised as in the Excel export: a cell a spreadsheet would
+    read as a formula (``= + - @``, tab, CR first) gets a leading ``'``.
+    """
+    from .excel_style import safe_text
+
+    frame = pd.DataFrame({"store_id": [safe_text(s) for s in cube["store_id"].astype(str)],
                           "metric": cube["metric"].astype(str)})
     for col in ("numerator", "denominator", "value"):
         frame[col] = [format_number(float(x)) for x in cube[col].to_numpy()]

@@ -466,3 +466,41 @@ def test_7_text_from_the_data_is_never_a_link_or_an_image(value):
     html = markdown2html_mistune(f"**城市**: {escape_markdown(value)}")
     assert "<a" not in html and "<img" not in html and "href" not in html
     assert unescape(re.sub(r"<[^>]+>", "", html)).strip() == f"城市: {value}"
+
+
+# --------------------------------------------------------------------------- 8 other outputs
+
+
+def test_8_kpis_csv_neutralises_formula_like_cells(tmp_path):
+    import pandas as pd
+
+    from kpi_lib.kpis_export import tidy_frame, write_atomic_csv
+
+    cube = pd.DataFrame({"store_id": ["=cmd|' /C calc'!A0", "+1", "@SUM(A1)", "\tS4", "S5"],
+                         "metric": ["visits"] * 5, "numerator": [1.0, 2.0, 3.0, 4.0, -5.0],
+                         "denominator": [float("nan")] * 5, "value": [1.0, 2.0, 3.0, 4.0, -5.0]})
+    out = tmp_path / "kpis.csv"
+    write_atomic_csv(tidy_frame(cube), out)
+    with out.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert [r[0] for r in rows[1:]] == ["'=cmd|' /C calc'!A0", "'+1", "'@SUM(A1)", "'\tS4", "S5"]
+    assert rows[5] == ["S5", "visits", "-5", "", "-5"]  # numbers stay numbers
+
+
+def test_8_a_data_file_linked_outside_the_folder_is_not_read(tiny_data, tmp_path):
+    secret = tmp_path / "shadow"
+    secret.write_text("root:*:19000:0:99999:7:::\n", encoding="utf-8")
+    (tiny_data / "visits.csv").unlink()
+    (tiny_data / "visits.csv").symlink_to(secret)
+    inside = tiny_data / "sub"
+    inside.mkdir()
+    (tiny_data / "calls.csv").rename(inside / "calls.csv")
+    (tiny_data / "calls.csv").symlink_to(inside / "calls.csv")  # a link inside: read
+    out = tmp_path / "kpis.csv"
+    result = run_cli("kpis", "--data", str(tiny_data), "--month", "2026-09", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "ignored: visits.csv: a link to a file outside the data folder; not read"]
+    assert "root:" not in result.output
+    cube = kpis_of(out)
+    assert (cube["S1", "visits"], cube["S1", "calls"], cube["S1", "orders"]) == ("", "3", "5")
