@@ -57,8 +57,11 @@ def write_atomic_csv(frame: pd.DataFrame, out: Path) -> None:
     out = Path(out)
     if out.is_dir():
         raise ParameterError(f"output {out} is a folder; give a file name such as kpis.csv")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    except OSError as exc:
+        raise KpiError(f"cannot write {out}: {exc.strerror or exc}") from None
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
@@ -66,9 +69,12 @@ def write_atomic_csv(frame: pd.DataFrame, out: Path) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, out)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+        if isinstance(exc, OSError):  # disk full: the existing file is left as it was
+            raise KpiError(f"cannot write {out}: {exc.strerror or exc}; an existing file "
+                           "is left as it was") from None
         raise
 
 

@@ -19,6 +19,7 @@ import nbformat
 
 from . import paths
 from .atomic import publish
+from .errors import RenderError
 from .i18n import month_label, text
 
 TEMPLATE_NAME = "kpi_report"
@@ -145,7 +146,12 @@ def render_report(
     targets = {ext: out_stem.with_name(f"{out_stem.name}.{ext}") for ext in files}
     outputs = {targets[ext]: data for ext, data in files.items()}
     side = sidecar(outputs) if sidecar is not None else {}
-    publish({**outputs, **(extra or {}), **side})
+    try:
+        publish({**outputs, **(extra or {}), **side})
+    except OSError as exc:  # disk full or made read-only meanwhile: nothing was replaced
+        raise RenderError(f"cannot write the report to {out_stem.parent}: "
+                          f"{exc.strerror or exc}; the previous report is left as it was"
+                          ) from None
     if timings is not None:
         timings.update(execute=t1 - t0, html=t2 - t1, pdf=t3 - t2,
                        publish=time.perf_counter() - t3)

@@ -156,7 +156,7 @@ def open_warehouse(data_dir: Path, db_path: Path | None = None, *,
         ingested, fp = _snapshot(data_dir)
         try:
             _build_file(db_path, ingested, fp)
-        except (OSError, duckdb.IOException):  # disk full: the old file stays; in memory
+        except (OSError, duckdb.Error):  # disk full: the old file stays; in memory
             return _in_memory(ingested, fp)
     return Warehouse(_connect_read_only(db_path), db_path, rebuilt=True)
 
@@ -193,8 +193,15 @@ def _build_file(db_path: Path, ingested: Ingested, fp: str) -> None:
         con = _quiet(duckdb.connect(str(tmp)))
         try:
             build(con, ingested, fp)
+            con.execute("CHECKPOINT")
         finally:
             con.close()
+        # a full disk can leave a file without tables (DuckDB lost its WAL): never
+        # replace a good warehouse by it
+        built = _open_cached(tmp, fp)
+        if built is None:
+            raise OSError(f"{tmp}: the warehouse could not be written completely")
+        built.close()
         os.replace(tmp, db_path)
     finally:
         _remove_build(db_path)

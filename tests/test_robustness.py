@@ -504,3 +504,135 @@ def test_8_a_data_file_linked_outside_the_folder_is_not_read(tiny_data, tmp_path
     assert "root:" not in result.output
     cube = kpis_of(out)
     assert (cube["S1", "visits"], cube["S1", "calls"], cube["S1", "orders"]) == ("", "3", "5")
+
+
+# --------------------------------------------------------------------------- 9 one line
+
+
+def cli_process(*args: str, env: dict | None = None, timeout: float = 600):
+    """``python -m kpi_lib ARGS`` in a subprocess: (exit code, stderr lines, seconds)."""
+    started = time.monotonic()
+    run = subprocess.run([sys.executable, "-m", "kpi_lib", *args], capture_output=True,
+                         text=True, timeout=timeout, env={**LOCAL, **(env or {})})
+    return run.returncode, run.stderr.splitlines(), time.monotonic() - started
+
+
+@pytest.fixture()
+def mounts(tmp_path):
+    """Mount a small tmpfs (``mounts.tmpfs(path, size)``) or make a folder read-only
+    (``mounts.read_only(path)``); all unmounted afterwards. Needs root (CI runs as root)."""
+    done: list[Path] = []
+
+    class Mounts:
+        @staticmethod
+        def _mount(*args: str, target: Path) -> None:
+            run = subprocess.run(["mount", *args, str(target)], capture_output=True, text=True)
+            if run.returncode:
+                pytest.skip(f"cannot mount here ({run.stderr.strip()}); run the suite as root")
+            done.append(target)
+
+        def tmpfs(self, path: Path, size: str) -> Path:
+            path.mkdir(parents=True, exist_ok=True)
+            self._mount("-t", "tmpfs", "-o", f"size={size}", "tmpfs", target=path)
+            return path
+
+        def read_only(self, path: Path) -> Path:
+            self._mount("--bind", str(path), target=path)
+            subprocess.run(["mount", "-o", "remount,ro,bind", str(path)], check=True)
+            return path
+
+    yield Mounts()
+    for target in reversed(done):
+        subprocess.run(["umount", "-l", str(target)], check=False)
+
+
+def fill(folder: Path) -> None:
+    """Write into ``folder`` until its disk is full."""
+    with (folder / "filler").open("wb") as fh:
+        try:
+            while True:
+                fh.write(b"\0" * 65536)
+                fh.flush()
+        except OSError:
+            pass
+
+
+def test_9_a_malformed_or_unreachable_scheduler_is_one_line_quickly(tmp_path):
+    port = free_port()  # nothing listens there
+    for address, line in [
+        ("nonsense", "error: scheduler 'nonsense' is not an address of the form "
+                     "tcp://host:port (e.g. tcp://127.0.0.1:8786)"),
+        (f"tcp://127.0.0.1:{port}", f"error: cannot reach the Dask scheduler at "
+                                    f"tcp://127.0.0.1:{port} (Connection refused): is "
+                                    "`dask scheduler` running there?"),
+    ]:
+        code, lines, took = cli_process("reports", "--month", MONTH, "--out-dir",
+                                        str(tmp_path / "out"), "--scheduler", address)
+        assert (code, lines) == (2, [line])
+        assert took < 20
+    assert not (tmp_path / "out").exists()
+
+
+def test_9_a_read_only_reports_folder_is_refused_before_the_work(tiny_data, tmp_path,
+                                                                 mounts):
+    month_dir = tmp_path / "reports" / "2026-09"
+    month_dir.mkdir(parents=True)
+    (month_dir / "S1.html").write_text("previous", encoding="utf-8")
+    mounts.read_only(month_dir)
+    code, lines, took = cli_process("report", "--store", "S1", "--month", "2026-09",
+                                    "--data", str(tiny_data), "--out-dir",
+                                    str(tmp_path / "reports"))
+    assert (code, lines) == (2, [f"error: cannot write to the output folder {month_dir}: "
+                                 "Read-only file system"])
+    assert took < 30  # refused before the notebook runs
+    assert (month_dir / "S1.html").read_text("utf-8") == "previous"
+
+
+def test_9_a_full_disk_is_refused_before_the_work(tiny_data, tmp_path, mounts):
+    reports = mounts.tmpfs(tmp_path / "reports", "1m")
+    fill(reports)
+    code, lines, _ = cli_process("report", "--store", "S1", "--month", "2026-09", "--data",
+                                 str(tiny_data), "--out-dir", str(reports))
+    assert (code, lines) == (2, [f"error: cannot write to the output folder {reports}/2026-09"
+                                 ": No space left on device"])
+    (reports / "filler").unlink()
+    code, lines, _ = cli_process("report", "--store", "S1", "--month", "2026-09", "--data",
+                                 str(tiny_data), "--out-dir", str(reports))
+    assert (code, lines) == (2, [f"error: cannot write to the output folder {reports}/2026-09"
+                                 ": only 1.0 MB free, a report needs about 20 MB"])
+
+
+def test_9_a_disk_filling_up_while_the_report_is_written_leaves_the_previous(
+        tiny_data, tmp_path, mounts):
+    reports = mounts.tmpfs(tmp_path / "reports", "256k")
+    month_dir = reports / "2026-09"
+    month_dir.mkdir()
+    (month_dir / "S1.html").write_text("previous", encoding="utf-8")
+    code, lines, _ = cli_process("report", "--store", "S1", "--month", "2026-09", "--data",
+                                 str(tiny_data), "--out-dir", str(reports),
+                                 env={"KPI_MIN_FREE_MB": "0"})
+    assert (code, lines) == (3, [f"error: cannot write the report to {month_dir}: No space "
+                                 "left on device; the previous report is left as it was"])
+    assert sorted(p.name for p in month_dir.iterdir() if p.name != ".publish.lock") == [
+        "S1.html"]  # no temp file left either
+    assert (month_dir / "S1.html").read_text("utf-8") == "previous"
+
+
+def test_9_a_warehouse_that_cannot_be_written_is_built_in_memory(tmp_path, mounts):
+    data = mounts.tmpfs(tmp_path / "data", "16m")
+    for src in (ROOT / "tests" / "fixtures" / "tiny").glob("*.csv"):
+        (data / src.name).write_bytes(src.read_bytes())
+    out = tmp_path / "kpis.csv"
+    assert run_cli("kpis", "--data", str(data), "--month", "2026-09", "--out",
+                   str(out)).exit_code == 0
+    cached = (data / ".warehouse.duckdb").read_bytes()
+    with (data / "visits.csv").open("a", encoding="utf-8") as fh:
+        fh.write(VISIT_ROW)
+    fill(data)
+    code, lines, _ = cli_process("kpis", "--data", str(data), "--month", "2026-09", "--out",
+                                 str(out))
+    assert (code, lines) == (0, [])
+    assert kpis_of(out)["S1", "visits"] == "9"  # the new row, from the in-memory warehouse
+    assert (data / ".warehouse.duckdb").read_bytes() == cached  # the old file is whole
+    assert sorted(p.name for p in data.iterdir() if p.name.startswith(".warehouse")
+                  and not p.name.endswith(".lock")) == [".warehouse.duckdb"]
