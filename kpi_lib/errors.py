@@ -54,6 +54,8 @@ class RowIssue:
     code: str = ""
     #: the offending cell value as read, if any
     value: str | None = None
+    #: the store the row belongs to (its store_id as read), when the table has one
+    store: str | None = None
 
     @property
     def ignored(self) -> bool:

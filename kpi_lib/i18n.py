@@ -130,6 +130,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "summary_deliveries_no_target": "本月交车 {deliveries} 台（无目标数据，无法计算完成率）。",
         "summary_finding": "需优先解决：{title}。{effect}。",
         "summary_no_findings": "本月未发现需要干预的问题。",
+        "summary_quarantined": "本门店有 {n} 行数据被隔离（未参与任何计算），部分指标可能偏低："
+        "见“数据质量”。",
         "summary_change": "与上月相比最明确的变化：{kpi} {change}（{before} → {now}），"
         "{effect}。",
         "summary_change_partial": "与上月相比最明确的变化（本月未完，按进度折算）：{kpi} "
@@ -718,6 +720,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "completion rate).",
         "summary_finding": "First to fix: {title}. {effect}.",
         "summary_no_findings": "No problem needing action this month.",
+        "summary_quarantined": "{n} rows of this store were quarantined (left out of every "
+        "figure), so some figures may be too low: see “Data quality”.",
         "summary_change": "Clearest change from last month: {kpi} {change} ({before} → {now}), "
         "{effect}.",
         "summary_change_partial": "Clearest change from last month (month not complete, paced "

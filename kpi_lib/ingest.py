@@ -203,7 +203,7 @@ def load_table(name: str, src: Source) -> tuple[pd.DataFrame, list[RowIssue], in
             blank &= df[c] == ""
         df = df[~blank.to_numpy()]
     rows_read = len(df) + sum(1 for i in issues if i.code in READER_CODES)
-    v = Validator(src.label)
+    v = Validator(src.label, df["store_id"] if "store_id" in df.columns else None)
     df = parse_columns(df, table, v)
     df = check_rows(df, table, v)
     return df, issues + v.issues, rows_read, present

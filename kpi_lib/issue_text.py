@@ -46,6 +46,8 @@ REASONS_ZH: dict[str, str] = {
     "outside_link": "指向数据文件夹以外文件的链接，未读取",
     "empty_file": "文件为空（0 字节），该表没有数据行",
     "unsafe_id": "“{value}”不能用作门店代码：{why}",
+    "date_future": "{column} {value} 晚于今天（{today}），是未来的日期",
+    "consultant_store": "顾问“{value}”属于门店 {other}，不属于 {store}",
     "unknown_kpi_row": "“{value}”不是KPI模板中的行{hint}",
     "unknown_store_sheet": "工作表“{value}”不对应门店表中的任何门店，已跳过",
     "month_without_year": "月份表头“{value}”没有年份：请在表头上方的单元格填写“年份”和年份",

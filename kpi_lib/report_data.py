@@ -173,7 +173,8 @@ def load_store_month(
         info = store_info(wh.con, store)
         cube = compute_cube(wh.con, months, stores=[store])
         every = wh.con.execute(
-            'SELECT file, "row", "column", reason, code FROM _issues ORDER BY file, "row"'
+            'SELECT file, "row", "column", reason, code, store_id FROM _issues '
+            'ORDER BY file, "row"'
         ).df()
         unread = every["code"].isin(IGNORED_CODES)
         issues = every[~unread].reset_index(drop=True)
@@ -400,6 +401,13 @@ def funnel_stages(sm: StoreMonth) -> pd.DataFrame:
     })
 
 
+def store_quarantined(sm: StoreMonth) -> int:
+    """How many quarantined rows belong to this store (by the store_id of the row)."""
+    if "store_id" not in sm.issues.columns:
+        return 0
+    return int((sm.issues["store_id"] == sm.store["store_id"]).sum())
+
+
 def quality_summary(sm: StoreMonth) -> tuple[str, pd.DataFrame]:
     """Sentence and per-file table of rows read, used and quarantined."""
     lang, files = sm.lang, sm.files
@@ -414,6 +422,9 @@ def quality_summary(sm: StoreMonth) -> tuple[str, pd.DataFrame]:
                           zip(sm.ignored["file"], sm.ignored["reason"], sm.ignored["code"],
                               strict=True))
         sentence += " " + text("dq_ignored", lang, files=escape_markdown(listed))
+    mine = store_quarantined(sm)
+    if mine:
+        sentence += " " + text("dq_store_note", lang, n=f"{mine:,}")
     table = pd.DataFrame({
         text("dq_col_table", lang): files["table_name"],
         text("dq_col_file", lang): files["file"],

@@ -12,7 +12,7 @@ from .config import report_config
 from .formatting import format_change, format_value, is_na
 from .i18n import text
 from .metrics import REGISTRY
-from .report_data import PACED, StoreMonth
+from .report_data import PACED, StoreMonth, store_quarantined
 
 #: How many findings the summary names.
 TOP_FINDINGS = 2
@@ -46,10 +46,12 @@ def _deliveries_line(sm: StoreMonth) -> str:
 def _finding_lines(sm: StoreMonth) -> list[str]:
     lang = sm.lang
     shown = [f for f in sm.findings if f.impact_text][:TOP_FINDINGS]
+    n = store_quarantined(sm)  # said whenever there are some, never "no problem" then
+    note = [text("summary_quarantined", lang, n=f"{n:,}")] if n else []
     if not shown:
-        return [text("summary_no_findings", lang)]
+        return note or [text("summary_no_findings", lang)]
     return [text("summary_finding", lang, title=f.title, effect=_sentence(f.impact_text))
-            for f in shown if f.impact_text]
+            for f in shown if f.impact_text] + note
 
 
 def _sentence(words: str) -> str:

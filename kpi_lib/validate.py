@@ -10,6 +10,8 @@ of :data:`REASONS` (the English templates; a report may translate them by code).
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -52,6 +54,8 @@ REASONS: dict[str, str] = {
     "outside_link": "a link to a file outside the data folder; not read",
     "empty_file": "the file is empty (0 bytes): its table has no rows",
     "unsafe_id": "'{value}' cannot be used as a store id: {why}",
+    "date_future": "{column} {value} is in the future (after {today})",
+    "consultant_store": "consultant_id '{value}' belongs to store {other}, not to {store}",
 }
 
 #: Largest plausible value of each number column (money in yuan per row, counts per row):
@@ -127,12 +131,31 @@ def _nfkc(s: pd.Series) -> pd.Series:
     return s.str.normalize("NFKC").str.strip()
 
 
-class Validator:
-    """Collects the issues of one input file while its columns are parsed."""
+#: Date columns of events: a value after the run date is quarantined ("in the future").
+#: (A consultant's hired/left dates and the months of targets may lie ahead.)
+EVENT_DATES: dict[str, tuple[str, ...]] = {
+    "visits": ("date",), "calls": ("date",), "leads": ("created", "status_date"),
+    "followups": ("date",), "orders": ("order_date", "delivered", "cancelled"),
+}
 
-    def __init__(self, file: str) -> None:
+
+def run_date() -> dt.date:
+    """Today, or ``KPI_TODAY`` (YYYY-MM-DD) when set (tests, re-running a past day)."""
+    fixed = os.environ.get("KPI_TODAY")
+    return dt.date.fromisoformat(fixed) if fixed else dt.date.today()
+
+
+class Validator:
+    """Collects the issues of one input file while its columns are parsed.
+
+    ``stores``: the file's store_id column as read (row -> id), so that each issue names
+    the store of its row (the report counts a store's quarantined rows).
+    """
+
+    def __init__(self, file: str, stores: pd.Series | None = None) -> None:
         self.file = file
         self.issues: list[RowIssue] = []
+        self.stores = {} if stores is None else stores.str.strip().to_dict()
 
     def add(self, rows: Iterable[int], column: str | None, code: str,
             values: Iterable[object] | None = None, **fields: object) -> None:
@@ -144,6 +167,7 @@ class Validator:
             self.issues.append(RowIssue(
                 self.file, int(row), column,
                 reason(code, value=text, column=column, **fields), code, text,
+                self.stores.get(row) or None,
             ))
 
     def flag(self, s: pd.Series, bad: pd.Series, column: str, code: str, **fields) -> None:
@@ -335,9 +359,16 @@ def check_rows(df: pd.DataFrame, table: Table, v: Validator) -> pd.DataFrame:
             v.issues.append(RowIssue(
                 v.file, int(row), "status_date",
                 reason("missing_status_date", status=df.at[row, "status"]),
-                "missing_status_date", None,
+                "missing_status_date", None, v.stores.get(row) or None,
             ))
         bad |= missing
+    today = run_date()
+    for column in EVENT_DATES.get(table.name, ()):
+        if column in cols:
+            future = (df[column] > pd.Timestamp(today)).fillna(False).astype(bool) & ~bad
+            values = df.loc[future.to_numpy(), column].dt.strftime("%Y-%m-%d")
+            v.add(values.index, column, "date_future", values, today=today.isoformat())
+            bad |= future
     df = df[~bad.to_numpy()]
 
     if table.key and table.key in cols:
@@ -371,7 +402,7 @@ def check_references(tables: dict[str, pd.DataFrame], files: dict[str, str],
         if name not in tables:
             continue
         df = tables[name]
-        v = Validator(files[name])
+        v = Validator(files[name], df["store_id"] if "store_id" in df.columns else None)
         bad = pd.Series(False, index=df.index)
         for column, ref in TABLES[name].references.items():
             if column not in df.columns or ref not in tables:
@@ -380,5 +411,24 @@ def check_references(tables: dict[str, pd.DataFrame], files: dict[str, str],
             unknown = df[column].notna() & ~_isin(df[column], known)
             v.flag(df[column], unknown, column, "unknown_reference", table=ref)
             bad |= unknown
+        if name != "consultants" and {"store_id", "consultant_id"} <= set(df.columns) \
+                and "consultants" in tables:
+            bad |= _other_stores_consultants(df, tables["consultants"], bad, v)
         issues.extend(v.issues)
         tables[name] = df[~bad.to_numpy()]
+
+
+def _other_stores_consultants(df: pd.DataFrame, consultants: pd.DataFrame, bad: pd.Series,
+                              v: Validator) -> pd.Series:
+    """Rows (not yet bad) citing a consultant of another store: flagged, as a mask.
+
+    Left in, such a row counts for its store but for no consultant of it (the team's
+    deliveries would not add up to the store's)."""
+    home = consultants.drop_duplicates("consultant_id").set_index("consultant_id")["store_id"]
+    theirs = df["consultant_id"].map(home)
+    wrong = (df["consultant_id"].notna() & theirs.notna() & (theirs != df["store_id"])
+             & ~bad).fillna(False).astype(bool)
+    for row in df.index[wrong.to_numpy()]:
+        v.add([row], "consultant_id", "consultant_store", [df.at[row, "consultant_id"]],
+              other=theirs[row], store=df.at[row, "store_id"])
+    return wrong

@@ -12,12 +12,14 @@ Tables: every contract table with all its canonical columns (typed per
 plus the input's extra columns as VARCHAR, and
 
 - ``_columns(table_name, column_name)``: canonical columns really present in the input;
-- ``_issues(file, row, column, reason, code, value)``: the quarantined rows;
+- ``_issues(file, row, column, reason, code, value, store_id)``: the quarantined rows
+  (``store_id``: the store of the row, when its table has one);
 - ``_files(table_name, file, rows_read, rows_kept)``: where each table came from;
 - ``workbook_kpis(store_id, month, metric, value)``: the brand workbook's input rows
   (:mod:`kpi_lib.workbook`; empty without a ``kpi_workbook*.xlsx``);
 - ``_notes(file, message)``: messages that are not issues (a workbook sheet skipped);
-- ``_meta(key, value)``: the fingerprint the cache is checked against.
+- ``_meta(key, value)``: the fingerprint the cache is checked against, and
+  ``future_from``: the first date a row quarantined as in the future becomes valid.
 """
 
 from __future__ import annotations
@@ -37,9 +39,10 @@ from kpi_lib.ingest import Ingested, input_files, load_folder
 from kpi_lib.locks import exclusive
 from kpi_lib.schema import DUCKDB_TYPES, TABLES
 from kpi_lib.snapshot import folder_digests, read_consistently
+from kpi_lib.validate import run_date
 
 #: Bump when the warehouse layout or the ingest rules change, to force a rebuild.
-WAREHOUSE_VERSION = "2"
+WAREHOUSE_VERSION = "3"
 _RULE_MODULES = (ingest, readers, validate, workbook)
 
 
@@ -86,9 +89,10 @@ class Warehouse:
         self.path = path
         self.rebuilt = rebuilt
         self.issues: list[RowIssue] = [
-            RowIssue(f, None if pd.isna(r) else int(r), c, reason, code, v)
-            for f, r, c, reason, code, v in con.execute(
-                'SELECT file, "row", "column", reason, code, value FROM _issues').fetchall()
+            RowIssue(f, None if pd.isna(r) else int(r), c, reason, code, v, store)
+            for f, r, c, reason, code, v, store in con.execute(
+                'SELECT file, "row", "column", reason, code, value, store_id FROM _issues'
+            ).fetchall()
         ]
 
     @property
@@ -246,10 +250,16 @@ def _open_cached(db_path: Path, fp: str) -> duckdb.DuckDBPyConnection | None:
         row = con.execute("SELECT value FROM _meta WHERE key = 'fingerprint'").fetchone()
     except duckdb.Error:
         row = None
-    if row is not None and row[0] == fp:
+    if row is not None and row[0] == fp and not _future_has_come(con):
         return con
     con.close()
     return None
+
+
+def _future_has_come(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a row quarantined as "in the future" is dated today or earlier now."""
+    row = con.execute("SELECT value FROM _meta WHERE key = 'future_from'").fetchone()
+    return row is not None and row[0] <= run_date().isoformat()
 
 
 def _select_typed(name: str, df: pd.DataFrame | None) -> str:
@@ -286,15 +296,16 @@ def build(con: duckdb.DuckDBPyConnection, ingested: Ingested, fp: str) -> None:
     con.unregister("_src")
 
     issues = pd.DataFrame(
-        [(x.file, x.row, x.column, x.reason, x.code, x.value) for x in ingested.issues],
-        columns=["file", "row", "column", "reason", "code", "value"],
+        [(x.file, x.row, x.column, x.reason, x.code, x.value, x.store)
+         for x in ingested.issues],
+        columns=["file", "row", "column", "reason", "code", "value", "store_id"],
     ).astype({"row": "Int64", "file": "str", "column": "str", "reason": "str",
-              "code": "str", "value": "str"})
+              "code": "str", "value": "str", "store_id": "str"})
     con.register("_src", issues)
     con.execute(
         'CREATE TABLE _issues AS SELECT file::VARCHAR AS file, "row"::BIGINT AS "row", '
         '"column"::VARCHAR AS "column", reason::VARCHAR AS reason, code::VARCHAR AS code, '
-        'value::VARCHAR AS value FROM _src')
+        'value::VARCHAR AS value, store_id::VARCHAR AS store_id FROM _src')
     con.unregister("_src")
 
     con.execute("CREATE TABLE _files (table_name VARCHAR, file VARCHAR, rows_read BIGINT, "
@@ -319,5 +330,8 @@ def build(con: duckdb.DuckDBPyConnection, ingested: Ingested, fp: str) -> None:
             (n.split(": ", 1)[0], n) for n in ingested.notes])
 
     con.execute("CREATE TABLE _meta (key VARCHAR, value VARCHAR)")
+    future = [x.value for x in ingested.issues if x.code == "date_future" and x.value]
     con.executemany("INSERT INTO _meta VALUES (?, ?)", [
-        ("fingerprint", fp), ("version", WAREHOUSE_VERSION)])
+        ("fingerprint", fp), ("version", WAREHOUSE_VERSION),
+        # the first day a row quarantined as "in the future" is not any more: rebuild then
+        ("future_from", min(future) if future else "9999-12-31")])

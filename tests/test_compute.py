@@ -289,7 +289,9 @@ def test_failed_export_leaves_existing_file(data_copy, tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(pd.DataFrame, "to_csv", half_written)
-    with pytest.raises(OSError, match="disk full"):
+    # one plain line (issue 14.9), the previous file kept
+    with pytest.raises(KpiError, match=r"cannot write .*kpis.csv: disk full; an existing "
+                                       r"file is left as it was"):
         kpis_export.export_kpis(data_copy, "2026-09", out)
     assert out.read_text(encoding="utf-8") == "previous run\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data", "kpis.csv"]
@@ -299,7 +301,7 @@ def test_failed_export_creates_no_file(data_copy, tmp_path, monkeypatch):
     out = tmp_path / "new.csv"
     monkeypatch.setattr(kpis_export.os, "replace", lambda *a: (_ for _ in ()).throw(
         OSError("rename failed")))
-    with pytest.raises(OSError):
+    with pytest.raises(KpiError, match="rename failed"):
         kpis_export.export_kpis(data_copy, "2026-09", out)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
 

@@ -636,3 +636,78 @@ def test_9_a_warehouse_that_cannot_be_written_is_built_in_memory(tmp_path, mount
     assert (data / ".warehouse.duckdb").read_bytes() == cached  # the old file is whole
     assert sorted(p.name for p in data.iterdir() if p.name.startswith(".warehouse")
                   and not p.name.endswith(".lock")) == [".warehouse.duckdb"]
+
+
+# --------------------------------------------------------------------------- 10 quiet data
+
+
+def edit_csv(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), "utf-8")
+
+
+def test_10_a_consultant_of_another_store_is_quarantined(tiny_data, tmp_path):
+    edit_csv(tiny_data / "visits.csv", "V03,S1,2026-09-03,11:00,11:50,C12,",
+             "V03,S1,2026-09-03,11:00,11:50,C21,")
+    edit_csv(tiny_data / "orders.csv", "O22,S2,C21,", "O22,S2,C11,")
+    out = tmp_path / "kpis.csv"
+    result = run_cli("kpis", "--data", str(tiny_data), "--month", "2026-09", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        "quarantined: visits.csv, row 3, column consultant_id: consultant_id 'C21' belongs to "
+        "store S2, not to S1",
+        "quarantined: orders.csv, row 10, column consultant_id: consultant_id 'C11' belongs to "
+        "store S1, not to S2"]
+    cube = kpis_of(out)  # README: S1 has 8 September visits, S2 2 orders and 2 deliveries
+    assert (cube["S1", "visits"], cube["S2", "orders"], cube["S2", "deliveries"]) == (
+        "7", "1", "1")
+
+
+def test_10_duplicate_visit_ids_are_said_in_the_summary_not_no_problem(tiny_data):
+    from kpi_lib import report_data as rd
+    from kpi_lib import report_summary as rsum
+
+    with (tiny_data / "visits.csv").open("a", encoding="utf-8") as fh:
+        for vid in ("V02", "V03", "V04"):  # S2's register numbers visits like S1's
+            fh.write(f"{vid},S2,2026-09-1{vid[-1]},10:00,10:30,C21,,true,网络,A6,true,"
+                     "false,false,false\n")
+    sm = rd.load_store_month("S2", "2026-09", "en", tiny_data)
+    assert rd.store_quarantined(sm) == 3
+    assert sm.value("visits") == 0  # all three quarantined: the store "lost" its visits
+    summary = rsum.summary_markdown(sm)
+    assert "No problem needing action this month." not in summary
+    assert ("- 3 rows of this store were quarantined (left out of every figure), so some "
+            "figures may be too low: see “Data quality”.") in summary.splitlines()
+    sentence, _ = rd.quality_summary(sm)
+    assert sentence.endswith("Quarantined rows of this store: 3.")
+
+
+def test_10_dates_in_the_future_are_quarantined(tiny_data, tmp_path, monkeypatch):
+    from kpi_lib.doctor import check_data
+    from kpi_lib.warehouse import open_warehouse
+
+    monkeypatch.setenv("KPI_TODAY", "2026-12-07")
+    with (tiny_data / "orders.csv").open("a", encoding="utf-8") as fh:  # a typo: 2031
+        fh.write("O99,S2,C21,,2031-01-05,A4,95000,fleet,false,false,,,95000,,false,false,"
+                 "false,false\n")
+    out = tmp_path / "kpis.csv"
+    result = run_cli("kpis", "--data", str(tiny_data), "--month", "2026-09", "--out", str(out))
+    assert result.stderr.splitlines() == [
+        "quarantined: orders.csv, row 11, column order_date: order_date 2031-01-05 is in the "
+        "future (after 2026-12-07)"]
+    assert kpis_of(out)["S2", "orders"] == "2"
+    assert "months 2026-08 to 2026-10," in check_data(tiny_data).detail  # not to 2031-01
+    monkeypatch.setenv("KPI_TODAY", "2031-01-05")  # that day has come: the row is valid
+    with open_warehouse(tiny_data) as wh:
+        assert wh.rebuilt and wh.issues == []
+
+
+def test_10_an_empty_optional_table_is_one_line(tiny_data, tmp_path):
+    (tiny_data / "targets.csv").write_bytes(b"")
+    out = tmp_path / "kpis.csv"
+    result = run_cli("kpis", "--data", str(tiny_data), "--month", "2026-09", "--out", str(out))
+    assert result.exit_code == 0
+    assert result.stderr.splitlines() == [
+        "ignored: targets.csv: the file is empty (0 bytes): its table has no rows"]
+    assert kpis_of(out)["S1", "target_completion"] == ""  # n/a, not 0
