@@ -60,9 +60,10 @@ DEFAULTS: dict[str, Any] = {
     "peers": {},
     "nearest_peers": {"k": 3, "weights": {"region": 1.0, "tier": 0.5, "volume": 1.0}},
     "network_pct": {"watch_below": 0.20, "watch_above": 0.80, "few_visitors": 0.25},
-    "tests": {"watch_level": 0.95, "clear_level": 0.998, "fdr_q": 0.05, "winsor": 0.10},
+    "tests": {"watch_level": 0.95, "clear_level": 0.998, "fdr_q": 0.05, "winsor": 0.10,
+              "scale": "logit"},
     "published_file": "published_benchmarks.csv",
-    "capacity": {"metrics": ["visits"], "min_group": 8, "min_spread": 0.05,
+    "capacity": {"metrics": ["visits"], "min_group": 20, "min_spread": 0.05,
                  "spread_metrics": ["cost_per_visit", "cost_per_lead", "cost_per_order"]},
 }
 
@@ -141,6 +142,9 @@ def validate_benchmark_config(raw: dict[str, Any] | None,
     tests = cfg["tests"]
     for name in ("watch_level", "clear_level", "fdr_q", "winsor"):
         _number(tests[name], f"tests.{name}", 0.0, 1.0)
+    if tests["scale"] not in ("identity", "logit", "arcsine", "log"):
+        raise _fail(f"tests.scale must be identity, logit, arcsine or log, not "
+                    f"{tests['scale']!r}")
     if not tests["watch_level"] < tests["clear_level"] < 1:
         raise _fail("tests: need watch_level < clear_level < 1")
     peers = cfg["peers"]

@@ -37,12 +37,14 @@ units ("≈14 fewer test drives than the regional rate gives at your traffic" is
     its tier and region, else of its tier, else of its region, else the network, the
     first with ``capacity.min_group`` stores (``benchmark_scope`` ``tier_region_peers``,
     ``tier_peers``, ``region_peers``, ``network_peers``). On the log scale,
-    ``z = (ln x − median ln x_peers) / sqrt(σ² + 1/c)`` with σ = 1.4826 × MAD of the
-    peers' log values (at least ``capacity.min_spread``: how much such stores differ for
-    ordinary reasons) and ``1/c`` the Poisson noise of the store's count (visits; for a
-    cost, its denominator). A month still running is paced: counts are divided, costs
-    multiplied, by the store's elapsed share of the month before they meet whole months.
-    ``p`` two-sided, ``p_adj`` Benjamini–Hochberg over all peer-spread rows of the month;
+    ``z = (ln x − median ln x_peers) / sqrt(σ² + 1/c)`` with σ the robust standard
+    deviation (:func:`kpi_lib.stats.robust_sd`) of the log values of the stores of its
+    tier around their own peer groups' medians (at least ``capacity.min_spread``: how
+    much such stores differ for ordinary reasons) and ``1/c`` the Poisson noise of the
+    store's count (visits; for a cost, its denominator). A month still running is paced:
+    counts are divided, costs multiplied, by the store's elapsed share of the month
+    before they meet whole months. ``p`` two-sided, ``p_adj`` Benjamini–Hochberg over
+    the stores of the month, one family per KPI;
     ``watch_*`` outside the watch level, ``clearly_*`` outside the clear level with
     ``p_adj < fdr_q``. ``benchmark`` is the peer median (for a running month, scaled to
     the store's elapsed share), ``expected = benchmark``, ``gap = value − benchmark``.
@@ -130,6 +132,51 @@ def _pick_benchmark(df: pd.DataFrame, wide: pd.DataFrame, cfg: dict[str, Any]) -
     df["benchmark_scope"] = scope.where(~missing, "national_avg").to_numpy(dtype=object)
 
 
+def proportion_verdicts(k: np.ndarray, n: np.ndarray, target: np.ndarray, *,
+                        q: float | None = None, clear_level: float | None = None,
+                        min_expected: float = 0.0,
+                        config: dict[str, Any] | None = None) -> pd.DataFrame:
+    """Funnel-plot verdicts of one family of proportions outside the compare table.
+
+    The same test as the compare table's proportion KPIs: the additive τ² of the family's
+    overdispersion (winsorised, around each unit's own ``target``), limits at the watch
+    and clear levels, two-sided p,
+    Benjamini–Hochberg over the family; ``clearly_*`` needs the clear limit (the config's,
+    or ``clear_level``) and ``p_adj < q``. Units expecting fewer than ``min_expected``
+    events (``n × target``) are ``too_few`` and stay out of the family: the normal
+    approximation would make 0 of 90 at 7.6% look impossible. Returns ``k, n, target,
+    z, p, p_adj, verdict`` in input order.
+    """
+    cfg = validate_benchmark_config(config) if config is not None else load_benchmark_config()
+    t = cfg["tests"]
+    q = t["fdr_q"] if q is None else q
+    k_all, n_all = np.asarray(k, dtype=float), np.asarray(n, dtype=float)
+    target_all = np.broadcast_to(np.asarray(target, dtype=float), k_all.shape)
+    enough = n_all * target_all >= min_expected
+    k, n, target = k_all[enough], n_all[enough], target_all[enough]
+    scale = t["scale"]
+    # overdispersion around each unit's own target (a consultant's team, a store's rest of
+    # the network): differences between the targets are not spread between the units
+    od = stats.overdispersion(k, n, target, winsor=t["winsor"], method="additive",
+                              scale=scale, consistent=True)
+    tau2 = od.limit_kwargs()["tau2"]
+    z = stats.z_scores(k, n, target, tau2, scale=scale)
+    p = stats.funnel_pvalues(k, n, target, tau2=tau2, scale=scale)
+    p_adj = stats.fdr(p, q)[1] if len(p) else p
+    side = np.where(z < 0, "below", "above")
+    clear = t["clear_level"] if clear_level is None else clear_level
+    verdict = np.where(np.abs(z) > norm.ppf(0.5 + clear / 2), "clearly_", "")
+    verdict = np.where((verdict != "") & (p_adj >= q), "watch_", verdict)
+    verdict = np.where((verdict == "") & (np.abs(z) > norm.ppf(0.5 + t["watch_level"] / 2)),
+                       "watch_", verdict)
+    verdict = np.where(verdict == "", "in_line", np.char.add(verdict.astype(str), side))
+    out = pd.DataFrame({"k": k_all, "n": n_all, "target": target_all, "z": np.nan,
+                        "p": np.nan, "p_adj": np.nan, "verdict": "too_few"})
+    out.loc[enough, ["z", "p", "p_adj"]] = np.column_stack([z, p, p_adj]) if len(z) else []
+    out.loc[enough, "verdict"] = verdict.astype(object)
+    return out
+
+
 def _poisson_ci(df: pd.DataFrame, rows: np.ndarray, method: str,
                 level: float) -> tuple[np.ndarray, np.ndarray]:
     num = df["numerator"].to_numpy(dtype=float)[rows]
@@ -148,6 +195,7 @@ def _poisson_ci(df: pd.DataFrame, rows: np.ndarray, method: str,
 def _test_proportions(df: pd.DataFrame, rows: np.ndarray, cfg: dict[str, Any]) -> None:
     """Funnel-plot test of the proportion rows (in place), overdispersion per metric."""
     t = cfg["tests"]
+    scale = t["scale"]
     k = df["numerator"].to_numpy(dtype=float)
     n = df["denominator"].to_numpy(dtype=float)
     bench = df["benchmark"].to_numpy(dtype=float)
@@ -159,17 +207,17 @@ def _test_proportions(df: pd.DataFrame, rows: np.ndarray, cfg: dict[str, Any]) -
         target = df.loc[mine, "national_avg"].iloc[0]
         usable = mine & np.isfinite(k) & (n > 0)
         od = stats.overdispersion(k[usable], n[usable], target, winsor=t["winsor"],
-                                  method="additive")
+                                  method="additive", scale=scale, consistent=True)
         phi[mine] = od.phi
         tau2[mine] = od.limit_kwargs()["tau2"]
-    lo_w, hi_w = stats.funnel_limits(bench[rows], n[rows], t["watch_level"], tau2=tau2[rows])
-    lo_c, hi_c = stats.funnel_limits(bench[rows], n[rows], t["clear_level"], tau2=tau2[rows])
-    value = df["value"].to_numpy(dtype=float)[rows]
     df.loc[rows, "phi"], df.loc[rows, "tau2"] = phi[rows], tau2[rows]
-    df.loc[rows, "z"] = stats.z_scores(k[rows], n[rows], bench[rows], tau2[rows])
-    df.loc[rows, "p"] = stats.funnel_pvalues(k[rows], n[rows], bench[rows], tau2=tau2[rows])
-    df.loc[rows, "_out_w"] = (value < lo_w) | (value > hi_w)
-    df.loc[rows, "_out_c"] = (value < lo_c) | (value > hi_c)
+    z = stats.z_scores(k[rows], n[rows], bench[rows], tau2[rows], scale=scale)
+    df.loc[rows, "z"] = z
+    df.loc[rows, "p"] = stats.funnel_pvalues(k[rows], n[rows], bench[rows], tau2=tau2[rows],
+                                             scale=scale)
+    # outside the funnel limits at a level ⇔ |z| beyond that level's normal quantile
+    df.loc[rows, "_out_w"] = np.abs(z) > norm.ppf(0.5 + t["watch_level"] / 2)
+    df.loc[rows, "_out_c"] = np.abs(z) > norm.ppf(0.5 + t["clear_level"] / 2)
     lo, hi = stats.proportion_ci(k[rows], n[rows], t["watch_level"])
     df.loc[rows, "ci_low"], df.loc[rows, "ci_high"] = lo, hi
 
@@ -185,6 +233,20 @@ def _peer_group(i: int, others: np.ndarray, attrs: dict[str, np.ndarray],
         if len(group) >= min_group:
             return scope, group
     return PEER_LEVELS[-1][0], others
+
+
+def _spread(i: int, ok: np.ndarray, resid: np.ndarray, attrs: dict[str, np.ndarray],
+            min_group: int) -> float:
+    """How much stores like row ``i`` differ for ordinary reasons: the robust standard
+    deviation (:func:`kpi_lib.stats.robust_sd`) of the other stores' log values around
+    their own peer groups' medians (``resid``), over the store's tier in every region
+    (the network without tiers) — a wider pool than the peer group itself, whose few
+    stores give a noisy spread."""
+    others = ok[(ok != i) & np.isfinite(resid[ok])]
+    tier = attrs["tier"]
+    pool = others[tier[others] == tier[i]] if tier[i] is not None else others
+    r = resid[pool if len(pool) >= min_group else others]
+    return stats.robust_sd(r, winsor=0.2) if len(r) else 0.0
 
 
 def _peer_spread(df: pd.DataFrame, rows: np.ndarray, stores: pd.DataFrame,
@@ -207,13 +269,17 @@ def _peer_spread(df: pd.DataFrame, rows: np.ndarray, stores: pd.DataFrame,
     for metric in pd.unique(metrics[rows]):
         mine = np.where(rows & (metrics == metric))[0]
         ok = mine[np.isfinite(paced[mine]) & (count[mine] > 0)]
+        groups = {i: _peer_group(i, ok[ok != i], attrs, cap["min_group"]) for i in ok}
+        resid = np.full(len(df), np.nan)
+        for i, (_, group) in groups.items():
+            if len(group) >= 2:
+                resid[i] = paced[i] - np.median(paced[group])
         for i in ok:
-            scope, group = _peer_group(i, ok[ok != i], attrs, cap["min_group"])
+            scope, group = groups[i]
             if len(group) < 2:
                 continue
-            x = paced[group]
-            ref = float(np.median(x))
-            sigma = max(cap["min_spread"], 1.4826 * float(np.median(np.abs(x - ref))))
+            ref = float(np.median(paced[group]))
+            sigma = max(cap["min_spread"], _spread(i, ok, resid, attrs, cap["min_group"]))
             z = (paced[i] - ref) / np.sqrt(sigma**2 + 1.0 / max(count[i], 1.0))
             bench = np.exp(ref) * (share[i] if is_count[i] else 1.0 / share[i])
             df.iloc[i, df.columns.get_loc("benchmark")] = bench
@@ -306,7 +372,9 @@ def compare(cube: pd.DataFrame, stores: pd.DataFrame, bench: pd.DataFrame, *,
 
     p_all = df["p"].to_numpy(dtype=float)
     p_adj = np.full(len(df), np.nan)
-    for family in (prop & live, peer & ~too_few):  # funnel KPIs; size-dependent KPIs
+    metric_col = df["metric"].to_numpy()
+    families = [prop & live] + [peer & (metric_col == m) for m in pd.unique(metric_col[peer])]
+    for family in families:  # the funnel KPIs together; each size-dependent KPI alone
         if family.any():
             p_adj[family] = stats.fdr(p_all[family], t["fdr_q"])[1]
     df["p_adj"] = p_adj

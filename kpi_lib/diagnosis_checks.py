@@ -24,24 +24,31 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binomtest
+from scipy.stats import binomtest, norm
 
 from .compute import compute_cube, month_bounds, previous_month
 from .metrics import REGISTRY
 from .stats import fdr, proportion_ci
+from .stats import robust_sd as stats_robust_sd
 
 NAN = float("nan")
 
 #: check name -> its parameters with defaults (types are checked against these)
 CHECK_PARAMS: dict[str, dict[str, Any]] = {
-    "cost_per_visit_rising": {"months": 3, "min_total_rise": 0.15, "min_visits": 100},
+    "cost_per_visit_rising": {"months": 3, "min_total_rise": 0.15, "min_visits": 100,
+                              "level": 0.998},
     "undelivered_orders": {"months": 3, "min_growth": 0.25, "min_carried_orders": 20,
-                           "delivery_verdicts": ["clearly_below"]},
-    "lost_to_one_competitor": {"min_share": 0.5, "min_named": 20},
+                           "delivery_verdicts": ["clearly_below"], "level": 0.998},
+    "lost_to_one_competitor": {"min_share": 0.5, "min_share_low": 0.35, "min_named": 20},
     "carried_leads_convert_poorly": {"max_relative": 0.6, "q": 0.05,
                                      "min_carried_leads": 100},
     "consultant_far_from_team": {"q": 0.05, "min_volume": 30, "max_relative": 0.7,
-                                 "rates": ["conversion", "test_drive_rate"]},
+                                 "rates": ["conversion", "test_drive_rate"],
+                                 "level": 0.9995, "min_expected": 10},
+    "followup_compliance": {"grades": ["H", "A"], "standard": 0.8, "level": 0.998,
+                            "min_due": 30},
+    "invite_to_visit": {"q": 0.05, "min_callers": 50},
+    "target_at_risk": {"level": 0.998, "min_target": 10},
 }
 
 
@@ -75,9 +82,15 @@ class CheckResult:
     """What a check found: evidence rows and, for rules without ``impact``, the effect."""
 
     evidence: list[dict[str, Any]]
+    #: the shortfall at the start of the chain (or the effect itself without ``impact_via``)
     impact: float = NAN
     impact_text: str | None = None
     impact_unit: str = "orders"
+    #: the store's rates that carry ``impact`` down to orders (the engine shrinks them
+    #: toward the peers' and takes the marginal share; empty: ``impact`` is the effect)
+    impact_via: tuple[str, ...] = ()
+    #: what ``impact`` counts, for the effect's sentence (e.g. "来店批次")
+    impact_stage: str | None = None
 
 
 @dataclass
@@ -99,9 +112,11 @@ class CheckContext:
 
     def row(self, store: str, metric: str) -> pd.Series | None:
         """The store's compare row of ``metric`` (None when absent)."""
-        rows = self.compare[(self.compare["store_id"] == store)
-                            & (self.compare["metric"] == metric)]
-        return None if rows.empty else rows.iloc[0]
+        index = self.cached("compare_index", lambda: {
+            key: i for i, key in enumerate(zip(self.compare["store_id"],
+                                               self.compare["metric"], strict=True))})
+        i = index.get((store, metric))
+        return None if i is None else self.compare.iloc[i]
 
     def history(self, months_back: int) -> pd.DataFrame:
         """KPI cube of the month and the ``months_back`` before it, every compared store."""
@@ -124,6 +139,59 @@ class CheckContext:
             "SELECT count(*) FROM _columns WHERE table_name = ? AND column_name = ?",
             [table, column]).fetchone()[0])
 
+    # --- network-wide counts the checks test (the calibration simulator,
+    # kpi_lib.simulate, overrides these with simulated frames) -------------------------
+
+    def consultant_names(self) -> dict[str, str]:
+        """Consultant id → name."""
+        return self.cached("names", lambda: dict(self.con.execute(
+            "SELECT consultant_id, name FROM consultants").fetchall()))
+
+    def competitor_counts(self) -> pd.DataFrame:
+        """``store_id, competitor, n``: lost leads of the month naming a competitor."""
+        return self.cached("competitors", lambda: _competitors(self))
+
+    def consultant_counts(self, rates: list[str]) -> pd.DataFrame:
+        """:func:`consultant_rate_counts` of the month, every store."""
+        return self.cached(("consultant_counts", tuple(rates)),
+                           lambda: consultant_rate_counts(self.con, self.month, rates))
+
+    def compliance_counts(self) -> pd.DataFrame | None:
+        """``store_id, grade, due, done`` (None without a follow-up register)."""
+        from .pipeline import compliance_counts, present_columns
+
+        if not present_columns(self.con, "followups"):
+            return None
+        return self.cached("compliance", lambda: compliance_counts(self.con, self.month))
+
+    def overdue_counts(self, store: str) -> dict[str, int]:
+        """Open leads overdue for follow-up at the month's end, by grade."""
+        from .pipeline import load_pipeline
+
+        stock = load_pipeline(self.con, store, self.month).stock
+        return dict(zip(stock["grade"], stock["overdue"].astype(int), strict=True))
+
+    def invite_counts(self) -> pd.DataFrame | None:
+        """``store_id, callers, visited``: callers of last month and who came (None: no
+        customer ids to follow a caller to the showroom)."""
+        from .pipeline import present_columns
+        from .traffic import invite_counts
+
+        if not ({"customer_id"} <= present_columns(self.con, "calls")
+                and {"customer_id"} <= present_columns(self.con, "visits")):
+            return None
+        return self.cached("invites", lambda: invite_counts(self.con, [self.month]))
+
+    def elapsed(self) -> pd.Series:
+        """Store id → share of the month its data cover, for stores whose month is not
+        complete (:func:`kpi_lib.month_progress.month_elapsed`)."""
+        from .month_progress import month_elapsed
+
+        def build() -> pd.Series:
+            m = month_elapsed(self.con, self.month).set_index("store_id")
+            return m.loc[~m["complete"] & m["elapsed_share"].notna(), "elapsed_share"]
+        return self.cached("elapsed", build)
+
 
 def compare_evidence(row: pd.Series, lang: str, **override: Any) -> dict[str, Any]:
     """An evidence row from a compare-table row (``override`` replaces fields)."""
@@ -141,8 +209,13 @@ def _na(x: object) -> bool:
 
 
 def _trend(ctx: CheckContext, store: str, metric: str, months_back: int) -> pd.DataFrame:
-    cube = ctx.history(months_back)
-    return cube[(cube["store_id"] == store) & (cube["metric"] == metric)].sort_values("month")
+    """The store's rows of ``metric`` over the history window, by month."""
+    def build() -> dict[str, pd.DataFrame]:
+        cube = ctx.history(months_back)
+        rows = cube[cube["metric"] == metric].sort_values("month")
+        return {"": rows.iloc[:0], **dict(tuple(rows.groupby("store_id")))}
+    groups = ctx.cached(("trend", months_back, metric), build)
+    return groups.get(store, groups[""])
 
 
 def _rising(values: np.ndarray) -> bool:
@@ -177,31 +250,73 @@ def _paced_label(month: str, lang: str) -> str:
     return text("paced_month", lang, month=month)
 
 
-def cost_per_visit_rising(ctx: CheckContext, store: str, p: dict[str, Any]) -> CheckResult | None:
-    """Cost per visit up ``months`` months running, by ``min_total_rise`` or more in total.
+def _relative_cost(ctx: CheckContext, months_back: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """ln(cost per visit / the network's) per store × month, and the (paced) visits.
 
-    When the store's data stop inside the report month, its visits are paced to the whole
-    month (visits ÷ elapsed share) before the whole month's spend is divided by them: the
-    spend is monthly, the visits only month to date. No data in the month: no finding.
+    The network's cost per visit of a month is Σ spend / Σ visits over the stores with a
+    marketing row, so the season (October's crowds, the Spring Festival) cancels out. A
+    month still running has its visits paced by the store's elapsed share.
+    """
+    def build() -> tuple[pd.DataFrame, pd.DataFrame]:
+        cube = ctx.history(months_back)
+        wide = cube[cube["metric"].isin(["ad_spend", "visits"])].pivot_table(
+            index="store_id", columns=["metric", "month"], values="value", dropna=False)
+        spend, visits = wide["ad_spend"], wide["visits"].copy()
+        if ctx.month in visits:
+            share = ctx.elapsed().reindex(visits.index).fillna(1.0)
+            visits[ctx.month] = visits[ctx.month] / share
+        visits = visits.where(visits > 0)
+        network = spend.sum() / visits.where(spend.notna()).sum()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(spend / visits / network), visits
+    return ctx.cached(("relative_cost", months_back), build)
+
+
+def cost_per_visit_rising(ctx: CheckContext, store: str, p: dict[str, Any]) -> CheckResult | None:
+    """Cost per visit, relative to the network's, up ``months`` months running, by at
+    least ``min_total_rise`` in total and beyond the store's own month-to-month noise.
+
+    Relative to the network's cost per visit of each month, so that the season cancels.
+    Noise: the robust spread (:func:`kpi_lib.stats.robust_sd`) of a one-month change of
+    the log relative cost — the store's own over the earlier months of the last year (at
+    least 4 changes), at least the network's and the visits' Poisson noise; the rise
+    from the first to the last month must reach the one-sided ``level`` quantile of it.
+    When the store's data stop inside the report month its visits are paced to the whole
+    month (the spend is monthly). No data in the month: no finding.
     """
     n = int(p["months"])
     share = _elapsed_share(ctx, store)
     if not share > 0:
         return None
+    rel, visits = _relative_cost(ctx, 12)
+    if store not in rel.index:
+        return None
+    r, v = rel.loc[store].to_numpy(dtype=float), visits.loc[store].to_numpy(dtype=float)
+    window, seen = r[-(n + 1):], v[-(n + 1):]
+    if len(window) != n + 1 or not _rising(window) or np.nanmin(seen) < p["min_visits"]:
+        return None
+    rise = float(window[-1] - window[0])
+    if np.expm1(rise) < p["min_total_rise"]:
+        return None
+    steps = np.diff(r[:-(n + 1)])
+    steps = steps[np.isfinite(steps)]
+    # a one-month change's spread: the store's own (≥ 4 changes), never below the
+    # network's typical one nor the visits' Poisson noise
+    network = ctx.cached(("relative_cost_noise", 12), lambda: stats_robust_sd(
+        np.diff(rel.to_numpy(dtype=float), axis=1).ravel()))
+    own = stats_robust_sd(steps) if len(steps) >= 4 else 0.0
+    noise = max(own, network, float(np.sqrt(1 / seen[0] + 1 / seen[-1])))
+    if rise / noise < norm.ppf(p["level"]):
+        return None
     cost = _trend(ctx, store, "cost_per_visit", n)
-    visits = _trend(ctx, store, "visits", n)["value"].to_numpy(dtype=float, copy=True)
     values = cost["value"].to_numpy(dtype=float, copy=True)
     labels = list(cost["month"])
-    if len(values) == n + 1 and len(visits) == n + 1 and share < 1:
-        visits[-1], values[-1] = visits[-1] / share, values[-1] * share
+    if share < 1:
+        values[-1] = values[-1] * share
         labels[-1] = _paced_label(labels[-1], ctx.lang)
-    if len(values) != n + 1 or not _rising(values) or np.nanmin(visits) < p["min_visits"]:
-        return None
-    if values[-1] / values[0] - 1 < p["min_total_rise"]:
-        return None
-    rows = [evidence("cost_per_visit", v, lang=ctx.lang, detail=m)
-            for m, v in zip(labels, values, strict=True)]
-    extra = (values[-1] - values[0]) * visits[-1]
+    rows = [evidence("cost_per_visit", x, lang=ctx.lang, detail=m)
+            for m, x in zip(labels, values, strict=True)]
+    extra = -np.expm1(-rise) * values[-1] * seen[-1]  # spend above the earlier relative cost
     return CheckResult(rows, impact=0.0,
                        impact_text=ctx.text("impact_spend", n=f"{extra:,.0f}", months=n))
 
@@ -218,9 +333,14 @@ def undelivered_orders(ctx: CheckContext, store: str, p: dict[str, Any]) -> Chec
     n = int(p["months"])
     carried = _trend(ctx, store, "carried_orders", n)
     values = carried["value"].to_numpy(dtype=float)
-    growing = (len(values) == n + 1 and _rising(values) and values[0] > 0
+    network = ctx.cached(("carried_network", n), lambda: ctx.history(n)[
+        ctx.history(n)["metric"] == "carried_orders"].groupby("month")["value"].sum())
+    share = values / network.reindex(carried["month"]).to_numpy(dtype=float)
+    growing = (len(values) == n + 1 and _rising(share) and values[0] > 0
                and values[-1] >= p["min_carried_orders"]
-               and values[-1] / values[0] - 1 >= p["min_growth"]
+               and share[-1] / share[0] - 1 >= p["min_growth"]
+               and _beyond_chance(values[0], values[-1], network.iloc[0], network.iloc[-1],
+                                  p["level"])
                and not _history_incomplete(ctx, store, list(carried["month"])))
     conv = ctx.row(store, "delivery_conversion")
     judged = _elapsed_share(ctx, store) == 1.0
@@ -233,6 +353,15 @@ def undelivered_orders(ctx: CheckContext, store: str, p: dict[str, Any]) -> Chec
                  for m, v in zip(carried["month"], values, strict=True)]
     short = NAN if conv is None or not judged else _shortfall(conv)
     return CheckResult(rows, impact=short, impact_unit="deliveries")
+
+
+def _beyond_chance(first: float, last: float, net_first: float, net_last: float,
+                   level: float) -> bool:
+    """A stock's rise against the network's, beyond its counts' Poisson noise:
+    ``(ln(last/first) − ln(net_last/net_first)) / sqrt(1/first + 1/last)`` at the
+    one-sided ``level`` quantile."""
+    z = (np.log(last / first) - np.log(net_last / net_first)) / np.sqrt(1 / first + 1 / last)
+    return bool(z >= norm.ppf(level))
 
 
 def _shortfall(row: pd.Series) -> float:
@@ -260,7 +389,7 @@ def _competitors(ctx: CheckContext) -> pd.DataFrame:
 def lost_to_one_competitor(ctx: CheckContext, store: str,
                            p: dict[str, Any]) -> CheckResult | None:
     """One competitor takes ``min_share`` of the lost leads that name a competitor."""
-    counts = ctx.cached("competitors", lambda: _competitors(ctx))
+    counts = ctx.competitor_counts()
     mine = counts[counts["store_id"] == store].sort_values(["n", "competitor"],
                                                             ascending=[False, True])
     named = int(mine["n"].sum())
@@ -268,9 +397,9 @@ def lost_to_one_competitor(ctx: CheckContext, store: str,
         return None
     top = mine.iloc[0]
     share = float(top["n"]) / named
-    if share < p["min_share"]:
-        return None
     low, high = proportion_ci(int(top["n"]), named)
+    if share < p["min_share"] or low < p["min_share_low"]:
+        return None
     text = ctx.text("competitor", name=top["competitor"])
     row = evidence("lost_competitor_share", share, label=text, unit="rate",
                    ci_low=low, ci_high=high, benchmark=p["min_share"],
@@ -357,26 +486,34 @@ def consultant_rate_counts(con: Any, month: str, rates: list[str],
     return pd.concat(parts, ignore_index=True)
 
 
-def _consultant_counts(ctx: CheckContext, rates: list[str]) -> pd.DataFrame:
-    return consultant_rate_counts(ctx.con, ctx.month, rates)
-
-
 def _consultant_tests(ctx: CheckContext, p: dict[str, Any]) -> pd.DataFrame:
-    """Each consultant × rate against the rest of the team, BH over the network."""
-    d = _consultant_counts(ctx, list(p["rates"]))
+    """Each consultant × rate against the rest of the team: funnel limits with the
+    consultants' own overdispersion (consultants differ for ordinary reasons too) and
+    Benjamini–Hochberg over the network's consultants, per rate
+    (:func:`kpi_lib.compare.proportion_verdicts`)."""
+    from .compare import proportion_verdicts
+
+    d = ctx.consultant_counts(list(p["rates"])).copy()
     if d.empty:
         return d.assign(team=[], p=[], p_adj=[], name=[])
     tot = d.groupby(["store_id", "rate"])[["n", "k"]].transform("sum")
     d["team_n"], d["team_k"] = tot["n"] - d["n"], tot["k"] - d["k"]
     d["team"] = d["team_k"] / d["team_n"].where(d["team_n"] > 0)
     ok = (d["n"] >= p["min_volume"]) & (d["team_n"] >= p["min_volume"]) & (d["team"] > 0)
-    d["p"], d["p_adj"] = NAN, NAN
-    d.loc[ok, "p"] = [binomtest(int(k), int(n), min(t, 0.999), alternative="less").pvalue
-                      for k, n, t in d.loc[ok, ["k", "n", "team"]].itertuples(False)]
-    if ok.any():
-        d.loc[ok, "p_adj"] = fdr(d.loc[ok, "p"].to_numpy())[1]
-    names = dict(ctx.con.execute("SELECT consultant_id, name FROM consultants").fetchall())
-    d["name"] = d["consultant_id"].map(names).fillna("")
+    d["p"], d["p_adj"], d["verdict"] = NAN, NAN, None
+    # the team's rate is an estimate too: test on the effective volume of the difference,
+    # n·n_team / (n + n_team) (a two-sample comparison; a team of one is no yardstick)
+    d["n_eff"] = d["n"] * d["team_n"] / (d["n"] + d["team_n"]).where(d["team_n"] > 0)
+    for rate in d.loc[ok, "rate"].unique():
+        rows = ok & (d["rate"] == rate)
+        share = d.loc[rows, "k"] / d.loc[rows, "n"]
+        v = proportion_verdicts(share * d.loc[rows, "n_eff"], d.loc[rows, "n_eff"],
+                                d.loc[rows, "team"],
+                                q=p["q"], clear_level=p["level"],
+                                min_expected=p["min_expected"])
+        d.loc[rows, "p"], d.loc[rows, "p_adj"] = v["p"].to_numpy(), v["p_adj"].to_numpy()
+        d.loc[rows, "verdict"] = v["verdict"].to_numpy()
+    d["name"] = d["consultant_id"].map(ctx.consultant_names()).fillna("")
     return d
 
 
@@ -386,7 +523,7 @@ def consultant_far_from_team(ctx: CheckContext, store: str,
     tests = ctx.cached(("consultants", repr(p)), lambda: _consultant_tests(ctx, p))
     if tests.empty:
         return None
-    mine = tests[(tests["store_id"] == store) & (tests["p_adj"] <= p["q"])
+    mine = tests[(tests["store_id"] == store) & (tests["verdict"] == "clearly_below")
                  & (tests["k"] / tests["n"] <= p["max_relative"] * tests["team"])]
     if mine.empty:
         return None
@@ -404,9 +541,126 @@ def consultant_far_from_team(ctx: CheckContext, store: str,
         short = t.team * t.n - t.k
         if t.rate == "test_drive_rate":  # test drives → negotiations → orders
             short *= (ctx.rate(store, "negotiation_rate")
-                      * ctx.rate(store, "orders_per_negotiation"))
+                      * ctx.rate(store, "negotiation_close_rate"))
         impact += short if math.isfinite(short) else 0.0
     return CheckResult(rows, impact=impact)
+
+
+def followup_compliance(ctx: CheckContext, store: str, p: dict[str, Any]
+                        ) -> CheckResult | None:
+    """H/A follow-up compliance clearly below the course's standard.
+
+    For each grade of ``grades``: follow-ups done on time / due in the month
+    (:func:`kpi_lib.pipeline.compliance_counts`); "clearly below" = the Wilson interval
+    at ``level`` lies wholly under ``standard`` (at least ``min_due`` due). The evidence
+    adds the open leads of those grades overdue at the month's end.
+    """
+    counts = ctx.compliance_counts()
+    if counts is None:
+        return None
+    mine = counts[(counts["store_id"] == store) & counts["grade"].isin(p["grades"])
+                  & (counts["due"] >= p["min_due"])]
+    rows, low = [], False
+    for g in p["grades"]:
+        hit = mine[mine["grade"] == g]
+        if hit.empty:
+            continue
+        k, n = int(hit["done"].iloc[0]), int(hit["due"].iloc[0])
+        upper = float(proportion_ci(k, n, p["level"])[1])
+        flagged = upper < p["standard"]
+        low |= flagged
+        lo, hi = proportion_ci(k, n)
+        rows.append(evidence(f"followup_compliance_{g}", k / n, unit="rate",
+                             label=ctx.text("compliance_label", grade=g), ci_low=lo,
+                             ci_high=hi, benchmark=p["standard"], benchmark_scope="standard",
+                             verdict="clearly_below" if flagged else
+                             ("watch_below" if hi < p["standard"] else "in_line"),
+                             detail=f"{k:,}/{n:,}", lang=ctx.lang))
+    if not low:
+        return None
+    overdue = ctx.overdue_counts(store)
+    late = sum(int(overdue.get(g, 0)) for g in p["grades"])
+    rows.append(evidence("overdue_leads", late, unit="count",
+                         label=ctx.text("overdue_label", grades="/".join(p["grades"])),
+                         lang=ctx.lang))
+    return CheckResult(rows)
+
+
+def _invite_tests(ctx: CheckContext, p: dict[str, Any]) -> pd.DataFrame:
+    from .compare import proportion_verdicts
+
+    counts = ctx.invite_counts()
+    if counts is None or counts.empty:
+        return pd.DataFrame(columns=["store_id", "k", "n", "target", "verdict", "p_adj"])
+    d = counts.groupby("store_id")[["visited", "callers"]].sum()
+    d = d[d["callers"] >= p["min_callers"]]
+    k, n = d["visited"].to_numpy(dtype=float), d["callers"].to_numpy(dtype=float)
+    # the network's rate without the store itself (never the store against itself)
+    target = (k.sum() - k) / np.maximum(n.sum() - n, 1.0)
+    out = proportion_verdicts(k, n, target, q=p["q"])
+    out.insert(0, "store_id", d.index.to_numpy())
+    return out
+
+
+def invite_to_visit(ctx: CheckContext, store: str, p: dict[str, Any]) -> CheckResult | None:
+    """Callers of last month who came to the showroom, clearly below the rest of the
+    network (funnel limits with its overdispersion, Benjamini–Hochberg over stores)."""
+    tests = ctx.cached(("invite", repr(p)), lambda: _invite_tests(ctx, p))
+    t = tests[tests["store_id"] == store]
+    if t.empty or t["verdict"].iloc[0] != "clearly_below":
+        return None
+    t = t.iloc[0]
+    lo, hi = proportion_ci(int(t["k"]), int(t["n"]))
+    row = evidence("invite_to_visit_rate", t["k"] / t["n"], unit="rate",
+                   label=ctx.text("invite_label"), ci_low=lo, ci_high=hi,
+                   benchmark=t["target"], benchmark_scope="network_others",
+                   verdict="clearly_below", p=t["p"], p_adj=t["p_adj"],
+                   detail=f"{int(t['k']):,}/{int(t['n']):,}", lang=ctx.lang)
+    short = t["target"] * t["n"] - t["k"]  # visits the network's rate would bring
+    return CheckResult([row], impact=short, impact_via=("showroom_close_rate",),
+                       impact_stage=ctx.text("invite_stage"))
+
+
+def target_at_risk(ctx: CheckContext, store: str, p: dict[str, Any]) -> CheckResult | None:
+    """Deliveries clearly short of the target and completion falling.
+
+    "Clearly short": the exact Poisson (Garwood) upper limit at ``level`` of the month's
+    deliveries — paced by the elapsed share for a month still running — is below the
+    target; "falling": completion below last month's.
+    """
+    cube = ctx.history(1)
+    mine = cube[(cube["store_id"] == store) & (cube["metric"] == "target_completion")
+                ].sort_values("month")
+    if len(mine) < 2:
+        return None
+    now, before = mine.iloc[-1], mine.iloc[0]
+    d, target = _f(now["numerator"]), _f(now["denominator"])
+    if not (math.isfinite(d) and math.isfinite(target)) or target < p["min_target"]:
+        return None
+    share = float(ctx.elapsed().get(store, 1.0))
+    _, upper = _garwood(d, p["level"])
+    falling = math.isfinite(_f(before["value"])) and d / share / target < _f(before["value"])
+    if upper / share >= target or not falling:
+        return None
+    lo, hi = _garwood(d, 0.95)
+    rows = [evidence("target_completion", d / share / target, lang=ctx.lang,
+                     ci_low=lo / share / target, ci_high=hi / share / target, benchmark=1.0,
+                     benchmark_scope="target", verdict="clearly_below",
+                     detail=ctx.text("paced") if share < 1 else None),
+            evidence("target_completion", _f(before["value"]), lang=ctx.lang,
+                     detail=str(before["month"]))]
+    gap = target - d / share
+    return CheckResult(rows, impact=0.0, impact_unit="deliveries",
+                       impact_text=ctx.text("impact_target_gap", n=f"{gap:,.0f}"))
+
+
+def _garwood(count: float, level: float) -> tuple[float, float]:
+    """Exact Poisson limits of a count (Garwood), e.g. 10 → (4.80, 18.39) at 95%."""
+    from scipy.stats import chi2
+
+    a = 1.0 - level
+    lo = 0.0 if count <= 0 else chi2.ppf(a / 2, 2 * count) / 2
+    return float(lo), float(chi2.ppf(1 - a / 2, 2 * count + 2) / 2)
 
 
 #: check name -> function(ctx, store_id, params) -> CheckResult | None
@@ -416,4 +670,7 @@ CHECKS: dict[str, Callable[[CheckContext, str, dict[str, Any]], CheckResult | No
     "lost_to_one_competitor": lost_to_one_competitor,
     "carried_leads_convert_poorly": carried_leads_convert_poorly,
     "consultant_far_from_team": consultant_far_from_team,
+    "followup_compliance": followup_compliance,
+    "invite_to_visit": invite_to_visit,
+    "target_at_risk": target_at_risk,
 }

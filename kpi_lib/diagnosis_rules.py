@@ -23,24 +23,31 @@ FILE = "diagnosis.yml"
 SEVERITIES: tuple[str, ...] = ("high", "medium", "low")
 VERDICTS: tuple[str, ...] = ("too_few", "na", "in_line", "watch_above", "watch_below",
                              "clearly_above", "clearly_below")
-#: the closed set of condition operators -> the kind of argument each takes
+#: the closed set of condition operators -> the kind of argument each takes. Only
+#: statistical verdicts of the compare table: a rule never compares a raw value with an
+#: average (a store's own evidence must hold its finding).
 OPERATORS: dict[str, str] = {
-    "verdict_in": "verdicts", "verdict_not_in": "verdicts",
-    "value_gte": "number", "value_lte": "number",
-    "vs_benchmark_gte": "number", "vs_benchmark_lte": "number",
-    "network_pct_gte": "fraction", "network_pct_lte": "fraction",
-    "worse": "bool",
+    "verdict_in": "verdicts", "verdict_not_in": "verdicts", "worse": "bool",
 }
-IMPACT_UNITS: tuple[str, ...] = ("orders", "deliveries")
+#: verdicts that establish a problem: each rule needs one condition that asks for one
+ESTABLISHED: tuple[str, ...] = ("clearly_below", "clearly_above")
+IMPACT_UNITS: tuple[str, ...] = ("orders", "deliveries", "yuan")
 PARTS: tuple[str, ...] = ("numerator", "denominator")
 TEXT_KEYS: tuple[str, ...] = ("impact_orders", "impact_deliveries", "impact_chain",
                               "impact_step", "impact_spend", "impact_none", "consultant",
-                              "competitor", "network_ratio", "consultant_conversion")
+                              "competitor", "network_ratio", "consultant_conversion",
+                              "compliance_label", "overdue_label", "invite_label",
+                              "invite_stage", "paced", "impact_target_gap", "impact_yuan")
+KINDS: tuple[str, ...] = ("funnel", "execution")
 TOO_FEW_ID = "too_few_to_tell"
-_RULE_KEYS = {"id", "severity", "title", "cause", "actions", "when", "check", "params",
-              "impact"}
-_TOP_KEYS = {"rules", "stage_rates", "too_few_to_tell", "texts", "verdicts"}
+_RULE_KEYS = {"id", "severity", "kind", "title", "cause", "actions", "when", "check",
+              "params", "impact"}
+_TOP_KEYS = {"rules", "stage_rates", "too_few_to_tell", "texts", "verdicts", "effects",
+             "watch"}
 _ID_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+#: effects: extra volume converts at ``marginal`` (low, high) × the store's rate, shrunk
+#: toward its peers' with ``shrink_events`` pseudo-events
+EFFECT_DEFAULTS: dict[str, Any] = {"marginal": [0.5, 0.8], "shrink_events": 200}
 
 
 @dataclass(frozen=True)
@@ -90,6 +97,8 @@ class Rule:
     check: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
     impact: Impact | None = None
+    #: funnel (the course's diagnoses) or execution (follow-up, invitations, aftercare …)
+    kind: str = "funnel"
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -105,6 +114,10 @@ class RuleSet:
     stage_rates: dict[str, StageRate]
     too_few: Rule
     texts: dict[str, dict[str, str]]
+    #: how a shortfall becomes an expected effect (see params/diagnosis.yml ``effects``)
+    effects: dict[str, Any] = field(default_factory=lambda: dict(EFFECT_DEFAULTS))
+    #: the quieter "worth watching" list: metric ids shown when worse and watch_*
+    watch: tuple[str, ...] = ()
 
     def rule(self, rule_id: str) -> Rule:
         """The rule called ``rule_id`` (KeyError otherwise)."""
@@ -251,6 +264,12 @@ def _rule(raw: object, index: int, stage_rates: dict[str, StageRate],
     check = raw.get("check")  # type: ignore[union-attr]
     if not when_raw and not check:
         _fail(where, "needs 'when' conditions or a 'check'")
+    if when and not check and not any(_establishes(c) for c in when):
+        _fail(where, "needs a condition that asks for a clear verdict "
+                     f"(verdict_in: a subset of {list(ESTABLISHED)}), or a 'check'")
+    kind = raw.get("kind", "funnel")  # type: ignore[union-attr]
+    if kind not in KINDS:
+        _fail(where, f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
     params: dict[str, Any] = dict(raw.get("params") or {})  # type: ignore[union-attr]
     if check is not None:
         if check not in checks:
@@ -268,8 +287,15 @@ def _rule(raw: object, index: int, stage_rates: dict[str, StageRate],
         actions=_words(where, "actions", raw.get("actions"), as_list=True),  # type: ignore
         when=when,
         check=check, params=params,
-        impact=None if impact is None else _impact(where, impact, stage_rates),
+        impact=None if impact is None else _impact(where, impact, stage_rates), kind=kind,
     )
+
+
+def _establishes(cond: Condition) -> bool:
+    """Whether a condition holds only on a clear verdict (all of an any-of's do)."""
+    if cond.metric is None:
+        return all(_establishes(c) for c in cond.any_of)
+    return any(op == "verdict_in" and set(arg) <= set(ESTABLISHED) for op, arg in cond.ops)
 
 
 def _check_params(where: str, spec: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
@@ -323,7 +349,22 @@ def parse_rules(cfg: dict[str, Any]) -> RuleSet:
     if missing:
         _fail("texts", f"missing keys {missing}")
     texts = {k: _words("texts", k, texts_raw[k]) for k in TEXT_KEYS}  # type: ignore[index]
-    return RuleSet(rules, stage_rates, too_few, texts)
+    effects = {**EFFECT_DEFAULTS, **(cfg.get("effects") or {})}
+    marginal = effects["marginal"]
+    ok = (isinstance(marginal, list) and len(marginal) == 2
+          and all(isinstance(x, int | float) and 0 < x <= 1 for x in marginal)
+          and marginal[0] <= marginal[1])
+    if not ok or set(effects) != set(EFFECT_DEFAULTS):
+        _fail("effects", "needs marginal: [low, high] (0 < low ≤ high ≤ 1) and "
+                         "shrink_events: a number ≥ 0")
+    shrink = effects["shrink_events"]
+    if isinstance(shrink, bool) or not isinstance(shrink, int | float) or shrink < 0:
+        _fail("effects", f"shrink_events must be a number ≥ 0, not {shrink!r}")
+    watch = cfg.get("watch") or []
+    if not isinstance(watch, list):
+        _fail("watch", "must be a list of metric ids")
+    watch = tuple(_metric("watch", m) for m in watch)
+    return RuleSet(rules, stage_rates, too_few, texts, effects, watch)
 
 
 def load_rules(folder: Path | None = None) -> RuleSet:

@@ -146,7 +146,6 @@ def load_pipeline(con: duckdb.DuckDBPyConnection, store: str, month: str) -> Pip
     lead_cols, fu_cols = present_columns(con, "leads"), present_columns(con, "followups")
     order_cols = present_columns(con, "orders")
     has_fu = bool(fu_cols)
-    args = {"store": store, "asof": as_of, "ms": start}
     o_stock = ""
     if {"lead_id", "delivered"} <= order_cols:
         o_stock = """
@@ -169,7 +168,7 @@ def load_pipeline(con: duckdb.DuckDBPyConnection, store: str, month: str) -> Pip
         "grace_days"]
     late = rows[rows["open"] & (rows["days_overdue"] > 0)] if has_fu else rows.iloc[:0]
     stock = _stock(rows, late)
-    compliance = _compliance(con, args) if has_fu else None
+    compliance = _compliance(con, store, month) if has_fu else None
     overdue = _overdue(con, late, lead_cols, int(cfg["overdue"]["top_n"])) if has_fu else None
     lost, reasons, competitors = _lost(con, store, start, after, lead_cols,
                                        int(cfg["lost"]["top_competitors"]))
@@ -191,16 +190,26 @@ def _stock(rows: pd.DataFrame, late: pd.DataFrame) -> pd.DataFrame:
                                                      "overdue"]]
 
 
-def _compliance(con: duckdb.DuckDBPyConnection, args: dict) -> pd.DataFrame:
-    per_grade = con.execute(f"""
-        WITH l AS (SELECT * FROM leads WHERE store_id = $store AND created <= $asof),
+def compliance_counts(con: duckdb.DuckDBPyConnection, month: str,
+                      store: str | None = None) -> pd.DataFrame:
+    """Follow-ups due and done in ``month`` per store × grade (module docstring).
+
+    Columns ``store_id, grade, days, leads, due, done``; every store of the network when
+    ``store`` is None (the diagnosis tests each store against the network).
+    """
+    start, _ = month_bounds(month)
+    args = {"store": store, "asof": as_of_date(con, month), "ms": start}
+    return con.execute(f"""
+        WITH l AS (SELECT * FROM leads WHERE ($store IS NULL OR store_id = $store)
+                   AND created <= $asof),
         iv AS (
-            SELECT lead_id, created, grade, status, greatest(created, $ms) AS i0,
+            SELECT lead_id, store_id, created, grade, status, greatest(created, $ms) AS i0,
                    CASE WHEN status <> 'open' AND status_date IS NOT NULL
                         THEN least($asof, status_date - 1) ELSE $asof END AS i1
             FROM l),
         fu AS (
-            SELECT iv.lead_id, any_value(iv.created) AS created, any_value(iv.i0) AS i0,
+            SELECT iv.lead_id, any_value(iv.store_id) AS store_id,
+                   any_value(iv.created) AS created, any_value(iv.i0) AS i0,
                    any_value(iv.i1) AS i1,
                    coalesce(arg_max(f.grade_after, f.date) FILTER (
                        WHERE f.grade_after IS NOT NULL AND f.date <= iv.i1),
@@ -210,13 +219,18 @@ def _compliance(con: duckdb.DuckDBPyConnection, args: dict) -> pd.DataFrame:
             FROM iv LEFT JOIN followups f ON f.lead_id = iv.lead_id AND f.date <= iv.i1
             WHERE iv.i1 >= iv.i0 GROUP BY iv.lead_id),
         due AS (
-            SELECT fu.g, fq.days, n_fu,
+            SELECT fu.store_id, fu.g, fq.days, n_fu,
                    (i1 - created) // fq.days - greatest(i0 - created - 1, 0) // fq.days AS due
             FROM fu JOIN {_days_sql()} ON fq.g = fu.g)
-        SELECT g AS grade, any_value(days) AS days, count(*) FILTER (WHERE due > 0) AS leads,
+        SELECT store_id, g AS grade, any_value(days) AS days,
+               count(*) FILTER (WHERE due > 0) AS leads,
                sum(due) AS due, sum(least(n_fu, due)) AS done
-        FROM due GROUP BY g
+        FROM due GROUP BY store_id, g ORDER BY store_id, g
     """, args).df()
+
+
+def _compliance(con: duckdb.DuckDBPyConnection, store: str, month: str) -> pd.DataFrame:
+    per_grade = compliance_counts(con, month, store).drop(columns="store_id")
     days = pipeline_config()["followup_days"]
     table = per_grade.set_index("grade").reindex(list(LEAD_GRADES))
     table["days"] = pd.Series(days)

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from . import stats
-from .benchmarks import load_supplied
+from .benchmarks import load_benchmark_config, load_supplied
 from .compare import shrunk_rates
 from .config import report_config
 from .formatting import format_value, is_na
@@ -108,6 +108,7 @@ def _p(p: float) -> str:
 def funnel_panels(sm: StoreMonth, grid: int = 120) -> list[dict]:
     """Inputs of one funnel plot per configured rate: points, limits, target, labels."""
     lang, panels = sm.lang, []
+    scale = load_benchmark_config()["tests"]["scale"]  # the scale of the verdicts' test
     for metric_id in report_config()["funnel_plot_metrics"]:
         rows = sm.network[sm.network["metric"] == metric_id]
         usable = rows.dropna(subset=["value", "denominator"])
@@ -122,7 +123,7 @@ def funnel_panels(sm: StoreMonth, grid: int = 120) -> list[dict]:
         n = np.linspace(max(1.0, float(usable["denominator"].min()) * 0.5), n_max, grid)
         limits = {"n": n}
         for level, name in ((0.95, "95"), (0.998, "998")):
-            low, high = stats.funnel_limits(target, n, level, tau2=tau2)
+            low, high = stats.funnel_limits(target, n, level, tau2=tau2, scale=scale)
             limits[f"low{name}"], limits[f"high{name}"] = low, high
         metric = REGISTRY[metric_id]
         panels.append({

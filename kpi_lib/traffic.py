@@ -72,7 +72,7 @@ def _span(month: str) -> tuple[str, str]:
     return str(start), str(end)
 
 
-def _invite(con: duckdb.DuckDBPyConnection, months: list[str]) -> pd.DataFrame:
+def invite_counts(con: duckdb.DuckDBPyConnection, months: list[str]) -> pd.DataFrame:
     """Callers of M−1 and how many of them visited by the end of M, per store and M."""
     values = ", ".join(
         f"('{m}', DATE '{_span(previous_month(m))[0]}', DATE '{_span(m)[0]}', "
@@ -171,7 +171,7 @@ def load_traffic(con: duckdb.DuckDBPyConnection, store: str, month: str) -> Traf
     rows = _kpi_rows(cube, store, month, last)
 
     can_invite = "customer_id" in cols["calls"] and "customer_id" in cols["visits"]
-    rows.append(_ratio_row(_invite(con, [last, month]) if can_invite else None,
+    rows.append(_ratio_row(invite_counts(con, [last, month]) if can_invite else None,
                            store, month, last))
     if not cols["calls"]:
         notes.append(("traffic_note_no_calls", {}))

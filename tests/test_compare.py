@@ -15,6 +15,9 @@ from kpi_lib.metrics import REGISTRY
 from kpi_lib.paths import DEMO_DATA
 
 NO_SUPPLIED = pd.DataFrame(columns=list(bm.SUPPLIED_COLUMNS))
+#: E[min(max(Z, −a), a)²] for a standard normal Z winsorised at 10 % per side
+#: (a = 1.2816): (2Φ(a)−1) − 2aφ(a) + 2a²(1−Φ(a))
+WINSOR_10 = 0.6786545589528745
 
 
 def make_cube(rows: list[tuple[str, str, float, float | None]]) -> pd.DataFrame:
@@ -40,6 +43,8 @@ def run(cube: pd.DataFrame, stores: pd.DataFrame = SIX, config: dict | None = No
     # leaving it out of small pools is tested in test_benchmarks
     config = dict(config or {})
     config["comparison"] = {"min_pool_stores": 1, **config.get("comparison", {})}
+    # … and are worked on the identity scale (the logit scale has its own test)
+    config["tests"] = {"scale": "identity", **config.get("tests", {})}
     cfg = bm.validate_benchmark_config(config)
     bench = bm.benchmarks(cube, stores, config=cfg, supplied=supplied)
     return cmp.compare(cube, stores, bench, config=cfg)
@@ -69,19 +74,39 @@ def test_clearly_below_with_hand_computed_gap_and_overdispersion() -> None:
     # 10 % winsorising of 6 z's (type-7 quantile, h = 0.5) pulls C halfway to the others
     s2 = 0.26 * 0.74 / 1000
     z_o, z_c = 0.04 / math.sqrt(s2), -0.2 / math.sqrt(s2)
-    phi = (5 * z_o**2 + (z_c + 0.5 * (z_o - z_c)) ** 2) / 6
+    # … divided by 0.678655, the winsorised mean square of standard normal z's (the
+    # consistency factor: winsorising alone would shrink φ and τ²)
+    phi = (5 * z_o**2 + (z_c + 0.5 * (z_o - z_c)) ** 2) / 6 / WINSOR_10
     tau2 = (6 * phi - 5) / (5 / s2)  # (Iφ − (I−1)) / (Σw − Σw²/Σw), w = 1/s² for all
     assert (c.phi, c.tau2) == (pytest.approx(phi), pytest.approx(tau2))
-    z = -0.2 / math.sqrt(s2 + tau2)  # −3.73: beyond 3.09 (99.8 %)
-    assert c.z == pytest.approx(z)
+    z = -0.2 / math.sqrt(s2 + tau2)  # −3.07: beyond 1.96 (95 %), not 3.09 (99.8 %)
+    assert c.z == pytest.approx(z) and round(z, 2) == -3.07
     assert c.p == pytest.approx(2 * norm.sf(-z))
-    assert (c.verdict, c.worse) == ("clearly_below", True)
+    assert (c.verdict, bool(c.worse)) == ("watch_below", True)
     q = 1.959964  # Wilson: (p + q²/2n ± q√(p(1−p)/n + q²/4n²)) / (1 + q²/n) ≈ (0.0469, 0.0765)
     mid, half = 0.06 + q**2 / 2000, q * math.sqrt(0.06 * 0.94 / 1000 + q**2 / 4e6)
     assert (c.ci_low, c.ci_high) == (pytest.approx((mid - half) / (1 + q**2 / 1000)),
                                      pytest.approx((mid + half) / (1 + q**2 / 1000)))
     a = row(out, "A", "test_drive_rate")
     assert a.verdict == "in_line" and pd.isna(a.worse)
+
+
+def test_the_default_logit_scale_by_hand() -> None:
+    # the same network on the logit scale (params/benchmarks.yml tests.scale): empirical
+    # logits y = ln((k+½)/(n−k+½)), target logit(.26), s² = 1/(1000·.26·.74)
+    cube = make_cube([(s, "test_drive_rate", 60 if s == "C" else 300, 1000) for s in "ABCDEF"])
+    out = run(cube, config={"comparison": {"default": "national_avg"},
+                            "tests": {"scale": "logit"}})
+    t, s2 = math.log(0.26 / 0.74), 1 / (1000 * 0.26 * 0.74)
+    y_o, y_c = math.log(300.5 / 700.5), math.log(60.5 / 940.5)
+    z_o, z_c = (y_o - t) / math.sqrt(s2), (y_c - t) / math.sqrt(s2)
+    phi = (5 * z_o**2 + (z_c + 0.5 * (z_o - z_c)) ** 2) / 6 / WINSOR_10  # C halfway
+    tau2 = (6 * phi - 5) / (5 / s2)
+    c = row(out, "C", "test_drive_rate")
+    assert (c.phi, c.tau2) == (pytest.approx(phi), pytest.approx(tau2))
+    assert c.z == pytest.approx((y_c - t) / math.sqrt(s2 + tau2))
+    assert round(c.z, 2) == -3.59 and c.verdict == "clearly_below"  # beyond 3.09
+    assert row(out, "A", "test_drive_rate").verdict == "in_line"
 
 
 def test_regional_benchmark_and_fallback_for_small_regions() -> None:

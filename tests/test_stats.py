@@ -262,3 +262,16 @@ def test_mean_ci_bootstrap_deterministic_and_t():
     assert all(np.isnan(mean_ci([np.nan, 4.0])))
     with pytest.raises(ValueError):
         mean_ci(prices, method="jackknife")
+
+
+def test_winsorised_overdispersion_is_consistent_when_asked() -> None:
+    # 4,000 units with no overdispersion at all: the winsorised mean square of their
+    # z-scores is about c(0.10) = 0.6787 (not 1), and the consistent estimate about 1
+    rng = np.random.default_rng(7)
+    n = np.full(4000, 500.0)
+    k = rng.binomial(500, 0.3, 4000).astype(float)
+    plain = overdispersion(k, n, 0.3)
+    fixed = overdispersion(k, n, 0.3, consistent=True)
+    assert plain.phi == pytest.approx(0.6787, abs=0.03)
+    assert fixed.phi == pytest.approx(1.0, abs=0.04)
+    assert fixed.phi == pytest.approx(plain.phi / 0.678655, rel=1e-6)

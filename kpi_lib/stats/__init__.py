@@ -11,6 +11,8 @@ Public API (see each function's docstring for the formula and reference):
   overdispersion adjustment (:class:`Overdispersion`).
 * :func:`beta_binomial_fit`, :func:`shrink` — empirical-Bayes shrinkage of small stores.
 * :func:`expected_count`, :func:`excess_count` — "≈14 fewer test drives than expected".
+* :func:`robust_sd`, :func:`winsor_factor` — a winsorised, consistent spread (how much
+  comparable stores differ in size or cost for ordinary reasons).
 
 Recommended use in the report: the **additive** random-effects adjustment (τ²), because a
 store network has real store-to-store differences that do not shrink with volume; scaling
@@ -29,6 +31,7 @@ from kpi_lib.stats.funnel import (
 )
 from kpi_lib.stats.intervals import mean_ci, poisson_rate_ci, proportion_ci
 from kpi_lib.stats.multiple import fdr
+from kpi_lib.stats.robust import robust_sd, winsor_factor
 from kpi_lib.stats.shrinkage import beta_binomial_fit, shrink
 
 __all__ = [
@@ -43,6 +46,8 @@ __all__ = [
     "overdispersion",
     "poisson_rate_ci",
     "proportion_ci",
+    "robust_sd",
     "shrink",
+    "winsor_factor",
     "z_scores",
 ]

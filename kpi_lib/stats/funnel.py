@@ -16,11 +16,18 @@ scale         Y (unit i)          T (target)          s² (within-unit)     used
 "identity"    k/n                 target              target(1−target)/n   proportions
 "arcsine"     asin(√(k/n))        asin(√target)       1/(4n)               FunnelPlotR PR
 "log"         log(k/n)            log(target)         1/(n·target)         ratios, SHMI SR
+"logit"       log((k+½)/(n−k+½))  logit(target)       1/(n·t(1−t))         proportions
 ============  ==================  ==================  ===================  ==============
 
 For the "log" scale, k is the observed count and n the exposure (for an indirectly
 standardised ratio: n = expected count, target = 1 — FunnelPlotR's ``sr_method="SHMI"``).
 τ² is on the scale of Y.
+
+On the "logit" scale Y is the empirical logit (Cox 1970, with ½ added to both counts,
+so that 0 of n and n of n stay finite) and stores differ multiplicatively in the odds —
+the random-effects model of a logit-normal between-store spread (e.g. a test-drive rate
+of 0.35 for one store and 0.42 for a comparable one), under which a rate that is half its
+norm is as far out for a 15% KPI as for a 60% one.
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats as _st
+
+from kpi_lib.stats.robust import winsor_factor
 
 __all__ = [
     "Overdispersion",
@@ -40,7 +49,7 @@ __all__ = [
     "excess_count",
 ]
 
-_SCALES = ("identity", "arcsine", "log")
+_SCALES = ("identity", "arcsine", "log", "logit")
 
 
 def _parts(k, n, target, scale: str):
@@ -58,6 +67,9 @@ def _parts(k, n, target, scale: str):
             y, t, s2 = p, t_arr, t_arr * (1 - t_arr) / n_safe
         elif scale == "arcsine":
             y, t, s2 = np.arcsin(np.sqrt(p)), np.arcsin(np.sqrt(t_arr)), 1 / (4 * n_safe)
+        elif scale == "logit":
+            y = np.log((k_arr + 0.5) / (n_safe - k_arr + 0.5))
+            t, s2 = np.log(t_arr / (1 - t_arr)), 1 / (n_safe * t_arr * (1 - t_arr))
         else:
             y, t, s2 = np.log(p), np.log(t_arr), 1 / (n_safe * t_arr)
     return y, t, s2, valid
@@ -68,6 +80,8 @@ def _inverse(y, scale: str):
         return np.clip(y, 0.0, 1.0)
     if scale == "arcsine":
         return np.sin(np.clip(y, 0.0, np.pi / 2)) ** 2
+    if scale == "logit":
+        return 1.0 / (1.0 + np.exp(-y))
     return np.exp(y)
 
 
@@ -82,6 +96,11 @@ def z_scores(k, n, target, tau2: float = 0.0, *, scale: str = "identity") -> np.
     --------
     >>> z_scores([30, 10, 0], [100, 100, 0], 0.2).round(3)
     array([ 2.5, -2.5,  nan])
+
+    Logit scale: ``(ln(30.5/70.5) − ln(0.25)) / sqrt(1/(100·0.2·0.8))`` = 2.194:
+
+    >>> z_scores([30], [100], 0.2, scale="logit").round(3)
+    array([2.194])
     """
     y, t, s2, valid = _parts(k, n, target, scale)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -142,6 +161,7 @@ def overdispersion(
     scale: str = "identity",
     trim: str = "winsorise",
     alpha: float = 0.05,
+    consistent: bool = False,
 ) -> Overdispersion:
     r"""Estimate overdispersion among units compared against one target.
 
@@ -161,6 +181,12 @@ def overdispersion(
                  {\sum w_i - \sum w_i^2 / \sum w_i}\Bigr)
 
        (0 when :math:`I\hat\phi < I-1`), and limits use :math:`s_i^2 + \tau^2`.
+    ``consistent=True`` divides the winsorised mean square by its expectation for
+    standard normal z-scores, :math:`c(w) = (2\Phi(a)-1) - 2a\varphi(a) + 2a^2(1-\Phi(a))`
+    with :math:`a = \Phi^{-1}(1-w)` (0.6787 for w = 0.10): winsorising alone shrinks φ
+    even when nothing is an outlier, which underestimates τ² and narrows the limits
+    (the usual consistency factor of a winsorised variance).
+
     5. ``overdispersed`` is the χ² test :math:`I\hat\phi > \chi^2_{I-1}(1-\alpha)`.
        ``tau2`` is reported whether or not the test is significant (as FunnelPlotR);
        :meth:`Overdispersion.limit_kwargs` applies it only when ``overdispersed``.
@@ -189,9 +215,12 @@ def overdispersion(
     z = z_scores(k_arr, n_arr, target, scale=scale)
     ok = np.isfinite(z)
     z, s2 = z[ok], np.broadcast_to(s2, ok.shape)[ok]
+    factor = 1.0
     if z.size and winsor > 0 and trim == "winsorise":
         lz, uz = np.quantile(z, [winsor, 1 - winsor])
         z = np.clip(z, lz, uz)
+        if consistent:
+            factor = winsor_factor(winsor)
     elif z.size and winsor > 0:
         bins_k = 1.0 / winsor
         rank = _st.rankdata(z, method="average")
@@ -201,7 +230,7 @@ def overdispersion(
     n_units = int(z.size)
     if n_units == 0:
         return Overdispersion(np.nan, 0.0, method, False, 0, np.nan, scale)
-    phi = float(np.mean(z**2))
+    phi = float(np.mean(z**2)) / factor
     stat = n_units * phi
     p_value = float(_st.chi2.sf(stat, n_units - 1)) if n_units > 1 else float("nan")
     overdispersed = bool(n_units > 1 and p_value < alpha)
