@@ -111,10 +111,17 @@ def report(
     one in the background for the next reports (not under CI; ``KPI_WARM=0`` switches the
     renderer off).
     """
+    import contextlib
+
     from . import warm
+    from .cleanup import remove_leftovers
 
     started = time.perf_counter()
+    with contextlib.suppress(OSError):
+        remove_leftovers()  # what killed runs left in the temp folder
     served = warm.render(store, month, lang, data, out_dir) if warm.enabled() else None
+    if warm.fallback_reason:
+        err.print(warm.fallback_reason, markup=False)
     if served is None:
         from .store_report import render_store_report
 
@@ -125,7 +132,7 @@ def report(
         err.print(f"wrote {path}")
     how = "by the warm renderer" if served else "here"
     err.print(f"done in {time.perf_counter() - started:.1f} s ({how})")
-    if served is None and warm.may_start() and warm.start():
+    if served is None and warm.may_start() and not warm.fallback_reason and warm.start():
         err.print(f"a warm renderer now keeps the kernel loaded for the next reports "
                   f"(stops after {warm.IDLE_SECONDS / 60:.0f} min idle; KPI_WARM=0 turns it off)")
 
@@ -137,6 +144,8 @@ def warm_command(
     """The warm renderer that keeps a kernel loaded between `report` runs."""
     from . import warm
 
+    hung = ("warm renderer pid {pid} does not answer (stopped or hung): reports render "
+            "here meanwhile; `python -m kpi_lib warm stop` ends it")
     if action == "start":
         state = warm.status()
         pid = warm.start(wait=30) if state is None else None
@@ -145,12 +154,17 @@ def warm_command(
                       "its socket (set XDG_RUNTIME_DIR)")
         elif state is None:
             err.print(f"started the warm renderer (pid {pid})")
+        elif state.get("status") == "hung":
+            err.print(hung.format(pid=state.get("pid") or "?"), markup=False)
         else:
             err.print(f"the warm renderer already runs (pid {state['pid']})")
     elif action == "stop":
         err.print("stopped the warm renderer" if warm.stop() else "no warm renderer runs")
     elif action == "status":
         state = warm.status()
+        if state is not None and state.get("status") == "hung":
+            err.print(hung.format(pid=state.get("pid") or "?"), markup=False)
+            raise typer.Exit(code=1)
         err.print("no warm renderer runs" if state is None else
                   f"warm renderer pid {state['pid']}: {state['served']} reports served, "
                   f"idle {state['idle']:.0f} s")

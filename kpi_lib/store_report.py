@@ -89,12 +89,14 @@ def render_store_files(
     :class:`~kpi_lib.errors.RenderError` when a cell fails, and then nothing is replaced.
     """
     from . import render
+    from .cleanup import hand_off_prefix
     from .warm_kernel import XLSX_EPILOGUE
 
     parameters = {"store": store, "month": month, "lang": lang, "data": str(data_dir)}
     meta = {"store": store, "store_name": info.get("store_name"), "region": info.get("region"),
             "month": month, "lang": lang}
-    with tempfile.TemporaryDirectory(prefix="kpi-xlsx-") as hand_off:  # not in reports/
+    # not in reports/; named after this process, so a killed run's is removed later
+    with tempfile.TemporaryDirectory(prefix=hand_off_prefix()) as hand_off:
         xlsx = Path(hand_off) / f"{store}.xlsx"
         epilogue = f"sm_data_dir = {str(data_dir)!r}\nxlsx_tmp = {str(xlsx)!r}\n" + XLSX_EPILOGUE
         timings: dict[str, float] = {}

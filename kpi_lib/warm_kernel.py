@@ -92,8 +92,11 @@ class WarmKernel:
         from papermill.parameterize import parameterize_notebook
 
         if not self._alive():
+            from .cleanup import kernel_connection_file
+
             self.shutdown()
-            self.km = AsyncKernelManager(kernel_name=ensure_kernel())
+            self.km = AsyncKernelManager(kernel_name=ensure_kernel(),
+                                         connection_file=kernel_connection_file())
         if parameters:
             nb = parameterize_notebook(nb, dict(parameters))
         prologue = nbformat.v4.new_code_cell(PROLOGUE, metadata={"tags": ["remove-cell"]})

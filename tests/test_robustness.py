@@ -711,3 +711,97 @@ def test_10_an_empty_optional_table_is_one_line(tiny_data, tmp_path):
     assert result.stderr.splitlines() == [
         "ignored: targets.csv: the file is empty (0 bytes): its table has no rows"]
     assert kpis_of(out)["S1", "target_completion"] == ""  # n/a, not 0
+
+
+# --------------------------------------------------------------------------- 11 warm renderer
+
+
+def test_11_a_hung_warm_renderer_never_blocks_a_report(tiny_data, tmp_path, monkeypatch):
+    import signal
+
+    from kpi_lib import warm
+
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
+    env = {**LOCAL, "XDG_RUNTIME_DIR": str(runtime), "KPI_WARM": "1"}
+    env.pop("CI", None)
+    proc = subprocess.Popen([sys.executable, "-m", "kpi_lib.warm", "--idle", "300"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while (warm.status() or {}).get("status") != "ok":
+            assert proc.poll() is None and time.monotonic() < deadline, "no renderer"
+            time.sleep(0.2)
+        os.kill(proc.pid, signal.SIGSTOP)  # hung: the socket accepts, nothing answers
+        started = time.monotonic()
+        assert warm.status() == {"status": "hung", "pid": proc.pid}
+        assert time.monotonic() - started < 10
+        hung = (f"warm renderer pid {proc.pid} does not answer (stopped or hung): reports "
+                "render here meanwhile; `python -m kpi_lib warm stop` ends it")
+        assert cli_process("warm", "status", env=env)[:2] == (1, [hung])
+        out = tmp_path / "reports"
+        code, lines, took = cli_process("report", "--store", "S1", "--month", "2026-09",
+                                        "--data", str(tiny_data), "--out-dir", str(out),
+                                        env=env)
+        assert code == 0, lines
+        assert lines[0] == "the warm renderer did not answer within 5 s; rendering here"
+        assert re.fullmatch(r"done in [0-9.]+ s \(here\)", lines[-1]), lines
+        assert sorted(p.name for p in (out / "2026-09").iterdir()) == [
+            "S1.html", "S1.ipynb", "S1.pdf", "S1.xlsx"]
+        assert cli_process("warm", "stop", env=env)[:2] == (0, ["stopped the warm renderer"])
+        assert proc.wait(timeout=30) == -signal.SIGKILL
+        assert warm.status() is None
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_11_leftovers_of_a_killed_run_are_removed_on_the_next_start(tmp_path):
+    """A real run (a warm kernel started, the xlsx hand-off folder made) SIGKILLed, its
+    kernel too: the next start removes its folder and the kernel's connection file, and
+    keeps those of a run still alive (this one)."""
+    from kpi_lib import cleanup
+
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    run = subprocess.Popen([sys.executable, "-c", """
+import sys, tempfile, time
+from kpi_lib.cleanup import hand_off_prefix
+from kpi_lib.warm_kernel import WarmKernel
+folder = tempfile.mkdtemp(prefix=hand_off_prefix())
+open(folder + "/S1.xlsx", "wb").write(b"customer-level data")
+WarmKernel().warm_up()
+print("ready", flush=True)
+time.sleep(600)
+"""], env={**LOCAL, "TMPDIR": str(tmp)}, stdout=subprocess.PIPE, text=True)
+    try:
+        assert run.stdout.readline().strip() == "ready"
+        made = sorted(p.name for p in tmp.iterdir())
+        assert [n.split("-")[:3] for n in made] == [
+            ["kpi", "kernel", str(run.pid)], ["kpi", "xlsx", str(run.pid)]], made
+        kernels = [int(p.name) for p in Path("/proc").glob("[0-9]*")
+                   if made[0].encode() in _cmdline(p)]
+        assert len(kernels) == 1  # the kernel names its connection file
+    finally:
+        run.kill()
+        run.wait()
+    for pid in kernels:
+        os.kill(pid, 9)
+    alive = tmp / f"{cleanup.hand_off_prefix()}mine"
+    alive.mkdir()
+    deadline = time.monotonic() + 30
+    while any(_cmdline(Path(f"/proc/{pid}")) for pid in kernels):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    removed = cleanup.remove_leftovers(tmp)
+    assert sorted(p.name for p in removed) == made
+    assert sorted(p.name for p in tmp.iterdir()) == [alive.name]
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:
+        return b""
