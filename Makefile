@@ -114,6 +114,10 @@ diagnose: setup $(DEMO_STAMP) ## The month's findings: make diagnose MONTH=2026-
 	$(RUN) diagnose --data "$$KPI_DATA" --month "$$KPI_MONTH" --lang "$$KPI_LANG" --format table \
 	  $(if $(filter command line,$(origin STORE)),--store "$$KPI_STORE")
 
+.PHONY: calibrate
+calibrate: $(INSTALL_STAMP) ## Diagnosis on simulated networks: false alarms (≤ 2%) and detection (≥ 90%) per rule
+	$(RUN) calibrate
+
 .PHONY: doctor
 doctor: $(INSTALL_STAMP) ## Check Python, packages, kernel, CJK font, PDF engine, DATA, reports/; print each fix
 	$(RUN) doctor --data "$$KPI_DATA"

@@ -110,7 +110,7 @@ def calibration_table(result: Calibration) -> object:
     table = Table(title=f"Calibration: {result.healthy} healthy stores, {result.planted} "
                         f"planted defects ({', '.join(DEFECTS)})")
     for col in ("rule", "false alarms (healthy)", "goal", "detection (planted)", "goal"):
-        table.add_column(col, justify="left" if col == "rule" else "right")
+        table.add_column(col, justify="left" if col == "rule" else "right", no_wrap=True)
     for row in result.table.itertuples():
         fa = f"{row.healthy_flagged}/{row.healthy} = {row.false_alarm:.1%}"
         det = (f"{row.found}/{row.planted} = {row.detection:.0%}" if row.planted else "—")

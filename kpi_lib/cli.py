@@ -281,6 +281,26 @@ def bench(
 
 
 @app.command()
+def calibrate(
+    seed: Annotated[int, typer.Option(help="seed of the first simulated network")] = 20261,
+    networks: Annotated[int, typer.Option(help="simulated networks", min=1)] = 4,
+    stores: Annotated[int, typer.Option(help="stores per network", min=50)] = 250,
+) -> None:
+    """False alarms and detection of every diagnosis rule on simulated networks.
+
+    Exits 1 when a goal is missed (healthy stores with a finding > 2%, or a planted
+    defect kind found < 90%)."""
+    from .calibration import calibrate as run
+    from .calibration import calibration_table
+    from .simulate import Settings
+
+    result = run(seed, networks, Settings(n_stores=stores))
+    Console(highlight=False, width=110).print(calibration_table(result))
+    if not result.passes():
+        raise typer.Exit(code=1)
+
+
+@app.command()
 def doctor(data: DataOpt = paths.DEMO_DATA) -> None:
     """Check the kernel, CJK font, PDF engine and data folder; print how to fix each."""
     from .doctor import format_check, run_checks

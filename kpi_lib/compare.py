@@ -81,7 +81,8 @@ COMPARE_COLUMNS: tuple[str, ...] = (
     "store_id", "region", "metric", "type", "unit", "direction", "numerator", "denominator",
     "value", "na_reason", "benchmark", "benchmark_scope", "national_avg", "regional_avg",
     "national_best", "regional_best", "peers", "ci_low", "ci_high", "expected", "gap", "z",
-    "p", "p_adj", "phi", "tau2", "verdict", "worse", "network_pct")
+    "p", "p_adj", "phi", "tau2", "verdict", "worse", "network_pct", "national_best_store",
+    "regional_best_store", "peer_stores")
 VERDICTS: tuple[str, ...] = ("too_few", "na", "in_line", "watch_above", "watch_below",
                              "clearly_above", "clearly_below")
 METHODS: tuple[str, ...] = ("proportion", "count_per_target", "amount_per_event",
@@ -325,6 +326,14 @@ def compare(cube: pd.DataFrame, stores: pd.DataFrame, bench: pd.DataFrame, *,
                                  "regional_best", "peers"])
     for scope in wide.columns:
         df[scope] = wide[scope].to_numpy(dtype=float)
+    # which stores the benchmark stores and peers are (named in the report)
+    names = bench.pivot_table(index=["store_id", "metric"], columns="scope",
+                              values="reference_store", aggfunc="first", dropna=False)
+    names = names.reindex(pd.MultiIndex.from_frame(df[["store_id", "metric"]]))
+    for scope, col in (("national_best", "national_best_store"),
+                       ("regional_best", "regional_best_store"), ("peers", "peer_stores")):
+        df[col] = (names[scope].to_numpy(dtype=object) if scope in names
+                   else np.full(len(df), None, dtype=object))
     meta = {m: REGISTRY[m] for m in REGISTRY}
     df["type"] = df["metric"].map({m: x.type for m, x in meta.items()})
     df["unit"] = df["metric"].map({m: x.unit for m, x in meta.items()})

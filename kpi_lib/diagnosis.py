@@ -40,7 +40,7 @@ import pandas as pd
 from .diagnosis_checks import CHECKS, CheckContext, CheckResult, compare_evidence
 from .diagnosis_rules import SEVERITIES, Condition, Rule, RuleSet, load_rules
 from .formatting import format_value
-from .i18n import check_lang, text
+from .i18n import check_lang, text, verdict_words
 from .metrics import REGISTRY
 from .run_params import check_month_format
 
@@ -457,7 +457,8 @@ def evidence_line(ev: dict[str, Any], lang: str = "zh", *, plain_words: bool = F
             scope = ev["benchmark_scope"]
             out += f" ({text('scope_' + scope, lang) if plain_words else scope})"
     if ev.get("verdict"):
-        out += " " + (text("verdict_" + ev["verdict"], lang) if plain_words else ev["verdict"])
+        out += " " + (verdict_words(ev["verdict"], ev.get("worse"), lang) if plain_words
+                      else ev["verdict"])
     if not plain_words and not _is_na(ev.get("p_adj")):
         out += f" p_adj={ev['p_adj']:.2g}"
     if ev.get("detail"):

@@ -56,16 +56,21 @@ def evidence(metric: str, value: float, *, label: str | None = None, unit: str |
              benchmark: float = NAN, benchmark_scope: str | None = None,
              ci_low: float = NAN, ci_high: float = NAN, verdict: str | None = None,
              p: float = NAN, p_adj: float = NAN, detail: str | None = None,
-             lang: str = "zh") -> dict[str, Any]:
-    """One evidence row (the keys every finding's evidence carries)."""
+             lang: str = "zh", worse: bool | None = None) -> dict[str, Any]:
+    """One evidence row (the keys every finding's evidence carries). ``worse``: a flagged
+    verdict in the bad direction (True), the good one (False); inferred from the
+    registry's direction when not given."""
     known = REGISTRY.get(metric)
+    if worse is None and known is not None and known.direction and verdict and (
+            verdict.startswith(("watch_", "clearly_"))):
+        worse = verdict.endswith("below") == (known.direction == "up")
     return {
         "metric": metric,
         "label": label or (known.label(lang) if known else metric),
         "unit": unit or (known.unit if known else "rate"),
         "value": _f(value), "benchmark": _f(benchmark), "benchmark_scope": benchmark_scope,
         "ci_low": _f(ci_low), "ci_high": _f(ci_high), "verdict": verdict,
-        "p": _f(p), "p_adj": _f(p_adj), "detail": detail,
+        "p": _f(p), "p_adj": _f(p_adj), "detail": detail, "worse": worse,
     }
 
 
@@ -182,21 +187,24 @@ class CheckContext:
             return None
         return self.cached("invites", lambda: invite_counts(self.con, [self.month]))
 
-    def elapsed(self) -> pd.Series:
-        """Store id → share of the month its data cover, for stores whose month is not
-        complete (:func:`kpi_lib.month_progress.month_elapsed`)."""
+    def elapsed(self, measure: str = "visits") -> pd.Series:
+        """Store id → share of the month's ``measure`` (visits, orders, deliveries) its
+        data cover, for stores whose month is not complete
+        (:func:`kpi_lib.month_progress.month_elapsed`)."""
         from .month_progress import month_elapsed
 
         def build() -> pd.Series:
-            m = month_elapsed(self.con, self.month).set_index("store_id")
+            m = month_elapsed(self.con, self.month, measure=measure).set_index("store_id")
             return m.loc[~m["complete"] & m["elapsed_share"].notna(), "elapsed_share"]
-        return self.cached("elapsed", build)
+        return self.cached(("elapsed", measure), build)
 
 
 def compare_evidence(row: pd.Series, lang: str, **override: Any) -> dict[str, Any]:
     """An evidence row from a compare-table row (``override`` replaces fields)."""
     fields = {k: row.get(k) for k in ("benchmark", "benchmark_scope", "ci_low", "ci_high",
                                       "verdict", "p", "p_adj")}
+    worse = row.get("worse")
+    fields["worse"] = None if _na(worse) else bool(worse)
     fields["benchmark_scope"] = None if _na(fields["benchmark_scope"]) else fields[
         "benchmark_scope"]
     fields["verdict"] = None if _na(fields["verdict"]) else fields["verdict"]
@@ -575,7 +583,8 @@ def followup_compliance(ctx: CheckContext, store: str, p: dict[str, Any]
                              ci_high=hi, benchmark=p["standard"], benchmark_scope="standard",
                              verdict="clearly_below" if flagged else
                              ("watch_below" if hi < p["standard"] else "in_line"),
-                             detail=f"{k:,}/{n:,}", lang=ctx.lang))
+                             detail=f"{k:,}/{n:,}", lang=ctx.lang,
+                             worse=True if (flagged or hi < p["standard"]) else None))
     if not low:
         return None
     overdue = ctx.overdue_counts(store)
@@ -615,7 +624,7 @@ def invite_to_visit(ctx: CheckContext, store: str, p: dict[str, Any]) -> CheckRe
                    label=ctx.text("invite_label"), ci_low=lo, ci_high=hi,
                    benchmark=t["target"], benchmark_scope="network_others",
                    verdict="clearly_below", p=t["p"], p_adj=t["p_adj"],
-                   detail=f"{int(t['k']):,}/{int(t['n']):,}", lang=ctx.lang)
+                   detail=f"{int(t['k']):,}/{int(t['n']):,}", lang=ctx.lang, worse=True)
     short = t["target"] * t["n"] - t["k"]  # visits the network's rate would bring
     return CheckResult([row], impact=short, impact_via=("showroom_close_rate",),
                        impact_stage=ctx.text("invite_stage"))
@@ -637,7 +646,7 @@ def target_at_risk(ctx: CheckContext, store: str, p: dict[str, Any]) -> CheckRes
     d, target = _f(now["numerator"]), _f(now["denominator"])
     if not (math.isfinite(d) and math.isfinite(target)) or target < p["min_target"]:
         return None
-    share = float(ctx.elapsed().get(store, 1.0))
+    share = float(ctx.elapsed("deliveries").get(store, 1.0))
     _, upper = _garwood(d, p["level"])
     falling = math.isfinite(_f(before["value"])) and d / share / target < _f(before["value"])
     if upper / share >= target or not falling:

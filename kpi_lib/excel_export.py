@@ -43,7 +43,7 @@ from .excel_style import (
     start_sheet,
     template_rows,
 )
-from .i18n import check_lang, month_label, text
+from .i18n import check_lang, month_label, text, verdict_words
 
 SCOPES = ("national_avg", "regional_avg", "national_best", "regional_best", "peers")
 
@@ -208,7 +208,8 @@ def add_horizontal_sheet(wb: Workbook, network: pd.DataFrame, store: dict, month
         for j, scope in enumerate(SCOPES):
             put(ws, r, 3 + j, rec[scope], unit, na_reason=no_bench)
         verdict = rec["verdict"]
-        put(ws, r, 3 + len(SCOPES), None if verdict == "na" else text(f"verdict_{verdict}", lang),
+        put(ws, r, 3 + len(SCOPES), None if verdict == "na" else verdict_words(
+            verdict, rec["worse"], lang),
             na_reason=reason if is_na(rec["value"]) else no_bench)
     fit_columns(ws)
     return ws

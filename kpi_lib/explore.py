@@ -20,7 +20,7 @@ import pandas as pd
 from . import paths
 from .atomic import atomic_write
 from .formatting import format_value
-from .i18n import check_lang, text
+from .i18n import check_lang, text, verdict_words
 from .metrics import REGISTRY
 
 
@@ -139,7 +139,7 @@ def verdict_frame(rows: pd.DataFrame, metrics: Sequence[str], lang: str = "zh"
                 text("col_interval", lang): _interval(row, unit, lang),
                 text("col_benchmark", lang): format_value(row["benchmark"], unit, lang)
                 + (f" ({_scope_label(scope, lang)})" if isinstance(scope, str) else ""),
-                text("col_verdict", lang): text(f"verdict_{row['verdict']}", lang),
+                text("col_verdict", lang): verdict_words(row["verdict"], row["worse"], lang),
                 text("col_gap", lang): gap_text(row, lang),
             })
     return pd.DataFrame(out)

@@ -75,6 +75,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "verdict_watch_above": "值得关注 ▲",
         "verdict_clearly_below": "明显偏低 ▼▼",
         "verdict_clearly_above": "明显偏高 ▲▲",
+        "verdict_clearly_worse": "明显差于基准",
+        "verdict_clearly_better": "明显好于基准",
+        "verdict_watch_worse": "值得关注",
+        "verdict_watch_better": "略好于基准",
         "verdict_too_few": "样本太少",
         "verdict_na": "—",
         "gap_fewer": "少约 {n}{unit}",
@@ -94,6 +98,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "scope_standard": "跟进标准",
         "scope_target": "目标",
         "scope_benchmark": "基准",
+        "peers_named": "对标门店（区域、级别和客流最接近的门店）：{stores}。",
+        "diagnosis_none_but_worse": "本月没有触发诊断规则的问题，但以下指标明显差于基准"
+                                    "（见横向比较）：{kpis}。",
+        "watch_heading": "值得关注",
+        "watch_note": "以下指标偏离基准超出95%范围，但尚未超出随机波动的把握"
+                      "（不作为问题，下月继续观察）。",
+        "watch_line": "- {kpi} {value}，{scope} {benchmark}",
+        "summary_worse_kpis": "本月没有触发诊断规则的问题，但{kpis}明显差于基准。",
         "col_shrunk": "收缩后比率",
         "col_rank": "全网排名",
         "ranking_note": "排名按经验贝叶斯收缩后的比率（向所在区域收缩，门店规模越小收缩越多），"
@@ -668,6 +680,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "verdict_watch_above": "worth watching ▲",
         "verdict_clearly_below": "clearly below ▼▼",
         "verdict_clearly_above": "clearly above ▲▲",
+        "verdict_clearly_worse": "clearly worse",
+        "verdict_clearly_better": "clearly better",
+        "verdict_watch_worse": "worth watching",
+        "verdict_watch_better": "slightly better",
         "verdict_too_few": "too few to tell",
         "verdict_na": "—",
         "gap_fewer": "≈{n} fewer{unit}",
@@ -687,6 +703,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "scope_standard": "follow-up standard",
         "scope_target": "target",
         "scope_benchmark": "benchmark",
+        "peers_named": "Peer stores (closest in region, tier and traffic): {stores}.",
+        "diagnosis_none_but_worse": "No diagnosis rule was triggered this month, but these "
+                                    "KPIs are clearly worse than their benchmark (see the "
+                                    "comparison): {kpis}.",
+        "watch_heading": "Worth watching",
+        "watch_note": "these KPIs are off their benchmark beyond the 95% range but not "
+                      "established beyond chance (not findings; watch them next month).",
+        "watch_line": "- {kpi} {value}, {scope} {benchmark}",
+        "summary_worse_kpis": "No diagnosis rule was triggered this month, but these KPIs are "
+                              "clearly worse than their benchmark: {kpis}.",
         "col_shrunk": "Shrunk rate",
         "col_rank": "Network rank",
         "ranking_note": "Ranks use empirical-Bayes rates (pulled toward the region, the more "
@@ -1270,6 +1296,33 @@ def text(key: str, lang: str = "zh", **fields: object) -> str:
     """The catalogue entry ``key`` in ``lang``, with ``{fields}`` filled in."""
     template = TEXTS[check_lang(lang)][key]
     return template.format(**fields) if fields else template
+
+
+#: arrows of a flagged verdict: the side of the benchmark the value is on
+_ARROWS = {"clearly_below": "▼▼", "clearly_above": "▲▲", "watch_below": "▼",
+           "watch_above": "▲"}
+
+
+def verdict_words(verdict: str | None, worse: object, lang: str = "zh") -> str:
+    """A verdict as a reader takes it: favourable deviations read favourable.
+
+    ``worse`` (the compare table's) True/False turns "clearly below" into "clearly worse"
+    or "clearly better" (arrows keep the side); without a direction the side words stay.
+
+    >>> verdict_words("clearly_below", False, "en"), verdict_words("watch_above", True)
+    ('clearly better ▼▼', '值得关注 ▲')
+    """
+    if verdict is None:
+        return text("verdict_na", lang)
+    try:  # True/False, numpy's, or pandas' NA (no direction)
+        side = None if isinstance(worse, float) and worse != worse else bool(worse)
+    except TypeError:
+        side = None
+    if verdict in _ARROWS and worse is not None and side is not None:
+        grade = verdict.split("_")[0]
+        key = f"verdict_{grade}_{'worse' if side else 'better'}"
+        return f"{text(key, lang)} {_ARROWS[verdict]}"
+    return text(f"verdict_{verdict}", lang)
 
 
 def month_label(month: str, lang: str = "zh") -> str:

@@ -13,10 +13,10 @@ import pandas as pd
 
 from . import stats
 from .benchmarks import load_benchmark_config, load_supplied
-from .compare import shrunk_rates
+from .compare import PEER_LEVELS, shrunk_rates
 from .config import report_config
 from .formatting import format_value, is_na
-from .i18n import text
+from .i18n import text, verdict_words
 from .metrics import REGISTRY
 from .report_data import StoreMonth
 
@@ -69,8 +69,12 @@ def comparison_frame(sm: StoreMonth) -> pd.DataFrame:
             text("col_interval", lang): _interval(row, unit, lang),
         }
         for scope in SCOPES:
-            record[text(f"col_{scope}", lang)] = format_value(row[scope], unit, lang)
-        record[text("col_verdict", lang)] = text(f"verdict_{row['verdict']}", lang)
+            cell = format_value(row[scope], unit, lang)
+            store = row.get(f"{scope}_store")  # the benchmark store, named
+            if isinstance(store, str) and not is_na(row[scope]):
+                cell += f" ({store})"
+            record[text(f"col_{scope}", lang)] = cell
+        record[text("col_verdict", lang)] = verdict_words(row["verdict"], row["worse"], lang)
         record[text("col_gap", lang)] = gap_text(row, lang)
         out.append(record)
     return pd.DataFrame(out)
@@ -80,10 +84,15 @@ def comparison_notes(sm: StoreMonth) -> str:
     """Which benchmark the verdicts use, supplied values, and p-values (footnote)."""
     lang, rows = sm.lang, store_rows(sm)
     shown = rows.loc[report_config()["comparison_metrics"]]
-    scopes = sorted(set(shown["benchmark_scope"].dropna()), key=SCOPES.index)
+    order = [*SCOPES, *(scope for scope, _ in PEER_LEVELS)]
+    scopes = sorted(set(shown["benchmark_scope"].dropna()),
+                    key=lambda s: order.index(s) if s in order else len(order))
     sep = "、" if lang == "zh" else ", "
     notes = [text("benchmark_used", lang,
                   scope=sep.join(text(f"scope_{s}", lang) for s in scopes))]
+    peers = shown["peer_stores"].dropna()
+    if len(peers):
+        notes.append(text("peers_named", lang, stores=sep.join(str(peers.iloc[0]).split(","))))
     supplied = load_supplied()
     supplied = sorted(set(supplied.loc[supplied["month"] == sm.month, "metric"]))
     if supplied:

@@ -368,6 +368,19 @@ def partial_footnote(sm: StoreMonth) -> str:
                 share=format_value(sm.share, "rate", sm.lang))
 
 
+_VERDICT_COLUMNS = {text("col_verdict", lang) for lang in ("zh", "en")}
+_TONES = {**{text("verdict_clearly_worse", lang): "color: #b3261e; font-weight: 600"
+             for lang in ("zh", "en")},
+          **{text("verdict_clearly_better", lang): "color: #1b7f3b; font-weight: 600"
+             for lang in ("zh", "en")}}
+
+
+def _verdict_color(cell: object) -> str:
+    """Red for a clearly worse verdict, green for a clearly better one."""
+    words = str(cell).rsplit(" ", 1)[0]
+    return _TONES.get(words, "")
+
+
 def styled(frame: pd.DataFrame, numeric_from: int = 1, *, compact: bool = False) -> Styler:
     """A display table: no index, cells HTML-escaped, numbers right-aligned, our CSS class.
 
@@ -377,6 +390,9 @@ def styled(frame: pd.DataFrame, numeric_from: int = 1, *, compact: bool = False)
     styler = (frame.style.hide(axis="index").format(escape="html")
               .format_index(escape="html", axis=1)
               .set_table_attributes(f'class="{css}"'))
+    verdicts = [c for c in frame.columns if c in _VERDICT_COLUMNS]
+    if verdicts:  # favourable deviations look favourable, unfavourable ones not
+        styler = styler.map(_verdict_color, subset=verdicts)
     numeric = list(frame.columns[numeric_from:])
     if numeric:
         styler = styler.set_properties(subset=numeric, **{"text-align": "right"})

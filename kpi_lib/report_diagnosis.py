@@ -4,15 +4,35 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .diagnosis import watch_list
 from .formatting import format_value, is_na
-from .i18n import text
+from .i18n import text, verdict_words
+from .metrics import REGISTRY
 from .report_data import StoreMonth
+
+
+def worse_kpis(sm: StoreMonth) -> list[str]:
+    """Labels of the store's KPIs clearly worse than their benchmark (any KPI compared)."""
+    rows = sm.network[(sm.network["store_id"] == sm.store["store_id"])
+                      & sm.network["verdict"].isin(("clearly_below", "clearly_above"))]
+    bad = rows[rows["worse"].fillna(False).astype(bool)]
+    return [REGISTRY[m].label(sm.lang) for m in bad["metric"]]
+
+
+def all_clear(sm: StoreMonth) -> bool:
+    """"No problem needing action" holds: no finding (not even "too few to tell") and no
+    KPI clearly worse than its benchmark."""
+    return not sm.findings and not worse_kpis(sm)
 
 
 def findings_markdown(sm: StoreMonth) -> str:
     """Each finding as a short block: title and severity, cause, actions, expected effect."""
     lang = sm.lang
     if not sm.findings:
+        worse = worse_kpis(sm)
+        if worse:
+            sep = "、" if lang == "zh" else ", "
+            return text("diagnosis_none_but_worse", lang, kpis=sep.join(worse))
         return text("diagnosis_none", lang)
     colon = "：" if lang == "zh" else ": "
     blocks = []
@@ -31,6 +51,25 @@ def findings_markdown(sm: StoreMonth) -> str:
             lines += ["", f"**{text('finding_impact', lang)}**{colon}{f.impact_text}"]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def watch_markdown(sm: StoreMonth) -> str:
+    """The quieter list (值得关注): KPIs off their benchmark in the bad direction beyond
+    the 95% limits, not established — no severity, no action ("" when none)."""
+    lang = sm.lang
+    rows = watch_list(sm.network, sm.store["store_id"], lang)
+    if not rows:
+        return ""
+    lines = [f"**{text('watch_heading', lang)}**{'：' if lang == 'zh' else ': '}"
+             f"{text('watch_note', lang)}", ""]
+    for ev in rows:
+        unit = ev.get("unit") or "count"
+        scope = text("scope_" + ev["benchmark_scope"], lang) if ev.get("benchmark_scope") \
+            else text("scope_benchmark", lang)
+        lines.append(text("watch_line", lang, kpi=ev["label"],
+                          value=format_value(ev["value"], unit, lang),
+                          benchmark=format_value(ev["benchmark"], unit, lang), scope=scope))
+    return "\n".join(lines)
 
 
 def evidence_frame(sm: StoreMonth) -> pd.DataFrame:
@@ -55,7 +94,8 @@ def evidence_frame(sm: StoreMonth) -> pd.DataFrame:
                 + (f" ({ev['detail']})" if ev.get("detail") else ""),
                 text("col_interval", lang): interval,
                 text("col_benchmark", lang): bench,
-                text("col_verdict", lang): text(f"verdict_{verdict}", lang) if verdict
+                text("col_verdict", lang): verdict_words(verdict, ev.get("worse"), lang)
+                if verdict
                 else (ev.get("detail") or text("na", lang)),
             })
     return pd.DataFrame(out)

@@ -13,6 +13,7 @@ from .formatting import format_change, format_value, is_na
 from .i18n import text
 from .metrics import REGISTRY
 from .report_data import PACED, StoreMonth, store_quarantined
+from .report_diagnosis import worse_kpis
 
 #: How many findings the summary names.
 TOP_FINDINGS = 2
@@ -49,6 +50,10 @@ def _finding_lines(sm: StoreMonth) -> list[str]:
     n = store_quarantined(sm)  # said whenever there are some, never "no problem" then
     note = [text("summary_quarantined", lang, n=f"{n:,}")] if n else []
     if not shown:
+        worse = worse_kpis(sm)
+        if worse:  # never "no problem" beside a KPI clearly worse than its benchmark
+            sep = "、" if lang == "zh" else ", "
+            return [text("summary_worse_kpis", lang, kpis=sep.join(worse)), *note]
         return note or [text("summary_no_findings", lang)]
     return [text("summary_finding", lang, title=f.title, effect=_sentence(f.impact_text))
             for f in shown if f.impact_text] + note

@@ -321,7 +321,7 @@ class SimulatedContext(CheckContext):
     def invite_counts(self) -> pd.DataFrame:
         return self.net.invites
 
-    def elapsed(self) -> pd.Series:
+    def elapsed(self, measure: str = "visits") -> pd.Series:
         return pd.Series(dtype=float)
 
     def has_column(self, table: str, column: str) -> bool:

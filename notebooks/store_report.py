@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (kpi_lib)
 #     language: python
@@ -63,6 +63,7 @@ plots.close(fig)
 # %%
 display(Markdown(rd.heading("diagnosis", lang)))
 display(Markdown(rdiag.findings_markdown(sm)))
+display(Markdown(rdiag.watch_markdown(sm)))
 if sm.findings:
     display(Markdown(rd.heading("finding_evidence", lang, level=3)))
     display(Markdown(rd.text("evidence_note", lang)))
