@@ -299,7 +299,8 @@ def _check_effect(rule: Rule, rules: RuleSet, rows: dict[str, pd.Series], lang: 
 
 
 def _store_findings(store: str, rows: dict[str, pd.Series], rules: RuleSet, lang: str,
-                    ctx: CheckContext | None) -> list[Finding]:
+                    ctx: CheckContext | None,
+                    watched: list[dict[str, Any]] | None = None) -> list[Finding]:
     found: list[Finding] = []
     too_few: dict[str, pd.Series] = {}
     for rule in rules.rules:
@@ -316,7 +317,11 @@ def _store_findings(store: str, rows: dict[str, pd.Series], rules: RuleSet, lang
             result = CHECKS[rule.check](ctx, store, rule.params)
             if result is None:
                 continue
-        evidence = [compare_evidence(rows[m], lang) for m in rule.metrics]
+            if result.watch:  # not established: the quieter list, never a finding
+                if watched is not None:
+                    watched += [dict(e, store_id=store) for e in result.evidence]
+                continue
+        evidence = [compare_evidence(rows[m], lang) for m in rule.metrics if m in rows]
         if rule.impact is not None:
             if rule.impact.metric not in rule.metrics and rule.impact.metric in rows:
                 evidence.append(compare_evidence(rows[rule.impact.metric], lang))
@@ -328,9 +333,8 @@ def _store_findings(store: str, rows: dict[str, pd.Series], rules: RuleSet, lang
             unit = result.impact_unit
         if result is not None:
             evidence += result.evidence
-        # a finding stands on its own evidence: never one whose every line is in line
-        assert any(e.get("verdict") not in ("in_line", None) for e in evidence) or (
-            result is not None), rule.id
+        # a finding stands on its own evidence: one of its lines is a clear verdict
+        assert any(str(e.get("verdict")).startswith("clearly_") for e in evidence), rule.id
         found.append(_finding(rule, store, lang, evidence, rng, words, unit))
     if too_few:
         evidence = [compare_evidence(r, lang) for r in too_few.values()]
@@ -364,8 +368,11 @@ def sort_findings(findings: list[Finding], rules: RuleSet | None = None) -> list
 
 def evaluate(compare: pd.DataFrame, rules: RuleSet, lang: str = "zh",
              ctx: CheckContext | None = None, stores: list[str] | None = None,
-             ) -> list[Finding]:
-    """Apply ``rules`` to a compare table (one month); rules with a check need ``ctx``."""
+             watched: list[dict[str, Any]] | None = None) -> list[Finding]:
+    """Apply ``rules`` to a compare table (one month); rules with a check need ``ctx``.
+
+    Checks whose result is only worth watching add their evidence rows (with
+    ``store_id``) to ``watched`` when given — the quieter list, not findings."""
     check_lang(lang)
     if stores is not None:  # a store's rules read only its own rows
         compare = compare[compare["store_id"].isin(stores)]
@@ -377,13 +384,13 @@ def evaluate(compare: pd.DataFrame, rules: RuleSet, lang: str = "zh",
     wanted = sorted(by_store) if stores is None else stores
     found = []
     for store in wanted:
-        found += _store_findings(store, by_store.get(store, {}), rules, lang, ctx)
+        found += _store_findings(store, by_store.get(store, {}), rules, lang, ctx, watched)
     return sort_findings(found, rules)
 
 
 def diagnose(con: Any, month: str, store: str | None = None, lang: str = "zh",
-             rules: RuleSet | None = None, compare: pd.DataFrame | None = None
-             ) -> list[Finding]:
+             rules: RuleSet | None = None, compare: pd.DataFrame | None = None,
+             watched: list[dict[str, Any]] | None = None) -> list[Finding]:
     """Findings of ``month`` for ``store`` (every store when None), sorted by impact.
 
     ``con`` is the warehouse connection; the network's compare table is computed once
@@ -398,7 +405,7 @@ def diagnose(con: Any, month: str, store: str | None = None, lang: str = "zh",
     if compare is None:
         compare = compare_month(con, month)
     ctx = CheckContext(con, month, compare, lang, rules.texts)
-    return evaluate(compare, rules, lang, ctx, None if store is None else [store])
+    return evaluate(compare, rules, lang, ctx, None if store is None else [store], watched)
 
 
 def run_diagnosis(data: Path, month: str, store: str | None = None,

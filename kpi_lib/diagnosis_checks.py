@@ -96,6 +96,9 @@ class CheckResult:
     impact_via: tuple[str, ...] = ()
     #: what ``impact`` counts, for the effect's sentence (e.g. "来店批次")
     impact_stage: str | None = None
+    #: only worth watching (outside the 95% limits, not established): no finding, a line
+    #: of the quieter list
+    watch: bool = False
 
 
 @dataclass
@@ -324,6 +327,9 @@ def cost_per_visit_rising(ctx: CheckContext, store: str, p: dict[str, Any]) -> C
         labels[-1] = _paced_label(labels[-1], ctx.lang)
     rows = [evidence("cost_per_visit", x, lang=ctx.lang, detail=m)
             for m, x in zip(labels, values, strict=True)]
+    # the last month against the first, beyond the store's own noise
+    rows[-1].update(verdict="clearly_above", worse=True, benchmark=_f(values[0]),
+                    benchmark_scope="first_month")
     extra = -np.expm1(-rise) * values[-1] * seen[-1]  # spend above the earlier relative cost
     return CheckResult(rows, impact=0.0,
                        impact_text=ctx.text("impact_spend", n=f"{extra:,.0f}", months=n))
@@ -359,6 +365,8 @@ def undelivered_orders(ctx: CheckContext, store: str, p: dict[str, Any]) -> Chec
     if growing:
         rows += [evidence("carried_orders", v, lang=ctx.lang, detail=m)
                  for m, v in zip(carried["month"], values, strict=True)]
+        rows[-1].update(verdict="clearly_above", worse=True, benchmark=_f(values[0]),
+                        benchmark_scope="first_month")
     short = NAN if conv is None or not judged else _shortfall(conv)
     return CheckResult(rows, impact=short, impact_unit="deliveries")
 
@@ -451,7 +459,7 @@ def carried_leads_convert_poorly(ctx: CheckContext, store: str,
         return None
     rows = [compare_evidence(ctx.row(store, "conversion_a"), ctx.lang,
                              benchmark=t["expected"], benchmark_scope="store_b_x_network_ratio",
-                             p=t["p"], p_adj=t["p_adj"]),
+                             p=t["p"], p_adj=t["p_adj"], verdict="clearly_below", worse=True),
             compare_evidence(ctx.row(store, "conversion_b"), ctx.lang),
             evidence("conversion_ab_ratio", t["ratio"], label=ctx.text("network_ratio"),
                      unit="ratio", benchmark_scope="network")]
@@ -521,7 +529,8 @@ def _consultant_tests(ctx: CheckContext, p: dict[str, Any]) -> pd.DataFrame:
                                 min_expected=p["min_expected"])
         d.loc[rows, "p"], d.loc[rows, "p_adj"] = v["p"].to_numpy(), v["p_adj"].to_numpy()
         d.loc[rows, "verdict"] = v["verdict"].to_numpy()
-    d["name"] = d["consultant_id"].map(ctx.consultant_names()).fillna("")
+    names = ctx.consultant_names()
+    d["name"] = [names.get(c, "") for c in d["consultant_id"]]
     return d
 
 
@@ -616,18 +625,19 @@ def invite_to_visit(ctx: CheckContext, store: str, p: dict[str, Any]) -> CheckRe
     network (funnel limits with its overdispersion, Benjamini–Hochberg over stores)."""
     tests = ctx.cached(("invite", repr(p)), lambda: _invite_tests(ctx, p))
     t = tests[tests["store_id"] == store]
-    if t.empty or t["verdict"].iloc[0] != "clearly_below":
+    if t.empty or t["verdict"].iloc[0] not in ("clearly_below", "watch_below"):
         return None
     t = t.iloc[0]
     lo, hi = proportion_ci(int(t["k"]), int(t["n"]))
     row = evidence("invite_to_visit_rate", t["k"] / t["n"], unit="rate",
                    label=ctx.text("invite_label"), ci_low=lo, ci_high=hi,
                    benchmark=t["target"], benchmark_scope="network_others",
-                   verdict="clearly_below", p=t["p"], p_adj=t["p_adj"],
+                   verdict=t["verdict"], p=t["p"], p_adj=t["p_adj"],
                    detail=f"{int(t['k']):,}/{int(t['n']):,}", lang=ctx.lang, worse=True)
     short = t["target"] * t["n"] - t["k"]  # visits the network's rate would bring
     return CheckResult([row], impact=short, impact_via=("showroom_close_rate",),
-                       impact_stage=ctx.text("invite_stage"))
+                       impact_stage=ctx.text("invite_stage"),
+                       watch=t["verdict"] == "watch_below")
 
 
 def target_at_risk(ctx: CheckContext, store: str, p: dict[str, Any]) -> CheckResult | None:

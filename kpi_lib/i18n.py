@@ -98,6 +98,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "scope_standard": "跟进标准",
         "scope_target": "目标",
         "scope_benchmark": "基准",
+        "scope_first_month": "首月",
         "peers_named": "对标门店（区域、级别和客流最接近的门店）：{stores}。",
         "diagnosis_none_but_worse": "本月没有触发诊断规则的问题，但以下指标明显差于基准"
                                     "（见横向比较）：{kpis}。",
@@ -703,6 +704,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "scope_standard": "follow-up standard",
         "scope_target": "target",
         "scope_benchmark": "benchmark",
+        "scope_first_month": "first month shown",
         "peers_named": "Peer stores (closest in region, tier and traffic): {stores}.",
         "diagnosis_none_but_worse": "No diagnosis rule was triggered this month, but these "
                                     "KPIs are clearly worse than their benchmark (see the "

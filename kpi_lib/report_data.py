@@ -96,6 +96,8 @@ class StoreMonth:
     progress: dict = field(default_factory=dict)
     #: the store's first register date (None: no data), for the history warm-up rule
     data_start: date | None = None
+    #: evidence rows of checks only worth watching (kpi_lib.diagnosis.evaluate)
+    watched: list = field(default_factory=list)
 
     def value(self, metric: str, month: str | None = None) -> float:
         """The metric's value (NaN when n/a) for ``month`` (default: the report month)."""
@@ -183,7 +185,8 @@ def load_store_month(
             "SELECT table_name, file, rows_read, rows_kept FROM _files ORDER BY table_name"
         ).df()
         network = compare_month(wh.con, month)
-        findings = diagnose(wh.con, month, store, lang, compare=network)
+        watched: list = []
+        findings = diagnose(wh.con, month, store, lang, compare=network, watched=watched)
         sections = {
             "delivery_mix": load_delivery_mix(wh.con, store, month),
             "traffic": load_traffic(wh.con, store, month),
@@ -197,7 +200,7 @@ def load_store_month(
         start = store_data_start(wh.con).get(store)
     return StoreMonth(info, month, lang, cube.reset_index(drop=True), issues, files, network,
                       findings, **sections, ignored=ignored, progress=progress,
-                      data_start=start)
+                      data_start=start, watched=watched)
 
 
 def _demo_data() -> Path:

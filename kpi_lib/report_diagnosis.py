@@ -57,7 +57,7 @@ def watch_markdown(sm: StoreMonth) -> str:
     """The quieter list (值得关注): KPIs off their benchmark in the bad direction beyond
     the 95% limits, not established — no severity, no action ("" when none)."""
     lang = sm.lang
-    rows = watch_list(sm.network, sm.store["store_id"], lang)
+    rows = watch_list(sm.network, sm.store["store_id"], lang) + list(sm.watched)
     if not rows:
         return ""
     lines = [f"**{text('watch_heading', lang)}**{'：' if lang == 'zh' else ': '}"
