@@ -208,11 +208,9 @@ def effect_range(rules: RuleSet, rows: dict[str, pd.Series], short: float,
     """(low, central, high) orders a month from a shortfall carried down ``via``."""
     if not math.isfinite(short):
         return NAN, NAN, NAN
-    if not via:  # the shortfall is already in orders
-        low, high = short * rules.effects["marginal"][0], short
-    else:
-        base = short * math.prod(shrunk_rate(rules, rows, r) for r in via)
-        low, high = (base * f for f in rules.effects["marginal"])
+    # the shortfall carried down ``via`` (none: it is in orders already), at the margin
+    base = short * math.prod(shrunk_rate(rules, rows, r) for r in via)
+    low, high = (base * f for f in rules.effects["marginal"])
     if not (math.isfinite(low) and math.isfinite(high)):
         return NAN, NAN, NAN
     if capped:

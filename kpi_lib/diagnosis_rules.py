@@ -8,7 +8,6 @@ in the file raises :class:`~kpi_lib.config.ConfigError` naming the rule and the 
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from functools import cache
@@ -168,15 +167,9 @@ def _argument(where: str, op: str, arg: object) -> Any:
         if bad:
             _fail(where, f"'{op}' has unknown verdicts {bad}; known: {', '.join(VERDICTS)}")
         return tuple(arg)  # type: ignore[arg-type]
-    if kind == "bool":
-        if not isinstance(arg, bool):
-            _fail(where, f"'{op}' must be true or false, not {arg!r}")
-        return arg
-    ok = isinstance(arg, int | float) and not isinstance(arg, bool) and math.isfinite(arg)
-    if not ok or (kind == "fraction" and not 0 <= arg <= 1):  # type: ignore[operator]
-        wanted = "a number between 0 and 1" if kind == "fraction" else "a number"
-        _fail(where, f"'{op}' must be {wanted}, not {arg!r}")
-    return float(arg)  # type: ignore[arg-type]
+    if not isinstance(arg, bool):  # "bool": worse
+        _fail(where, f"'{op}' must be true or false, not {arg!r}")
+    return arg
 
 
 def _condition(where: str, raw: object) -> Condition:

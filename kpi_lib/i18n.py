@@ -107,6 +107,8 @@ TEXTS: dict[str, dict[str, str]] = {
                       "（不作为问题，下月继续观察）。",
         "watch_line": "- {kpi} {value}，{scope} {benchmark}",
         "summary_worse_kpis": "本月没有触发诊断规则的问题，但{kpis}明显差于基准。",
+        "summary_too_few": "本月来店 {visits} 批次、订单 {orders} 张，数量太少，比率的随机波动大于"
+                           "与基准的差距，不作诊断（见趋势与预警的近12个月走势）。",
         "col_shrunk": "收缩后比率",
         "col_rank": "全网排名",
         "ranking_note": "排名按经验贝叶斯收缩后的比率（向所在区域收缩，门店规模越小收缩越多），"
@@ -715,6 +717,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "watch_line": "- {kpi} {value}, {scope} {benchmark}",
         "summary_worse_kpis": "No diagnosis rule was triggered this month, but these KPIs are "
                               "clearly worse than their benchmark: {kpis}.",
+        "summary_too_few": "{visits} visits and {orders} orders this month are too few to "
+                           "judge: chance moves the rates more than any gap to the benchmark "
+                           "(see the 12-month trends).",
         "col_shrunk": "Shrunk rate",
         "col_rank": "Network rank",
         "ranking_note": "Ranks use empirical-Bayes rates (pulled toward the region, the more "

@@ -9,6 +9,7 @@ import pandas as pd
 
 from .compute import previous_month
 from .config import report_config
+from .diagnosis_rules import TOO_FEW_ID
 from .formatting import format_change, format_value, is_na
 from .i18n import text
 from .metrics import REGISTRY
@@ -46,9 +47,14 @@ def _deliveries_line(sm: StoreMonth) -> str:
 
 def _finding_lines(sm: StoreMonth) -> list[str]:
     lang = sm.lang
-    shown = [f for f in sm.findings if f.impact_text][:TOP_FINDINGS]
+    shown = [f for f in sm.findings
+             if f.impact_text and f.rule_id != TOO_FEW_ID][:TOP_FINDINGS]
     n = store_quarantined(sm)  # said whenever there are some, never "no problem" then
     note = [text("summary_quarantined", lang, n=f"{n:,}")] if n else []
+    if not shown and any(f.rule_id == TOO_FEW_ID for f in sm.findings):
+        return [text("summary_too_few", lang,
+                     visits=format_value(sm.value("visits"), "count", lang),
+                     orders=format_value(sm.value("orders"), "count", lang)), *note]
     if not shown:
         worse = worse_kpis(sm)
         if worse:  # never "no problem" beside a KPI clearly worse than its benchmark

@@ -292,14 +292,14 @@ def test_findings_sorted_by_the_central_estimate_then_severity():
     low = rule("low_rule", [{"metric": "test_drive_rate", "verdict_in": ["clearly_below"]}],
                {"metric": "test_drive_rate"}, severity="low")
     rules = ruleset(TD_RULE, low)
-    # low_rule has no downstream rates: its effect is the shortfall at 0.5 … 1 × (S1 200
-    # short → 100–200, S2 50 → 25–50); test_drive_low S1 20–32, S2 50 × .5 × .4 = 10 at
-    # the average → 5–8. Sorted by the middle of each range.
+    # low_rule has no downstream rates: its effect is the shortfall at 0.5 … 0.8 × (S1
+    # 200 short → 100–160, S2 50 → 25–40); test_drive_low S1 20–32, S2 50 × .5 × .4 = 10
+    # at the average → 5–8. Sorted by the middle of each range.
     found = evaluate(frame(*funnel("S2", 250), *funnel("S1", 100)), rules, "en")
     assert [(f.store_id, f.rule_id) for f in found] == [
         ("S1", "low_rule"), ("S2", "low_rule"), ("S1", "test_drive_low"),
         ("S2", "test_drive_low")]
-    assert [f.impact for f in found] == pytest.approx([150, 37.5, 26, 6.5])
+    assert [f.impact for f in found] == pytest.approx([130, 32.5, 26, 6.5])
     tie = [Finding("a", "S1", "low", "", "", [], impact=5),
            Finding("b", "S1", "high", "", "", [], impact=5)]
     assert [f.rule_id for f in sort_findings(tie)] == ["b", "a"]
