@@ -173,8 +173,9 @@ def proportion_verdicts(k: np.ndarray, n: np.ndarray, target: np.ndarray, *,
     verdict = np.where(verdict == "", "in_line", np.char.add(verdict.astype(str), side))
     out = pd.DataFrame({"k": k_all, "n": n_all, "target": target_all, "z": np.nan,
                         "p": np.nan, "p_adj": np.nan, "verdict": "too_few"})
-    out.loc[enough, ["z", "p", "p_adj"]] = np.column_stack([z, p, p_adj]) if len(z) else []
-    out.loc[enough, "verdict"] = verdict.astype(object)
+    if enough.any():
+        out.loc[enough, ["z", "p", "p_adj"]] = np.column_stack([z, p, p_adj])
+        out.loc[enough, "verdict"] = verdict.astype(object)
     return out
 
 

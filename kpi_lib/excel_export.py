@@ -278,8 +278,11 @@ def add_consultant_sheet(wb: Workbook, data, store: dict, month: str, lang: str)
 
 
 def add_findings_sheet(wb: Workbook, findings: list, store: dict, month: str,
-                       lang: str) -> Worksheet:
-    """诊断: one row per finding — severity, rule, title, cause, evidence, impact, actions."""
+                       lang: str, none_text: str | None = None) -> Worksheet:
+    """诊断: one row per finding — severity, rule, title, cause, evidence, impact, actions.
+
+    ``none_text``: what to say without findings (the report's sentence, which names KPIs
+    clearly worse than their benchmark when there are some)."""
     ws = _new_sheet(wb, "excel_sheet_findings", lang)
     keys = ("excel_col_no", "col_severity", "excel_col_rule", "col_finding", "finding_cause",
             "finding_evidence", "excel_col_impact_orders", "finding_impact", "finding_actions")
@@ -287,7 +290,7 @@ def add_findings_sheet(wb: Workbook, findings: list, store: dict, month: str,
     first = start_sheet(ws, _title("excel_sheet_findings", store, month, lang), info,
                         [text(k, lang) for k in keys])
     if not findings:
-        message(ws, first, text("diagnosis_none", lang), len(keys))
+        message(ws, first, none_text or text("diagnosis_none", lang), len(keys))
     for i, f in enumerate(findings):
         r = first + i
         impact = f.impact if f.impact and not is_na(f.impact) else None
@@ -339,6 +342,8 @@ def build_workbook(sm, lang: str | None = None, *, year_cube: pd.DataFrame) -> W
 
     ``year_cube``: the store's cube for January … the report month (:func:`load_year_cube`).
     """
+    from .report_diagnosis import findings_markdown  # the report's own sentence
+
     lang = _lang_of(sm, lang)
     wb = Workbook()
     wb.remove(wb.active)
@@ -346,7 +351,7 @@ def build_workbook(sm, lang: str | None = None, *, year_cube: pd.DataFrame) -> W
     add_vertical_sheet(wb, year_cube, store, month, lang)
     add_horizontal_sheet(wb, sm.network, store, month, lang)
     add_consultant_sheet(wb, sm.consultants, store, month, lang)
-    add_findings_sheet(wb, sm.findings, store, month, lang)
+    add_findings_sheet(wb, sm.findings, store, month, lang, findings_markdown(sm))
     add_plan_sheet(wb, sm.consultants, sm.findings, store, month, lang)
     wb.active = 0
     wb.properties.title = _title("excel_sheet_vertical", store, month, lang)

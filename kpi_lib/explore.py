@@ -120,7 +120,7 @@ def verdict_frame(rows: pd.DataFrame, metrics: Sequence[str], lang: str = "zh"
     >>> rows = kpi_lib.compare_stores("2026-10", ["S003"])
     >>> shown = verdict_frame(rows, ["test_drive_rate"], "en")
     >>> shown.iloc[0][["Store", "This month", "Verdict"]].tolist()
-    ['S003', '13.8%', 'clearly below ▼▼']
+    ['S003', '13.8%', 'clearly worse ▼▼']
     """
     from .report_compare import _interval, gap_text
 

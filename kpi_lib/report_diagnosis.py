@@ -13,8 +13,11 @@ from .report_data import StoreMonth
 
 def worse_kpis(sm: StoreMonth) -> list[str]:
     """Labels of the store's KPIs clearly worse than their benchmark (any KPI compared)."""
-    rows = sm.network[(sm.network["store_id"] == sm.store["store_id"])
-                      & sm.network["verdict"].isin(("clearly_below", "clearly_above"))]
+    net = sm.network
+    if net is None or not {"store_id", "verdict", "worse"} <= set(net.columns):
+        return []
+    rows = net[(net["store_id"] == sm.store["store_id"])
+               & net["verdict"].isin(("clearly_below", "clearly_above"))]
     bad = rows[rows["worse"].fillna(False).astype(bool)]
     return [REGISTRY[m].label(sm.lang) for m in bad["metric"]]
 

@@ -18,7 +18,8 @@ TINY = Path(__file__).parent / "fixtures" / "tiny"
 
 @pytest.fixture()
 def tiny_data(tmp_path: Path) -> Path:
-    """A writable copy of the tiny fixture: its nine tables, without the README."""
+    """A writable copy of the tiny fixture: its nine tables, without the README or a
+    warehouse cached beside them by a test that read the fixture in place."""
     folder = tmp_path / "data"
-    shutil.copytree(TINY, folder, ignore=shutil.ignore_patterns("README.md"))
+    shutil.copytree(TINY, folder, ignore=shutil.ignore_patterns("README.md", ".warehouse*"))
     return folder

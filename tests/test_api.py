@@ -133,7 +133,7 @@ def test_compare_stores_is_the_reports_table_for_the_chosen_stores():
     shown = kpi_lib.verdict_frame(rows, ["test_drive_rate"], "zh")
     assert list(shown["门店"]) == ["S001", "S003"]
     s003 = shown.iloc[1]
-    assert s003["判断"] == "明显偏低 ▼▼"  # the demo's planted test-drive defect
+    assert s003["判断"] == "明显差于基准 ▼▼"  # the demo's planted test-drive defect
     row = rows.set_index(["store_id", "metric"]).loc[("S003", "test_drive_rate")]
     assert s003["95%区间"] == f"{row['ci_low']:.1%}\u2060–\u2060{row['ci_high']:.1%}"
     assert s003["基准"].startswith(f"{row['benchmark']:.1%} (")  # value, then its scope

@@ -17,7 +17,7 @@ from kpi_lib import excel_export as xl
 from kpi_lib import paths
 from kpi_lib.diagnosis import Finding
 from kpi_lib.excel_style import FIRST_DATA_ROW, HEADER_ROW, display_width, safe_text
-from kpi_lib.i18n import text
+from kpi_lib.i18n import text, verdict_words
 from kpi_lib.report_data import load_store_month
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
@@ -180,7 +180,7 @@ def test_horizontal_sheet_matches_the_compare_table(demo):
                 assert cell.value is None and cell.comment is not None
             else:
                 assert cell.value == pytest.approx(rec[field])
-        assert ws.cell(r, 8).value == text(f"verdict_{rec['verdict']}", "zh")
+        assert ws.cell(r, 8).value == verdict_words(rec["verdict"], rec["worse"], "zh")
 
 
 def test_consultants_findings_and_plan_sheets(demo, tiny):
@@ -192,7 +192,9 @@ def test_consultants_findings_and_plan_sheets(demo, tiny):
     first = sm.consultants.table.iloc[0]
     assert ws.cell(FIRST_DATA_ROW, 9).value == pytest.approx(first["completion"])
     assert ws.cell(FIRST_DATA_ROW, 9).number_format == "0.0%"
-    assert wb["诊断"].cell(FIRST_DATA_ROW, 1).value == text("diagnosis_none", "zh")  # S001: none
+    # S001's one finding: its H follow-up (35.3% against the 80% standard)
+    assert wb["诊断"].cell(FIRST_DATA_ROW, 4).value == sm.findings[0].title
+    assert [f.rule_id for f in sm.findings] == ["followup_compliance_low"]
     plan = wb["改进计划"]
     assert plan.cell(FIRST_DATA_ROW, 4).value.date().isoformat() == "2026-11-30"
 

@@ -100,8 +100,8 @@ def test_every_table_cut_s008(all_cut: Path):
     assert "**本月数据截至 2026-10-10（月中，已过 10/31 天，约占全月正常客流的 46.0%）**" in header
 
     lines = rsum.summary_markdown(sm).splitlines()
-    findings = [line for line in lines if line.startswith("- 需优先解决")]
-    assert not findings or "单批次来店成本连续上升" not in findings[0]
+    # a finding may lead only on paced numbers (checked for the cost rise below)
+    assert not any("350.7" in line or "290,698" in line for line in lines)
     # orders: 50 up to 10-10 against 71 in September; paced with the orders' share, which
     # falls back to the weekday rule (the orders of 2025-10 are in the data's warm-up)
     orders_share = _weekday_share(visits)
