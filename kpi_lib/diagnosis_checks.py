@@ -49,6 +49,7 @@ CHECK_PARAMS: dict[str, dict[str, Any]] = {
                             "min_due": 30},
     "invite_to_visit": {"q": 0.05, "min_callers": 50},
     "target_at_risk": {"level": 0.998, "min_target": 10},
+    "traffic_context": {"level": 0.998},
 }
 
 
@@ -673,6 +674,55 @@ def target_at_risk(ctx: CheckContext, store: str, p: dict[str, Any]) -> CheckRes
                        impact_text=ctx.text("impact_target_gap", n=f"{gap:,.0f}"))
 
 
+def traffic_context(ctx: CheckContext, store: str, p: dict[str, Any]) -> CheckResult:
+    """Beside the peer comparison, what else says how many visitors this store should have.
+
+    - Its own seasonal expectation: visits of the same month last year × the network's
+      change (this month's visits over last year's, stores with both), with its verdict:
+      ``z = ln(visits / expected) / sqrt(σ² + 1/visits + 1/visits_last_year)``, σ the
+      robust spread of that ratio between stores; ``clearly_below`` beyond ``level``.
+    - What its target needs: target units / the store's deliveries per visit over the
+      last three months (no verdict: a target is a wish, not a yardstick).
+    A month still running is paced. Never None: the evidence may be empty.
+    """
+    cube = ctx.history(12)
+    v = cube[cube["metric"] == "visits"].pivot_table(index="store_id", columns="month",
+                                                      values="value", dropna=False)
+    month, last_year = ctx.month, previous_month(ctx.month, 12)
+    rows: list[dict[str, Any]] = []
+    share = float(ctx.elapsed().get(store, 1.0))
+    if store not in v.index or month not in v or not share > 0:
+        return CheckResult(rows)
+    now = _f(v.loc[store, month]) / share
+    if last_year in v:
+        paced = v[month] / ctx.elapsed().reindex(v.index).fillna(1.0)
+        both = paced.notna() & (paced > 0) & (v[last_year] > 0)
+        index = paced[both].sum() / v.loc[both, last_year].sum() if both.any() else NAN
+        before = _f(v.loc[store, last_year])
+        if math.isfinite(index) and before > 0 and now > 0:
+            spread = stats_robust_sd(np.log(paced[both] / v.loc[both, last_year] / index))
+            expected = before * index
+            z = math.log(now / expected) / math.sqrt(spread**2 + 1 / now + 1 / before)
+            clear = norm.ppf(0.5 + p["level"] / 2)
+            verdict = ("clearly_below" if z < -clear else "clearly_above" if z > clear else
+                       "watch_below" if z < -1.96 else "watch_above" if z > 1.96 else "in_line")
+            rows.append(evidence("visits", now, label=ctx.text("seasonal_label"), unit="count",
+                                 benchmark=expected, benchmark_scope="own_seasonal",
+                                 verdict=verdict, lang=ctx.lang))
+    recent = cube[(cube["store_id"] == store) & cube["metric"].isin(["deliveries", "visits"])
+                  & (cube["month"] < month)].groupby("metric")["value"].apply(
+                      lambda s: s.tail(3).sum())
+    target = ctx.row(store, "target_units")
+    units = NAN if target is None else _f(target["value"])
+    if math.isfinite(units) and recent.get("deliveries", 0) > 0 and recent.get("visits", 0) > 0:
+        needed = units / (recent["deliveries"] / recent["visits"])
+        rows.append(evidence("visits", now, label=ctx.text("target_visits_label"),
+                             unit="count", benchmark=needed, benchmark_scope="target",
+                             lang=ctx.lang, worse=None))
+        rows[-1]["verdict"] = None
+    return CheckResult(rows)
+
+
 def _garwood(count: float, level: float) -> tuple[float, float]:
     """Exact Poisson limits of a count (Garwood), e.g. 10 → (4.80, 18.39) at 95%."""
     from scipy.stats import chi2
@@ -692,4 +742,5 @@ CHECKS: dict[str, Callable[[CheckContext, str, dict[str, Any]], CheckResult | No
     "followup_compliance": followup_compliance,
     "invite_to_visit": invite_to_visit,
     "target_at_risk": target_at_risk,
+    "traffic_context": traffic_context,
 }

@@ -36,7 +36,8 @@ TEXT_KEYS: tuple[str, ...] = ("impact_orders", "impact_deliveries", "impact_chai
                               "impact_step", "impact_spend", "impact_none", "consultant",
                               "competitor", "network_ratio", "consultant_conversion",
                               "compliance_label", "overdue_label", "invite_label",
-                              "invite_stage", "paced", "impact_target_gap", "impact_yuan")
+                              "invite_stage", "paced", "impact_target_gap", "impact_yuan",
+                              "seasonal_label", "target_visits_label")
 KINDS: tuple[str, ...] = ("funnel", "execution")
 TOO_FEW_ID = "too_few_to_tell"
 _RULE_KEYS = {"id", "severity", "kind", "title", "cause", "actions", "when", "check",

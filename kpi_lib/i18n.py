@@ -99,6 +99,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "scope_target": "目标",
         "scope_benchmark": "基准",
         "scope_first_month": "首月",
+        "scope_own_seasonal": "去年同月×全网同比",
         "peers_named": "对标门店（区域、级别和客流最接近的门店）：{stores}。",
         "diagnosis_none_but_worse": "本月没有触发诊断规则的问题，但以下指标明显差于基准"
                                     "（见横向比较）：{kpis}。",
@@ -707,6 +708,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "scope_target": "target",
         "scope_benchmark": "benchmark",
         "scope_first_month": "first month shown",
+        "scope_own_seasonal": "last year's month × the network's change",
         "peers_named": "Peer stores (closest in region, tier and traffic): {stores}.",
         "diagnosis_none_but_worse": "No diagnosis rule was triggered this month, but these "
                                     "KPIs are clearly worse than their benchmark (see the "
