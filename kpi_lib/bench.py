@@ -197,7 +197,7 @@ for s in stores[:sample]:
     g["new_leads"] = le.groupby(pd.to_datetime(le["created"]).dt.strftime("%Y-%m")).size()
     g["orders"] = o.groupby(pd.to_datetime(o["order_date"]).dt.strftime("%Y-%m")).size()
     g["test_drive_rate"] = g["test_drives"] / g["visits"]
-    g["lead_capture_rate"] = g["captured"] / g["visits"]
+    g["visit_capture_rate"] = g["captured"] / g["visits"]
     g["negotiation_rate"] = g["negotiations"] / g["visits"]
     g["conversion"] = g["orders"] / g["new_leads"]
     out.append(g.assign(store_id=s))

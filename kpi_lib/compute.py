@@ -11,9 +11,10 @@ marketing row of that store in that month) but the brand workbook (``workbook_kp
 :mod:`kpi_lib.workbook`) has values takes its input metrics (``workbook.BASE_METRICS``)
 from the workbook; every other count/sum of it is n/a (``no_data``), except targets.
 There ``orders`` = orders_new_leads + orders_carried_leads (the template's
-本月产生订单合计数) and ``lead_capture_rate`` = new_leads / visits (the template's
-留有资料比例, not visits with details kept / visits); see ``workbook.WORKBOOK_SUMS`` and
-``workbook.WORKBOOK_NUMERATORS``. The ratios are then derived from the registry as usual.
+本月产生订单合计数; see ``workbook.WORKBOOK_SUMS``). The ratios are then derived from the
+registry as usual, with one definition for both paths: ``lead_capture_rate`` = new_leads /
+visits is also the template's 留有资料比例, and ``visit_capture_rate`` (the register flag's
+share) is n/a there, since the workbook has no such flag.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import pandas as pd
 from .errors import ParameterError
 from .metrics import LOOKUPS, REGISTRY, Measure, Metric
 from .run_params import check_month_format
-from .workbook import BASE_METRICS, WORKBOOK_NUMERATORS, WORKBOOK_SUMS
+from .workbook import BASE_METRICS, WORKBOOK_SUMS
 
 CUBE_COLUMNS = ("store_id", "month", "metric", "numerator", "denominator", "value",
                 "na_reason")
@@ -288,14 +289,13 @@ def _compute_cube(con: duckdb.DuckDBPyConnection, month_list: list[str],
             col = np.where(np.nan_to_num(rows) > 0, col, np.nan)
         parts[metric.id] = col
 
-    from_workbook = _apply_workbook(con, wide, parts, available, month_list, registry)
+    _apply_workbook(con, wide, parts, available, month_list, registry)
     return derive_cube(wide["store_id"].to_numpy(dtype=object),
-                       wide["month"].to_numpy(dtype=object), parts, registry, from_workbook)
+                       wide["month"].to_numpy(dtype=object), parts, registry)
 
 
 def derive_cube(store_ids: np.ndarray, months: np.ndarray, parts: dict[str, np.ndarray],
-                registry: dict[str, Metric] = REGISTRY,
-                from_workbook: np.ndarray | None = None) -> pd.DataFrame:
+                registry: dict[str, Metric] = REGISTRY) -> pd.DataFrame:
     """The long cube from the count/sum measures of each (store, month) row.
 
     ``parts`` maps every count/sum metric id of ``registry`` to one value per row (NaN:
@@ -313,8 +313,6 @@ def derive_cube(store_ids: np.ndarray, months: np.ndarray, parts: dict[str, np.n
         for k, metric in enumerate(registry.values()):
             if metric.type == "ratio":
                 top = parts[metric.numerator]  # type: ignore[index]
-                if from_workbook is not None and metric.id in WORKBOOK_NUMERATORS:
-                    top = np.where(from_workbook, parts[WORKBOOK_NUMERATORS[metric.id]], top)
                 bottom = np.sum([parts[d] for d in metric.denominator], axis=0)
                 missing = np.isnan(top) | np.isnan(bottom)
                 zero = ~missing & (bottom == 0)
@@ -341,17 +339,17 @@ def derive_cube(store_ids: np.ndarray, months: np.ndarray, parts: dict[str, np.n
 def _apply_workbook(con: duckdb.DuckDBPyConnection, wide: pd.DataFrame,
                     parts: dict[str, np.ndarray], available: list[Metric],
                     months: list[str],
-                    registry: dict[str, Metric] = REGISTRY) -> np.ndarray | None:
+                    registry: dict[str, Metric] = REGISTRY) -> None:
     """Fill ``parts`` (in place) from ``workbook_kpis`` for the rows of ``wide`` whose
-    store-month has workbook values and no register row; returns their mask (None: none).
+    store-month has workbook values and no register row.
     """
     try:
         wb = con.execute("SELECT store_id, month, metric, value FROM workbook_kpis "
                          "WHERE list_contains($months, month)", {"months": months}).df()
     except duckdb.CatalogException:  # no workbook table (a warehouse of another build)
-        return None
+        return
     if wb.empty or wide.empty:
-        return None
+        return
     raw = np.zeros(len(wide), dtype=bool)
     for metric in available:
         m = metric.measure
@@ -366,7 +364,7 @@ def _apply_workbook(con: duckdb.DuckDBPyConnection, wide: pd.DataFrame,
     pos = table.index.get_indexer(keys)
     use = (pos >= 0) & ~raw
     if not use.any():
-        return None
+        return
     for metric in registry.values():
         if metric.measure is None or metric.measure.table == "targets":
             continue
@@ -378,4 +376,3 @@ def _apply_workbook(con: duckdb.DuckDBPyConnection, wide: pd.DataFrame,
     for metric_id, summed in WORKBOOK_SUMS.items():
         total = np.sum([parts[i] for i in summed], axis=0)
         parts[metric_id] = np.where(use, total, parts[metric_id])
-    return use

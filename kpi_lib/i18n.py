@@ -29,10 +29,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_mom": "环比",
         "col_yoy": "同比",
         "funnel": "销售漏斗",
-        "funnel_note": "来店批次 → 留档 → 试乘试驾 → 商洽 → 订单 → 交车；箭头旁为相邻环节转化率。",
+        "funnel_note": "来店批次 → 留档 → 试乘试驾 → 商洽 → 订单 → 交车；箭头旁为相邻环节转化率"
+        "（来店批次 → 留档即来店客户留档率 = 新增意向客户数 / 来店批次）。",
         "funnel_title": "{month} 销售漏斗",
         "stage_visits": "来店批次",
-        "stage_leads": "留档（新增意向客户）",
+        "stage_leads": "留档（{kpi}）",
         "stage_test_drives": "试乘试驾",
         "stage_negotiations": "商洽",
         "stage_orders": "订单",
@@ -142,7 +143,7 @@ TEXTS: dict[str, dict[str, str]] = {
         # --- section: summary (zh) ---
         "coverage_workbook": "本店本月数据来自品牌月度KPI表，只含模板中的指标；"
         "其余指标显示为“—”（无数据）。其中订单数 = 新增意向客户产生订单数 + "
-        "留存意向客户产生订单数，留档率 = 新增意向客户数 / 来店批次。",
+        "留存意向客户产生订单数；模板没有登记表的留档标记，来店留资批次比例为“—”。",
         "coverage_missing": "以下部分缺少所需明细，只显示可计算的内容：{sections}。",
         "coverage_item": "{section}（缺少{table}）",
         "table_visits": "本月来店客户登记表",
@@ -521,7 +522,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "traffic_spend_channel_heading": "按投放渠道",
         "traffic_visits_heading": "来店与来电",
         "traffic_source_heading": "按信息来源的来店与转化",
-        "traffic_source_intro": "来店批次、留档率、试乘试驾率按来店登记的信息来源统计；"
+        "traffic_source_intro": "来店批次、来店留资批次比例、试乘试驾率按来店登记的信息来源统计；"
         "新增意向客户按客户卡来源统计；订单按订单所属客户卡的来源归属；"
         "转化率 = 订单数 / 新增意向客户数。",
         "traffic_heatmap_heading": "来店时段分布",
@@ -636,10 +637,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_yoy": "YoY",
         "funnel": "Sales funnel",
         "funnel_note": "Visits → leads → test drives → negotiations → orders → deliveries; "
-        "the arrows show each stage's conversion from the one before.",
+        "the arrows show each stage's conversion from the one before (visits → leads is the "
+        "lead capture rate = new leads / visits).",
         "funnel_title": "Sales funnel, {month}",
         "stage_visits": "Visit batches",
-        "stage_leads": "Leads captured (new leads)",
+        "stage_leads": "Leads captured ({kpi})",
         "stage_test_drives": "Test drives",
         "stage_negotiations": "Negotiations",
         "stage_orders": "Orders",
@@ -756,7 +758,8 @@ TEXTS: dict[str, dict[str, str]] = {
         # --- section: summary (en) ---
         "coverage_workbook": "This month's numbers come from the brand's monthly KPI workbook, "
         "which holds only the template's KPIs; the others show “—” (no data). Orders = orders "
-        "from new leads + orders from carried-over leads; lead capture rate = new leads / visits.",
+        "from new leads + orders from carried-over leads; the template has no register flag "
+        "for details kept, so visits leaving details show “—”.",
         "coverage_missing": "These parts lack the detailed data they need and show only what "
         "can be computed: {sections}.",
         "coverage_item": "{section} (no {table})",
@@ -1183,7 +1186,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "traffic_spend_channel_heading": "By marketing channel",
         "traffic_visits_heading": "Visits and phone inquiries",
         "traffic_source_heading": "Visits and conversion by source",
-        "traffic_source_intro": "Visits, lead capture and test-drive rates by the source in the "
+        "traffic_source_intro": "Visits, visits leaving details and test-drive rate by the "
+        "source in the "
         "walk-in register; new leads by the source on the lead card; orders by the source of "
         "their lead card; conversion = orders / new leads.",
         "traffic_heatmap_heading": "Visits by weekday and hour",

@@ -166,8 +166,11 @@ def _declare() -> list[Metric]:
            _visits("lead_captured"), "Visits in M whose contact details were kept",
            "当月来店并留档的批次"),
         _r("lead_capture_rate", "来店客户留档率", "Lead capture rate", "rate", "up", "traffic",
-           "captured_visits", "visits", "Visits with details kept / visits",
-           "留档批次 / 来店批次"),
+           "new_leads", "visits", "New leads (info cards) / visits",
+           "新增意向客户数 / 来店批次"),
+        _r("visit_capture_rate", "来店留资批次比例", "Visits leaving details", "rate", "up",
+           "traffic", "captured_visits", "visits", "Visits with details kept / visits",
+           "留档批次 / 来店批次 (登记表的留档标记)"),
         _m("invited_visits", "主动邀约到店数", "Invited visits", "count", "up", "traffic",
            _visits("invited", ("invited",)), "Visits in M booked by a consultant",
            "当月经顾问邀约到店的批次"),
@@ -327,9 +330,10 @@ REGISTRY: dict[str, Metric] = {m.id: m for m in _declare()}
 
 #: The reference metric ids of DATA_CONTRACT.md (fixed; the registry may hold more).
 REFERENCE_IDS: tuple[str, ...] = (
-    "ad_spend", "visits", "first_visits", "lead_capture_rate", "test_drives",
-    "test_drive_rate", "negotiation_rate", "calls", "cost_per_visit", "new_leads",
-    "carried_leads", "orders", "cancellations", "orders_new_leads", "orders_carried_leads",
+    "ad_spend", "visits", "first_visits", "lead_capture_rate", "visit_capture_rate",
+    "test_drives", "test_drive_rate", "negotiation_rate", "calls", "cost_per_visit",
+    "new_leads", "carried_leads", "orders", "cancellations", "orders_new_leads",
+    "orders_carried_leads",
     "conversion_b", "conversion_a", "showroom_close_rate", "cost_per_order", "carried_orders",
     "deliveries", "delivery_conversion",
     *(f"deliveries_{c}" for c in CHANNELS), *(f"delivery_share_{c}" for c in CHANNELS),

@@ -407,14 +407,19 @@ def styled(frame: pd.DataFrame, numeric_from: int = 1, *, compact: bool = False)
 
 
 def funnel_stages(sm: StoreMonth) -> pd.DataFrame:
-    """Funnel stages for the chart: label, count (NaN when n/a), rate from the stage before."""
+    """Funnel stages for the chart: label, count (NaN when n/a), rate from the stage before.
+
+    The 留档 stage is new leads (its label names the KPI), so the rate into it is the
+    registry's ``lead_capture_rate`` (new leads / visits).
+    """
     values = [sm.value(metric) for _, metric in FUNNEL_STAGES]
     rates = [float("nan")] + [
         cur / prev if not (is_na(cur) or is_na(prev) or prev == 0) else float("nan")
         for prev, cur in zip(values, values[1:], strict=False)
     ]
     return pd.DataFrame({
-        "stage": [text(key, sm.lang) for key, _ in FUNNEL_STAGES],
+        "stage": [text(key, sm.lang, kpi=REGISTRY[metric].label(sm.lang))
+                  for key, metric in FUNNEL_STAGES],
         "value": values,
         "rate": rates,
     })

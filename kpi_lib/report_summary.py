@@ -102,16 +102,17 @@ CHANGE_CANDIDATES: dict[str, tuple[str, str, tuple[str, str] | None]] = {
     "conversion_a": ("rate", "orders", None),
     "showroom_close_rate": ("rate", "orders", None),
     "delivery_conversion": ("rate", "deliveries", None),
-    "lead_capture_rate": ("rate", "orders", ("walk_in_orders", "captured_visits")),
+    "lead_capture_rate": ("rate", "orders", ("orders_new_leads", "new_leads")),
     "test_drive_rate": ("rate", "orders", ("walk_in_orders", "test_drives")),
     "negotiation_rate": ("rate", "orders", ("walk_in_orders", "negotiations")),
 }
 
 #: Rates whose month-to-date value is not biased by a cut inside the month (both parts
-#: come from the same visits); the others (orders of leads created in the month,
-#: deliveries over a whole-month base) are left out of a month that is not complete.
-_CUT_SAFE_RATES = frozenset({"lead_capture_rate", "test_drive_rate", "negotiation_rate",
-                             "showroom_close_rate"})
+#: are counted by the day they happen: visits, or cards created); the others (orders of
+#: leads created in the month, deliveries over a whole-month base) are left out of a month
+#: that is not complete.
+_CUT_SAFE_RATES = frozenset({"lead_capture_rate", "visit_capture_rate", "test_drive_rate",
+                             "negotiation_rate", "showroom_close_rate"})
 
 
 def poisson_z(now: float, before: float, exposure: float = 1.0) -> float:

@@ -19,13 +19,15 @@ The model (:class:`Settings`, every number below is a default there):
 - **Rates** differ between healthy stores for ordinary reasons: each store's rate of each
   stage is ``expit(logit(norm) + N(0, 0.18²))`` — e.g. a test-drive rate of 0.35 for the
   network is 0.28–0.43 for the middle 80 % of stores — and wobbles month to month by
-  ``N(0, 0.07²)`` on the logit scale. Stages: lead capture 0.55 of visits, test drive
-  0.38 of visits, negotiation 0.60 of test drives, showroom order 0.22 of negotiations,
-  lost 0.20 of open leads, delivery 0.55 of the order pool, aftercare calls 0.90 and
-  letters 0.85 of deliveries, follow-up compliance H 0.92 and A 0.93, callers coming in
-  0.18 of 0.25 callers a visit. Ad spend is capacity × a store cost per visit
-  (log-normal around ¥110, σ 0.25) × wobble (σ 0.10); a month's target is its expected
-  deliveries (the store's delivery rate × the order pool it can expect) × U(0.9, 1.05).
+  ``N(0, 0.07²)`` on the logit scale. Stages: visits leaving details 0.55 of visits (new
+  leads = those visits + callers' cards, 0.05 a visit, so lead_capture_rate = new leads /
+  visits as in contract v2), test drive 0.38 of visits, negotiation 0.60 of test drives,
+  showroom order 0.22 of negotiations, lost 0.20 of open leads, delivery 0.55 of the order
+  pool, aftercare calls 0.90 and letters 0.85 of deliveries, follow-up compliance H 0.92
+  and A 0.93, callers coming in 0.18 of 0.25 callers a visit. Ad spend is capacity × a
+  store cost per visit (log-normal around ¥110, σ 0.25) × wobble (σ 0.10); a month's
+  target is its expected deliveries (the store's delivery rate × the order pool it can
+  expect) × U(0.9, 1.05).
 - **Planted defects** (:data:`DEFECTS`), on stores of at least 800 visits a month of
   capacity, in every month: a stage rate at a share of the network's norm (test drive
   0.45×, negotiation 0.45×, close 0.35×, lead capture 0.6×, follow-up 0.5×, invitations

@@ -1,7 +1,8 @@
 """Report section 7: marketing and traffic (集客与广宣).
 
 Registry KPIs (ad spend, cost per visit / lead / order, visits, first and repeat visits,
-lead capture, invited visits, calls) come from one :func:`compute_cube` call over the
+lead capture rate = new leads / visits, visits leaving details = the register flag's
+share, invited visits, calls) come from one :func:`compute_cube` call over the
 report month and the month before, for every store (network = pooled Σ / Σ; for counts
 and money the network column is the mean per store with data). Computed here because the
 registry's :class:`~kpi_lib.metrics.Measure` cannot express them:
@@ -17,7 +18,8 @@ dwell time (停留时间)
     median of ``time_out − time_in`` in minutes over visits of M with both times and
     ``time_out`` after ``time_in`` (a median is not a Σ / Σ ratio).
 by source (按来源)
-    visits, lead capture and test drives per ``visits.source``; new leads per
+    visits, visits leaving details (the register flag) and test drives per
+    ``visits.source``; new leads per
     ``leads.source``; orders of M per source of their lead (``orders.lead_id`` →
     ``leads.source``; orders without a lead are counted apart); conversion = orders / new
     leads of the source.
@@ -39,7 +41,8 @@ from .metrics import REGISTRY
 
 SPEND_KPIS: tuple[str, ...] = ("ad_spend", "cost_per_visit", "cost_per_lead", "cost_per_order")
 VISIT_KPIS: tuple[str, ...] = ("visits", "first_visits", "repeat_visits", "repeat_visit_share",
-                               "lead_capture_rate", "invited_visits", "calls")
+                               "lead_capture_rate", "visit_capture_rate", "invited_visits",
+                               "calls")
 INVITE, DWELL = "invite_to_visit_rate", "dwell_minutes"
 
 
@@ -338,7 +341,7 @@ def source_frame(data: Traffic, lang: str) -> pd.DataFrame:
         text("traffic_col_source", lang): s["source"].replace("", text("traffic_unknown", lang)),
         REGISTRY["visits"].label(lang): counts(s["visits"]),
         text("traffic_col_share", lang): rates(share, s["visits"] * 0 + s["visits"].sum()),
-        REGISTRY["lead_capture_rate"].label(lang): rates(capture, s["visits"]),
+        REGISTRY["visit_capture_rate"].label(lang): rates(capture, s["visits"]),
         REGISTRY["test_drive_rate"].label(lang): rates(drive, s["visits"]),
         REGISTRY["new_leads"].label(lang): counts(s["new_leads"]),
         REGISTRY["orders"].label(lang): counts(s["orders"]),

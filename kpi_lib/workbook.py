@@ -67,10 +67,6 @@ BASE_METRICS: tuple[str, ...] = (
 WORKBOOK_SUMS: dict[str, tuple[str, ...]] = {
     "orders": ("orders_new_leads", "orders_carried_leads"),
 }
-#: Ratios whose numerator differs for workbook store-months: the template's 留有资料比例
-#: is new leads / visits, whereas from the registers lead_capture_rate is visits with
-#: details kept (captured_visits) / visits.
-WORKBOOK_NUMERATORS: dict[str, str] = {"lead_capture_rate": "new_leads"}
 
 #: The template's rows in its order: (label, metric id, input row?). Derived rows name
 #: the metric they correspond to but are never read.

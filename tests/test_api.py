@@ -107,7 +107,7 @@ def test_sql_and_open_warehouse_read_the_given_folder(tiny):
 def test_region_cube_pools_sums_of_parts():
     cube = pd.DataFrame({
         "store_id": ["S1", "S1", "S1", "S2", "S2", "S2"], "month": ["2026-09"] * 6,
-        "metric": ["visits", "lead_capture_rate", "cost_per_visit"] * 2,
+        "metric": ["visits", "visit_capture_rate", "cost_per_visit"] * 2,
         "numerator": [8, 6, 32000, 0, 0, float("nan")],
         "denominator": [float("nan"), 8, 8, float("nan"), 0, 0],
         "value": [8, 0.75, 4000, 0, float("nan"), float("nan")],
@@ -116,11 +116,11 @@ def test_region_cube_pools_sums_of_parts():
     got = explore.region_cube(cube, stores).set_index("metric")
     assert set(got["store_id"]) == {"R"}
     assert got.loc["visits", "value"] == 8
-    assert got.loc["lead_capture_rate", ["numerator", "denominator", "value"]].tolist() \
+    assert got.loc["visit_capture_rate", ["numerator", "denominator", "value"]].tolist() \
         == [6, 8, 0.75]  # S2's 0/0 adds nothing
     assert got.loc["cost_per_visit", "value"] == 4000  # S2 has no spend row: left out
     alone = explore.region_cube(cube[cube["store_id"] == "S2"], stores).set_index("metric")
-    assert alone.loc["lead_capture_rate", "na_reason"] == ZERO
+    assert alone.loc["visit_capture_rate", "na_reason"] == ZERO
     assert alone.loc["cost_per_visit", "na_reason"] == NO_DATA
 
 

@@ -288,7 +288,8 @@ CASES = [
     pytest.param(Case(
         edit("visits.csv", V03, V03.replace("2026-09-03", "上周三")),
         (quarantined("visits.csv", 3, "date", "'上周三' is not a date (expected YYYY-MM-DD)"),),
-        kpis={("S1", "visits"): "7", ("S1", "lead_capture_rate"): repr(5 / 7)}),
+        kpis={("S1", "visits"): "7", ("S1", "lead_capture_rate"): repr(4 / 7),
+              ("S1", "visit_capture_rate"): repr(5 / 7)}),
         id="text-in-date-cell"),
     pytest.param(Case(
         edit("visits.csv", "V04,S1,2026-09-05", "V04,S1,2026-02-30"),
@@ -448,7 +449,8 @@ CASES = [
             "ＶＩＳＩＴ＿ＩＤ,门店代码,来店日期,来店时间,离店时间,顾问编号,客户编号,"
             "　首次来店　")),
         kpis={("S1", "visits"): "8", ("S1", "first_visits"): "5",
-              ("S1", "lead_capture_rate"): "0.75"}), id="bom-and-full-width-header"),
+              ("S1", "lead_capture_rate"): "0.5", ("S1", "visit_capture_rate"): "0.75"}),
+        id="bom-and-full-width-header"),
     pytest.param(Case(
         edit("visits.csv", ",negotiated,", ",洽谈结果,"),
         # an unknown header is an extra column: the optional KPI it fed becomes n/a

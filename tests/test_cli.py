@@ -28,10 +28,12 @@ def test_kpis_writes_the_tidy_cube(data: Path, tmp_path: Path):
     assert list(rows[0]) == ["store_id", "metric", "numerator", "denominator", "value"]
     by_key = {(r["store_id"], r["metric"]): r for r in rows}
     # hand counts from tests/fixtures/tiny/README.md: S1 has visits V02–V09 in 2026-09,
-    # six with lead_captured; S2 has no visits (zero denominator → empty value)
+    # four new leads (L05 L06 L07 L10) and six visits with lead_captured; S2 has no visits
+    # (zero denominator → empty value)
     assert by_key[("S1", "visits")] | {} == {"store_id": "S1", "metric": "visits",
                                             "numerator": "8", "denominator": "", "value": "8"}
-    assert by_key[("S1", "lead_capture_rate")]["value"] == "0.75"
+    assert by_key[("S1", "lead_capture_rate")]["value"] == "0.5"  # 4 / 8 (contract v2)
+    assert by_key[("S1", "visit_capture_rate")]["value"] == "0.75"  # 6 / 8
     assert by_key[("S2", "lead_capture_rate")]["value"] == ""
     assert by_key[("S2", "lead_capture_rate")]["denominator"] == "0"
 

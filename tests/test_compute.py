@@ -25,7 +25,10 @@ NO_DATA, ZERO = "no_data", "zero_denominator"
 #: (store, month) -> metric -> value, or the n/a reason (a string).
 EXPECTED: dict[tuple[str, str], dict[str, float | str]] = {
     ("S1", "2026-09"): {
-        "ad_spend": 32000, "visits": 8, "first_visits": 5, "lead_capture_rate": 0.75,
+        "ad_spend": 32000, "visits": 8, "first_visits": 5,
+        # contract v2: new leads L05 L06 L07 L10 / visits V02–V09; the register flag
+        # (V02 V03 V05 V06 V08 V09) is visit_capture_rate
+        "lead_capture_rate": 4 / 8, "visit_capture_rate": 6 / 8,
         "test_drives": 4, "test_drive_rate": 0.5, "negotiation_rate": 0.75, "calls": 3,
         "cost_per_visit": 4000, "new_leads": 4, "carried_leads": 3, "orders": 5,
         "cancellations": 1, "orders_new_leads": 1, "orders_carried_leads": 2,
@@ -46,6 +49,7 @@ EXPECTED: dict[tuple[str, str], dict[str, float | str]] = {
     },
     ("S2", "2026-09"): {
         "ad_spend": NO_DATA, "visits": 0, "first_visits": 0, "lead_capture_rate": ZERO,
+        "visit_capture_rate": ZERO,
         "test_drives": 0, "test_drive_rate": ZERO, "negotiation_rate": ZERO, "calls": 1,
         "cost_per_visit": NO_DATA, "new_leads": 1, "carried_leads": 1, "orders": 2,
         "cancellations": 0, "orders_new_leads": 1, "orders_carried_leads": 0,
@@ -68,11 +72,15 @@ EXPECTED: dict[tuple[str, str], dict[str, float | str]] = {
         "deliveries_existing_customer": 1, "delivery_share_existing_customer": 1,
         "ad_spend": 25000, "cost_per_visit": 25000, "cost_per_order": ZERO,
         "target_completion": ZERO, "avg_deal_value": 120000,
+        "lead_capture_rate": 1 / 1, "visit_capture_rate": 1 / 1,  # L09 / V10; V10 flagged
     },
     ("S2", "2026-10"): {
         "carried_leads": 1, "new_leads": 0, "deliveries": 0, "delivery_conversion": ZERO,
         "ad_spend": 0, "cost_per_visit": 0, "cost_per_order": ZERO,
         "target_completion": NO_DATA, "avg_deal_value": ZERO, "delivery_share_fleet": ZERO,
+        # no new lead over V22 V23; of the two visits only V23 kept details: the two
+        # capture KPIs part ways
+        "visits": 2, "lead_capture_rate": 0 / 2, "visit_capture_rate": 1 / 2,
     },
 }
 
@@ -125,6 +133,8 @@ def test_cube_shape_and_conventions(cube):
     ratio = cube.loc[("S1", "2026-09", "delivery_conversion")]
     assert (ratio["numerator"], ratio["denominator"]) == (4, 7)
     zero = cube.loc[("S2", "2026-09", "lead_capture_rate")]
+    assert (zero["numerator"], zero["denominator"]) == (1, 0)  # L22, no visit
+    zero = cube.loc[("S2", "2026-09", "visit_capture_rate")]
     assert (zero["numerator"], zero["denominator"]) == (0, 0)
 
 

@@ -11,8 +11,8 @@ from kpi_lib.metrics import REFERENCE_IDS, REGISTRY, SECTIONS, UNITS, get, label
 from kpi_lib.schema import CHANNELS, TABLES
 
 CONTRACT_IDS = {
-    "ad_spend", "visits", "first_visits", "lead_capture_rate", "test_drives",
-    "test_drive_rate", "negotiation_rate", "calls", "cost_per_visit", "new_leads",
+    "ad_spend", "visits", "first_visits", "lead_capture_rate", "visit_capture_rate",
+    "test_drives", "test_drive_rate", "negotiation_rate", "calls", "cost_per_visit", "new_leads",
     "carried_leads", "orders", "cancellations", "orders_new_leads", "orders_carried_leads",
     "conversion_b", "conversion_a", "showroom_close_rate", "cost_per_order",
     "carried_orders", "deliveries", "delivery_conversion", "trade_in_share",
@@ -74,6 +74,15 @@ def test_ratio_units_and_exact_definitions():
     assert get("negotiation_rate").denominator == ("test_drives",)
     assert get("target_completion").denominator == ("target_units",)
     assert get("collection_rate").numerator == "collected"
+    # contract v2: the seed's 来店客户留档率 is cards ÷ visits; the register flag's share
+    # is a KPI of its own
+    assert (get("lead_capture_rate").numerator, get("lead_capture_rate").denominator) \
+        == ("new_leads", ("visits",))
+    assert (get("visit_capture_rate").numerator, get("visit_capture_rate").denominator) \
+        == ("captured_visits", ("visits",))
+    assert get("visit_capture_rate").unit == "rate"
+    assert get("visit_capture_rate").direction == "up"
+    assert get("visit_capture_rate").section == "traffic"
     assert get("cost_per_visit").unit == "yuan_per"
     assert get("ad_spend").unit == "yuan" and get("ad_spend").measure.na_without_rows
     assert get("lost_rate").direction == "down" and get("cost_per_visit").direction == "down"
@@ -93,6 +102,10 @@ def test_dealer_wording():
     assert zh["conversion_b"] == "新增意向客户订单转化率B"
     assert zh["carried_orders"] == "留存订单及全款数"
     assert zh["ad_spend"] == "本月广宣投放(元)"
+    assert zh["lead_capture_rate"] == "来店客户留档率"
+    assert zh["visit_capture_rate"] == "来店留资批次比例"
+    ids = list(REGISTRY)
+    assert ids[ids.index("lead_capture_rate") + 1] == "visit_capture_rate"
     assert list(zh) == list(REGISTRY) == list(labels("en"))
     assert len(set(zh.values())) == len(zh), "zh labels are unique"
 

@@ -39,14 +39,18 @@ def test_summary_in_english_with_hand_counted_values(data: Path):
     sm = rd.load_store_month("S1", "2026-09", "en", data)
     table = rd.summary_frame(sm).set_index("KPI")
     assert table.loc["Showroom visits (batches)", "This month"] == "8"
-    assert table.loc["Lead capture rate", "This month"] == "75.0%"  # 6 / 8
+    assert table.loc["Lead capture rate", "This month"] == "50.0%"  # 4 new leads / 8 visits
+    assert table.loc["Visits leaving details", "This month"] == "75.0%"  # 6 flagged / 8
     assert table.loc["Test-drive rate", "This month"] == "50.0%"  # 4 / 8
 
 
 def test_funnel_stages_follow_the_registry(data: Path):
     stages = rd.funnel_stages(rd.load_store_month("S1", "2026-09", "zh", data))
-    assert list(stages["stage"])[:3] == ["来店批次", "留档（新增意向客户）", "试乘试驾"]
+    assert list(stages["stage"])[:3] == ["来店批次", "留档（新增意向客户数）", "试乘试驾"]
     assert stages["value"].iloc[0] == 8 and stages["value"].iloc[2] == 4
+    # the rate into 留档 is the registry's lead_capture_rate: new leads 4 / visits 8
+    assert stages["value"].iloc[1] == 4 and stages["rate"].iloc[1] == 0.5
+    assert "来店客户留档率" in rd.text("funnel_note", "zh")
     assert stages["rate"].isna().iloc[0]
 
 

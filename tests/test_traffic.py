@@ -101,7 +101,8 @@ def test_conversion_by_source(data):
     assert data.unattributed_orders == 1
     frame = tr.source_frame(data, "zh").set_index("信息来源")
     assert frame.loc["网络", "订单转化率"] == "66.7%"
-    assert frame.loc["网络", "来店客户留档率"] == "66.7%"
+    assert frame.loc["网络", "来店留资批次比例"] == "66.7%"  # the register flag, by visit source
+    assert "来店客户留档率" not in frame.columns  # cards ÷ visits has no visit source
     assert frame.loc["网络", "占比"] == "75.0%"
     assert frame.loc["老客户", "订单转化率"] == "—²"  # no new lead: zero denominator
     assert frame.loc["朋友介绍", "订单转化率"] == "0.0%"

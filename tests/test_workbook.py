@@ -99,6 +99,9 @@ def test_month_names_year_cell_region_and_recomputed_ratios(tmp_path: Path) -> N
     assert jan["ad_spend"] == (12000, None)
     assert jan["cost_per_visit"] == (120, None)           # 12,000 / 100, not the sheet's 999
     assert jan["lead_capture_rate"] == (0.4, None)        # new leads / visits = 40 / 100
+    # the template has no register flag: the flag's share is n/a, not 0
+    assert math.isnan(jan["visit_capture_rate"][0])
+    assert jan["visit_capture_rate"][1] == "no_data"
     assert jan["conversion_b"] == (0.1, None)             # 4 / 40
     assert jan["conversion_a"] == (0.12, None)            # 6 / 50
     assert jan["orders"] == (10, None)                    # 4 + 6
@@ -222,9 +225,50 @@ def test_registers_win_over_the_workbook_for_the_months_they_cover(tmp_path: Pat
         cube = compute_cube(wh.con, ["2026-05", "2026-09"])
     may, sep = cube_dict(cube, "S1", "2026-05"), cube_dict(cube, "S1", "2026-09")
     assert sep["visits"] == (8, None) and sep["cost_per_visit"] == (4000, None)
-    assert sep["lead_capture_rate"] == (0.75, None)  # from the registers: captured / visits
+    # from the registers, the same definitions: new leads L05 L06 L07 L10 / visits V02–V09,
+    # and the flag (V02 V03 V05 V06 V08 V09) / visits
+    assert sep["lead_capture_rate"] == (0.5, None)
+    assert sep["visit_capture_rate"] == (0.75, None)
     assert may["visits"] == (50, None) and may["cost_per_visit"] == (100, None)
     assert may["new_leads"][1] == "no_data"  # the workbook's row is missing: n/a, not 0
+
+
+def test_lead_capture_has_one_definition_on_both_paths(tmp_path: Path) -> None:
+    """Contract v2 on the tiny fixture, counted by hand (tests/fixtures/tiny/README.md).
+
+    S1 (registers), 2026-09: new leads L05 L06 L07 L10 = 4, visits V02–V09 = 8, visits
+    flagged 留档 V02 V03 V05 V06 V08 V09 = 6. S3 exists only in the workbook: 2026-09 holds
+    S1's own counts (来店批次 8, 新增意向客户数 4), 2026-10 来店批次 20, 新增意向客户数 7.
+    """
+    shutil.copytree(TINY, tmp_path, dirs_exist_ok=True)
+    with (tmp_path / "stores.csv").open("a", encoding="utf-8") as fh:
+        fh.write("S3,三号店,华北,北京,C\n")
+    book(tmp_path / NAME, {"S3": [
+        ["", "2026-09", "2026-10"],
+        ["来店批次", 8, 20],
+        ["新增意向客户数", 4, 7],
+        ["留有资料比例", 0.75, "#DIV/0!"],   # derived: recomputed, never read
+    ]})
+    with open_warehouse(tmp_path) as wh:
+        cube = compute_cube(wh.con, ["2026-09", "2026-10"])
+    at = cube.set_index(["store_id", "month", "metric"])
+
+    def parts(store: str, month: str, metric: str) -> tuple[object, ...]:
+        row = at.loc[(store, month, metric)]
+        return row["numerator"], row["denominator"], row["value"], row["na_reason"]
+
+    # the register path: lead_capture_rate = new leads / visits; the flag apart
+    assert parts("S1", "2026-09", "lead_capture_rate") == (4, 8, 0.5, None)
+    assert parts("S1", "2026-09", "visit_capture_rate") == (6, 8, 0.75, None)
+    # the workbook path, same numbers: the same numerator, denominator and value
+    assert parts("S3", "2026-09", "lead_capture_rate") == parts(
+        "S1", "2026-09", "lead_capture_rate")
+    assert parts("S3", "2026-10", "lead_capture_rate") == (7, 20, 0.35, None)
+    # the workbook has no register flag: n/a (no data), never 0 or the sheet's 0.75
+    for month in ("2026-09", "2026-10"):
+        num, den, value, reason = parts("S3", month, "visit_capture_rate")
+        assert math.isnan(value) and reason == "no_data"
+        assert den == (8 if month == "2026-09" else 20) and math.isnan(num)
 
 
 # --- the round trip: demo cube -> workbook -> cube ---------------------------------------
@@ -275,8 +319,10 @@ def test_round_trip_demo_workbook_gives_the_same_kpis(tmp_path: Path) -> None:
     same("delivery_conversion", w["deliveries"], w["carried_orders"] + orders)
     same("cost_per_order", w["ad_spend"], orders)
     same("lead_capture_rate", w["new_leads"], w["visits"])
+    same("lead_capture_rate")  # contract v2: the registers' own value, one definition
     # what the workbook cannot give stays n/a (no data)
-    for metric in ("calls", "test_drive_rate", "lost_rate", "avg_deal_value"):
+    for metric in ("calls", "test_drive_rate", "lost_rate", "avg_deal_value",
+                   "visit_capture_rate"):
         rows = both[both.metric == metric]
         assert rows.value_wb.isna().all() and (rows.na_reason_wb == "no_data").all(), metric
 
