@@ -350,7 +350,8 @@ def undelivered_orders(ctx: CheckContext, store: str, p: dict[str, Any]) -> Chec
     values = carried["value"].to_numpy(dtype=float)
     network = ctx.cached(("carried_network", n), lambda: ctx.history(n)[
         ctx.history(n)["metric"] == "carried_orders"].groupby("month")["value"].sum())
-    share = values / network.reindex(carried["month"]).to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = values / network.reindex(carried["month"]).to_numpy(dtype=float)
     growing = (len(values) == n + 1 and _rising(share) and values[0] > 0
                and values[-1] >= p["min_carried_orders"]
                and share[-1] / share[0] - 1 >= p["min_growth"]
