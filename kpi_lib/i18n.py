@@ -169,9 +169,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "summary_effect_deliveries": "约{sign} {n} 台交车/月",
         "summary_effect_more": "多",
         "summary_effect_less": "少",
-        "summary_orders": "本月订单 {orders} 张（环比 {change}），其中退订 {cancellations} 张。",
+        "summary_orders": "本月订单 {orders} 张（环比 {change}）{cancelled}。",
+        "summary_cancelled": "；本月退订 {cancellations} 张（含以前月份的订单）",
         "summary_orders_partial": "截至 {date} 本月订单 {orders} 张（月中，已过 {elapsed}/{days}"
-        " 天；按进度折算约 {paced} 张，环比 {change}），其中退订 {cancellations} 张。",
+        " 天；按进度折算约 {paced} 张，环比 {change}）{cancelled}。",
         "summary_deliveries_partial": "截至 {date} 本月交车 {deliveries} 台（月中，按进度折算约 "
         "{paced} 台），目标 {target} 台，按进度折算完成 {completion}。",
         "summary_deliveries_partial_no_target": "截至 {date} 本月交车 {deliveries} 台（月中，按"
@@ -788,10 +789,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "summary_effect_deliveries": "about {sign}{n} deliveries a month",
         "summary_effect_more": "+",
         "summary_effect_less": "−",
-        "summary_orders": "{orders} orders (MoM {change}), {cancellations} of them cancelled.",
+        "summary_orders": "{orders} orders (MoM {change}){cancelled}.",
+        "summary_cancelled": "; {cancellations} orders cancelled this month (including orders "
+        "placed in earlier months)",
         "summary_orders_partial": "{orders} orders up to {date} (month not complete: {elapsed} "
-        "of {days} days; paced to the whole month about {paced}, MoM {change}), "
-        "{cancellations} of them cancelled.",
+        "of {days} days; paced to the whole month about {paced}, MoM {change})"
+        "{cancelled}.",
         "summary_deliveries_partial": "{deliveries} deliveries up to {date} (month not "
         "complete; paced to the whole month about {paced}) against a target of {target}: "
         "paced completion {completion}.",

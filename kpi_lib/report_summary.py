@@ -267,7 +267,9 @@ def summary_markdown(sm: StoreMonth) -> str:
 def _orders_line(sm: StoreMonth) -> str:
     lang, last = sm.lang, previous_month(sm.month)
     orders, before = sm.value("orders"), sm.value("orders", last)
-    cancellations = format_value(sm.value("cancellations"), "count", lang)
+    n = sm.value("cancellations")  # cancelled in the month, whenever they were placed
+    cancellations = "" if is_na(n) else text(
+        "summary_cancelled", lang, cancellations=format_value(n, "count", lang))
     if sm.partial:
         paced = sm.paced("orders")
         p = sm.progress
@@ -275,10 +277,10 @@ def _orders_line(sm: StoreMonth) -> str:
                     date=p["data_end"].isoformat(), elapsed=p["days_elapsed"],
                     days=p["days_in_month"], paced=format_value(round(paced), "count", lang),
                     change=format_change(paced, before, "count", lang),
-                    cancellations=cancellations)
+                    cancelled=cancellations)
     change = text("na", lang) if sm.no_data else format_change(orders, before, "count", lang)
     return text("summary_orders", lang, orders=format_value(orders, "count", lang),
-                change=change, cancellations=cancellations)
+                change=change, cancelled=cancellations)
 
 
 def definitions_frame(lang: str, metric_ids: list[str] | None = None) -> pd.DataFrame:

@@ -141,7 +141,7 @@ def test_a_month_still_running_is_paced_not_compared_as_complete():
     assert lines[2] == ("- 与上月相比最明确的变化（本月未完，按进度折算）：来店批次 -40.0%"
                         "（1,000 → 约 600），约少 20 张订单/月。")
     assert lines[3] == ("- 截至 2026-10-10 本月订单 45 张（月中，已过 10/31 天；按进度折算约 "
-                        "112 张，环比 +12.5%），其中退订 1 张。")
+                        "112 张，环比 +12.5%）；本月退订 1 张（含以前月份的订单）。")
     assert "-55.0%" not in "\n".join(lines)  # 45 against 100 as if the month were complete
     table = rd.summary_frame(sm).set_index("指标")
     assert table.loc["本月产生订单合计数", "本月"] == "45"
@@ -197,3 +197,29 @@ def test_shipped_summary_settings():
     cfg = rsum.report_config()
     assert cfg["summary_change"] == {"z": 2.58, "min_effect": 1.0}
     assert cfg["history_warmup_months"] == 3
+
+
+COMPLETE = {"store_id": "S1", "data_end": date(2026, 10, 31), "days_elapsed": 31,
+            "days_in_month": 31, "elapsed_share": 1.0, "complete": True,
+            "last_date": date(2026, 10, 31), "share_orders": 1.0, "share_deliveries": 1.0}
+
+
+@pytest.mark.parametrize("lang, want", [
+    ("zh", "本月订单 403 张（环比 +23.2%）；本月退订 20 张（含以前月份的订单）。"),
+    ("en", "403 orders (MoM +23.2%); 20 orders cancelled this month (including orders placed "
+           "in earlier months)."),
+])
+def test_cancellations_are_not_presented_as_part_of_the_month_orders(lang, want):
+    """``cancellations`` counts orders cancelled in the month whenever they were placed
+    (registry): never "of them" / 其中 of the month's orders."""
+    sm = _store_month("2026-10", {"orders": {"2026-09": 327, "2026-10": 403},
+                                  "cancellations": {"2026-10": 20}},
+                      progress=COMPLETE, lang=lang)
+    assert rsum._orders_line(sm) == want
+
+
+def test_no_cancellation_clause_without_cancellation_data():
+    """A workbook store has no cancellations (n/a): the sentence does not say "退订 —"."""
+    sm = _store_month("2026-10", {"orders": {"2026-09": 101, "2026-10": 127}},
+                      progress=COMPLETE)
+    assert rsum._orders_line(sm) == "本月订单 127 张（环比 +25.7%）。"
