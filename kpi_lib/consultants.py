@@ -68,6 +68,10 @@ class Consultants:
     params: ScoringParams
     #: catalogue keys of what the data lacks (consultants_missing_*)
     missing: list[str] = field(default_factory=list)
+    #: the store's own target row for the month (units; NaN without one). The report's
+    #: target completion uses it (a store row wins over consultant rows); the consultant
+    #: table uses each consultant's own target
+    store_target: float = NAN
 
 
 def _has(con, table: str, column: str | None = None) -> bool:
@@ -244,7 +248,11 @@ def load_consultants(con, store: str, month: str,
     team["score"] = float(t["score"].mean()) if t["score"].notna().any() else NAN
     team["completion_prev"] = _team_completion(monthly, t, previous_month(month), p)
     team["completion_last_year"] = _team_completion(monthly, t, year_ago, p)
-    return Consultants(store, month, t.reset_index(drop=True), team, refs, p, missing)
+    store_target = con.execute(
+        "SELECT sum(units) FROM targets WHERE store_id = ? AND month = ? "
+        "AND consultant_id IS NULL", [store, month]).fetchone()[0]
+    return Consultants(store, month, t.reset_index(drop=True), team, refs, p, missing,
+                       NAN if store_target is None else float(store_target))
 
 
 def _completion_wide(monthly: pd.DataFrame, basis: str) -> dict[str, pd.Series]:
@@ -380,6 +388,9 @@ def consultants_markdown(data: Consultants, lang: str) -> str:
                   score=_score(data.team["score"], lang),
                   excellent=int(t["excellent"].sum()),
                   improvement=int(t["needs_improvement"].sum()))]
+    note = target_note(data, lang)
+    if note:
+        lines.append(note)
     weights = " + ".join(text("consultants_weight", lang, label=text("consultants_c_" + c, lang),
                               w=f"{p.weights[c]:g}") for c in COMPONENTS)
     refs = sep.join(_reference_text(data, c, lang) for c in COMPONENTS)
@@ -395,6 +406,16 @@ def consultants_markdown(data: Consultants, lang: str) -> str:
         lines.append(text("consultants_renormalised", lang, share=f"{p.min_weight_share:.0%}"))
     lines += [text(k, lang) for k in data.missing]
     return "\n\n".join(lines)
+
+
+def target_note(data: Consultants, lang: str) -> str | None:
+    """One sentence when the store's target differs from its consultants' targets added up:
+    which number each table uses (None when they agree or one is missing)."""
+    store, team = data.store_target, data.team.get("target_units", NAN)
+    if is_na(store) or is_na(team) or round(store) == round(team):
+        return None
+    return text("consultants_target_differs", lang, store=_fmt(store, "count", lang),
+                consultants=_fmt(team, "count", lang))
 
 
 def score_chart(data: Consultants, lang: str) -> dict:

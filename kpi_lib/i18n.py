@@ -388,6 +388,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "consultants_summary": "本月参与评估的销售顾问 {n} 名，合计交车 {deliveries} 台，完成率 "
         "{completion}，平均综合评分 {score}；超额完成≥20%的 {excellent} "
         "人，连续两月完成率低于80%的 {improvement} 人。",
+        "consultants_target_differs": "门店目标 {store} 台（首页与KPI汇总的目标完成率"
+        "使用）；顾问目标合计 {consultants} 台（顾问表使用各自目标）。",
         "consultants_weight": "{label}×{w}%",
         "consultants_band": "{grade} ≥{min}",
         "consultants_rule": "综合评分 = {weights}。各分项得分 = 100 × 实际值 / "
@@ -502,7 +504,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "overview_diagnosis_none": "本月没有门店触发诊断规则。",
         "overview_links_heading": "门店报告",
         "overview_links_note": "点击链接打开各门店报告（与本页位于同一文件夹）；"
-        "“—”表示该文件不存在。",
+        "“EN”为英文版；“—”表示该文件不存在。",
         "overview_col_stores": "门店数",
         "overview_col_name": "门店名称",
         "overview_col_findings": "主要诊断",
@@ -1042,6 +1044,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "consultants_summary": "{n} consultants assessed this month: {deliveries} deliveries, "
         "completion {completion}, average score {score}; {excellent} beat their target by 20% or "
         "more, {improvement} were below 80% two months running.",
+        "consultants_target_differs": "Store target {store} units (used for target completion on "
+        "the summary and KPI tables); the consultants' targets add up to {consultants} (the "
+        "consultant table uses each consultant's own target).",
         "consultants_weight": "{label} × {w}%",
         "consultants_band": "{grade} ≥{min}",
         "consultants_rule": "Score = {weights}. Each component scores 100 × value / reference, at "
@@ -1168,7 +1173,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "overview_diagnosis_none": "No store triggered a diagnosis rule this month.",
         "overview_links_heading": "Store reports",
         "overview_links_note": "The links open each store's report (in the same folder as this "
-        "page); “—” means the file does not exist.",
+        "page); “EN” is its English edition; “—” means the file does not exist.",
         "overview_col_stores": "Stores",
         "overview_col_name": "Store name",
         "overview_col_findings": "Main finding",

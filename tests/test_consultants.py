@@ -199,3 +199,26 @@ def test_demo_smoke(demo, store, lang):
     fig = plots.consultant_scores(**cons.score_chart(d, lang))
     assert fig.get_size_inches()[1] <= 3.2
     plots.close(fig)
+
+
+def test_store_target_differing_from_the_consultants_is_said_once(data):
+    """S1's store row is 5 units, its listed consultants' rows 2 + 2 = 4 (钱七 has none):
+    the report's target completion uses 5 (a store row wins, see ``target_units`` in the
+    registry), the consultant table each one's own target — said once, in this section."""
+    assert data.store_target == 5 and data.team["target_units"] == 4
+    zh = cons.consultants_markdown(data, "zh")
+    want = ("门店目标 5 台（首页与KPI汇总的目标完成率使用）；顾问目标合计 4 台"
+            "（顾问表使用各自目标）。")
+    assert zh.count(want) == 1 and zh.count("门店目标") == 1
+    assert cons.target_note(data, "en") == (
+        "Store target 5 units (used for target completion on the summary and KPI tables); "
+        "the consultants' targets add up to 4 (the consultant table uses each consultant's "
+        "own target).")
+
+
+def test_no_target_sentence_when_the_targets_agree(tmp_path):
+    targets = FILES["targets"].replace("S1,2026-10,,5", "S1,2026-10,,4")
+    with open_warehouse(_folder(tmp_path / "d", targets=targets)) as wh:
+        d = cons.load_consultants(wh.con, "S1", MONTH)
+    assert d.store_target == 4 and cons.target_note(d, "zh") is None
+    assert "门店目标" not in cons.consultants_markdown(d, "zh")
