@@ -190,7 +190,7 @@ def load_consultants(con, store: str, month: str,
     history = [previous_month(month, k) for k in range(n_back - 1, -1, -1)]
     year_ago = previous_month(month, 12)
     monthly = _monthly(con, store, [*history, year_ago])
-    missing = _missing(con, roster)
+    missing = _missing(con, roster, store)
 
     t = roster.copy()
     now = monthly[monthly["month"] == month].drop(columns="month")
@@ -274,7 +274,12 @@ def _team_completion(monthly: pd.DataFrame, t: pd.DataFrame, month: str,
     return float(m[num].fillna(0.0).sum()) / total if total > 0 else NAN
 
 
-def _missing(con, roster: pd.DataFrame) -> list[str]:
+def _missing(con, roster: pd.DataFrame, store: str) -> list[str]:
+    if roster.empty and not con.execute(
+            "SELECT count(*) FROM consultants WHERE store_id = ?", [store]).fetchone()[0]:
+        # no consultant list for the store at all: the coverage note at the top says so
+        # once; what the other registers lack does not matter then
+        return ["section_input_see_coverage"]
     out = []
     if roster.empty:
         out.append("consultants_missing_roster")

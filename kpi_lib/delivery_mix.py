@@ -236,6 +236,9 @@ def aftercare_markdown(data: DeliveryMix, lang: str) -> str:
                   column=text(f"mix_aftercare_column_{r.missing}", lang),
                   kpi=REGISTRY[r.metric].label(lang))
              for r in data.aftercare.itertuples() if isinstance(r.missing, str)]
+    if any(r.missing == "table" for r in data.aftercare.itertuples()):
+        # no orders table at all: the coverage note at the top says so once, not per KPI
+        lines = [text("section_input_see_coverage", lang)]
     if is_na(data.deliveries) or data.deliveries == 0:
         lines.append(text("mix_aftercare_no_deliveries", lang))
     lines.append(na_note(lang))

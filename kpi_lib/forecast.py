@@ -272,7 +272,7 @@ def forecast_markdown(data: Forecast, lang: str) -> str:
     nxt = month_label(data.next_month, lang)
     grades = "、".join(data.grades["grade"]) if lang == "zh" else "/".join(data.grades["grade"])
     if not data.has_leads:
-        first = text("pipeline_forecast_no_leads", lang)
+        first = text("section_input_see_coverage", lang)  # said once, at the top
     elif is_na(data.expected):
         first = text("pipeline_forecast_no_history", lang, month=nxt, grades=grades)
     else:

@@ -41,6 +41,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "data_quality": "数据质量",
         "dq_summary": "读取 {read} 行，隔离 {quarantined} 行（有问题的行不参与计算）。",
         "dq_clean": "本期数据未发现问题，全部 {read} 行参与计算。",
+        "dq_clean_tables": "本期数据未发现问题：数据表 {read} 行全部参与计算。",
+        "dq_workbook": "品牌月度KPI表：读取 {sheets} 个门店工作表、{rows} 个指标行（{values} 个月度"
+        "数值），比例类行由系统重新计算。",
         "dq_col_table": "数据表",
         "dq_col_file": "文件",
         "dq_col_read": "读取行数",
@@ -547,6 +550,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "traffic_note_no_sources": "本月无来店批次和新增意向客户，无法按来源分列。",
         "traffic_note_no_dwell": "来店登记缺少进店或离店时间，无法计算展厅停留时间。",
         "traffic_note_no_marketing": "无广宣投放数据，无法计算投放金额及集客成本。",
+        "traffic_note_spend_workbook": "本月广宣投放 {spend} 来自品牌月度KPI表（只有合计，没有分"
+        "渠道明细）。",
+        "traffic_note_workbook_breakdowns": "品牌月度KPI表只有合计（本月来店批次 {visits}，新增"
+        "意向客户 {new_leads}）：按来源分列、展厅停留时间和来电统计需要登记表明细，本店本月没有。",
+        "section_input_see_coverage": "本部分缺少所需明细（见报告开头的数据范围说明）。",
         "traffic_note_no_spend_channel": "广宣投放表无投放渠道字段，无法按渠道分列。",
         "traffic_note_no_visit_source": "来店登记无信息来源字段，来店批次无法按来源分列。",
         "traffic_note_no_lead_id": "订单表无客户卡编号字段，订单无法按来源归属。",
@@ -653,6 +661,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "dq_summary": "{read} rows read, {quarantined} quarantined "
         "(rows with problems are left out of every figure).",
         "dq_clean": "No problems found: all {read} rows are used.",
+        "dq_clean_tables": "No problems found: all {read} table rows are used.",
+        "dq_workbook": "Brand KPI workbook: {sheets} store sheets read, {rows} KPI rows ({values} "
+        "monthly values); its ratio rows are recomputed.",
         "dq_col_table": "Table",
         "dq_col_file": "File",
         "dq_col_read": "Rows read",
@@ -1225,6 +1236,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "cannot be computed.",
         "traffic_note_no_marketing": "No marketing data: ad spend and cost per result cannot "
         "be computed.",
+        "traffic_note_spend_workbook": "This month's ad spend of {spend} comes from the brand's "
+        "KPI workbook (a total, without channels).",
+        "traffic_note_workbook_breakdowns": "The brand's KPI workbook holds totals only ({visits} "
+        "visits, {new_leads} new leads this month): sources, showroom dwell time and calls "
+        "need the registers, which this store does not have for the month.",
+        "section_input_see_coverage": "This section lacks its input (see the data coverage note "
+        "at the top).",
         "traffic_note_no_spend_channel": "The marketing table has no channel column: spend "
         "cannot be split by channel.",
         "traffic_note_no_visit_source": "The walk-in register has no source column: visits "

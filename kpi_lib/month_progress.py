@@ -30,7 +30,9 @@ inside it: the share of the month's expected traffic that falls on the days ``1 
 - partial: the data end falls inside the month (0 < share < 1, or 1 when the weights of the
   remaining days are all zero);
 - no data in the month: the store's data end is before the month's first day, or the store
-  has no dated row at all (data end None, share NaN, not complete).
+  has no dated row at all (data end None, share NaN, not complete) — unless the brand
+  workbook holds the store's month: its rows are whole-month totals, so that month is
+  complete (data end its last day).
 
 A month-to-date count ``k`` is "paced" as ``k / elapsed_share``: what the whole month would
 hold if the rest of it ran like the days already seen (按进度折算).
@@ -233,6 +235,15 @@ def month_elapsed(con: duckdb.DuckDBPyConnection, month: str,
                                        "days_in_month", "elapsed_share", "complete"])
 
 
+def _workbook_month(con: duckdb.DuckDBPyConnection, store: str, month: str) -> bool:
+    """The brand workbook has ``store``'s ``month`` (a whole month of monthly totals)."""
+    try:
+        return bool(con.execute("SELECT count(*) FROM workbook_kpis WHERE store_id = ? "
+                                "AND month = ?", [store, month]).fetchone()[0])
+    except duckdb.CatalogException:  # a connection without the workbook table
+        return False
+
+
 def store_month(con: duckdb.DuckDBPyConnection, store: str, month: str) -> dict:
     """:func:`month_elapsed`'s row for ``store`` as a dict (the no-data row when the store
     is unknown), plus ``last_date``: the store's own last register date even when it falls
@@ -250,6 +261,14 @@ def store_month(con: duckdb.DuckDBPyConnection, store: str, month: str) -> dict:
         out["complete"] = bool(out["complete"])
         out["data_end"] = _as_date(out["data_end"])
     out["last_date"] = store_data_end(con).get(store)
+    if out["data_end"] is None and _workbook_month(con, store, month):
+        # the brand workbook holds the whole month (its rows are monthly totals)
+        start, after = month_bounds(month)
+        last = after - timedelta(days=1)
+        out.update(data_end=last, days_elapsed=(after - start).days, elapsed_share=1.0,
+                   complete=True)
+        if out["last_date"] is None or out["last_date"] < last:
+            out["last_date"] = last
     for measure in ("orders", "deliveries"):
         end = out["data_end"]
         out[f"share_{measure}"] = (

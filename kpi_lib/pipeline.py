@@ -405,8 +405,8 @@ def stock_bars_input(data: Pipeline, lang: str) -> pd.DataFrame:
 
 def pipeline_markdown(data: Pipeline, lang: str) -> str:
     """The section's sentences: as-of date, compliance, overdue, lost; what is missing."""
-    if not data.has_leads:
-        return text("pipeline_no_leads", lang)
+    if not data.has_leads:  # no leads table: the coverage note at the top says so once
+        return text("section_input_see_coverage", lang)
 
     def rate(v: float) -> str:
         return format_value(v, "rate", lang)

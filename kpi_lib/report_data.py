@@ -98,6 +98,9 @@ class StoreMonth:
     data_start: date | None = None
     #: evidence rows of checks only worth watching (kpi_lib.diagnosis.evaluate)
     watched: list = field(default_factory=list)
+    #: what the brand workbook gave the whole folder: (store sheets, KPI rows with a value,
+    #: monthly values); None without a workbook
+    workbook_read: tuple[int, int, int] | None = None
 
     def value(self, metric: str, month: str | None = None) -> float:
         """The metric's value (NaN when n/a) for ``month`` (default: the report month)."""
@@ -198,9 +201,13 @@ def load_store_month(
         }
         progress = store_month(wh.con, store, month)
         start = store_data_start(wh.con).get(store)
+        sheets, kpi_rows, values = wh.con.execute(
+            "SELECT count(DISTINCT store_id), count(DISTINCT (store_id, metric)), count(*) "
+            "FROM workbook_kpis").fetchone()
     return StoreMonth(info, month, lang, cube.reset_index(drop=True), issues, files, network,
                       findings, **sections, ignored=ignored, progress=progress,
-                      data_start=start, watched=watched)
+                      data_start=start, watched=watched,
+                      workbook_read=(sheets, kpi_rows, values) if values else None)
 
 
 def _demo_data() -> Path:
@@ -438,6 +445,12 @@ def quality_summary(sm: StoreMonth) -> tuple[str, pd.DataFrame]:
     read, kept = int(files["rows_read"].sum()), int(files["rows_kept"].sum())
     sentence = (text("dq_clean", lang, read=f"{read:,}") if read == kept else
                 text("dq_summary", lang, read=f"{read:,}", quarantined=f"{read - kept:,}"))
+    if sm.workbook_read:  # the workbook's sheets and rows are read too: count them
+        sheets, rows, values = sm.workbook_read
+        if read == kept:
+            sentence = text("dq_clean_tables", lang, read=f"{read:,}")
+        sentence += " " + text("dq_workbook", lang, sheets=f"{sheets:,}", rows=f"{rows:,}",
+                               values=f"{values:,}")
     if sm.ignored is not None and len(sm.ignored):
         sep = "；" if lang == "zh" else "; "
         listed = sep.join(f"{f}（{translate_reason(c, r, lang).removeprefix('未读取：')}）"

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .compute import NO_DATA, ZERO_DENOMINATOR, compute_cube, month_bounds, previous_month
+from .coverage import store_coverage
 from .delivery_mix import cell, na_note, pooled, present_columns
 from .formatting import format_value, is_na
 from .i18n import text
@@ -68,6 +69,9 @@ class Traffic:
     anonymous_calls: int
     #: catalogue keys (with fields) of the notes on what is missing
     notes: list[tuple[str, dict]] = field(default_factory=list)
+    #: the month's numbers come from the brand workbook (totals; no register rows): the
+    #: register-only breakdowns are said to be unavailable once, not table by table
+    from_workbook: bool = False
 
 
 def _span(month: str) -> tuple[str, str]:
@@ -172,6 +176,9 @@ def load_traffic(con: duckdb.DuckDBPyConnection, store: str, month: str) -> Traf
     notes: list[tuple[str, dict]] = []
     cube = compute_cube(con, [last, month])
     rows = _kpi_rows(cube, store, month, last)
+    from_workbook = store_coverage(con, store, month).from_workbook
+    mine = cube[(cube["store_id"] == store) & (cube["month"] == month)]
+    now = dict(zip(mine["metric"], mine["value"], strict=True))
 
     can_invite = "customer_id" in cols["calls"] and "customer_id" in cols["visits"]
     rows.append(_ratio_row(invite_counts(con, [last, month]) if can_invite else None,
@@ -193,7 +200,10 @@ def load_traffic(con: duckdb.DuckDBPyConnection, store: str, month: str) -> Traf
             "AND date < ?::DATE AND customer_id IS NULL", [store, p_start, p_end]).fetchone()[0])
 
     spend = None
-    if not cols["marketing"]:
+    if not cols["marketing"] and from_workbook and not is_na(now.get("ad_spend")):
+        notes.append(("traffic_note_spend_workbook", {
+            "spend": format_value(now["ad_spend"], "yuan", "zh")}))
+    elif not cols["marketing"]:
         notes.append(("traffic_note_no_marketing", {}))
     elif "channel" not in cols["marketing"]:
         notes.append(("traffic_note_no_spend_channel", {}))
@@ -220,8 +230,19 @@ def load_traffic(con: duckdb.DuckDBPyConnection, store: str, month: str) -> Traf
         notes.append(("traffic_note_no_lead_id", {}))
 
     heatmap = _heatmap(con, store, start, end) if "time_in" in cols["visits"] else None
+    if from_workbook:  # one true sentence instead of one per register the store lacks
+        notes = [n for n in notes if n[0] not in _REGISTER_NOTES]
+        notes.append(("traffic_note_workbook_breakdowns", {
+            "visits": format_value(now.get("visits", np.nan), "count", "zh"),
+            "new_leads": format_value(now.get("new_leads", np.nan), "count", "zh")}))
     return Traffic(store, month, pd.DataFrame(rows), spend, sources, unattributed, heatmap,
-                   anonymous, notes)
+                   anonymous, notes, from_workbook)
+
+
+#: notes about registers a workbook store has none of (replaced by one sentence)
+_REGISTER_NOTES = frozenset({"traffic_note_no_calls", "traffic_note_no_invite",
+                             "traffic_note_no_dwell", "traffic_note_no_sources",
+                             "traffic_note_no_visit_source", "traffic_note_no_lead_id"})
 
 
 def _sources(con: duckdb.DuckDBPyConnection, store: str, start: str, end: str,
@@ -382,6 +403,8 @@ def heatmap_input(data: Traffic, lang: str) -> dict | None:
 
 def heatmap_markdown(data: Traffic, lang: str) -> str:
     """Why there is no heatmap (empty string when there is one)."""
+    if data.from_workbook:  # the coverage note at the top names the missing register
+        return text("section_input_see_coverage", lang)
     if data.heatmap is None:
         return text("traffic_note_no_time_in", lang)
     if data.heatmap.empty or data.heatmap.shape[1] == 0:
