@@ -452,6 +452,14 @@ def _goal(data: Consultants, comp: str, now: float) -> float:
     return team if np.isfinite(team) and team > now else now + step
 
 
+def plan_none_markdown(data: Consultants, lang: str) -> str:
+    """The sentence under an empty improvement plan: consultants are only said to have no
+    problem when there are consultants to check."""
+    if data.table.empty:
+        return text("consultants_plan_none_no_roster", lang)
+    return text("consultants_plan_none", lang)
+
+
 def improvement_plan_frame(data: Consultants, findings: list, lang: str) -> pd.DataFrame:
     """Improvement plan rows: flagged / low-grade consultants on their weakest component,
     excellent ones sharing their practice, then store-level rows from ``findings``."""

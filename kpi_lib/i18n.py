@@ -349,6 +349,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "consultants_score_heading": "综合评分与等级",
         "consultants_plan_heading": "改进计划",
         "consultants_plan_none": "本月没有需要制定改进计划的顾问或门店问题。",
+        "consultants_plan_none_no_roster": "没有销售顾问名单，只能检查门店问题：本月没有需要制定"
+        "改进计划的门店问题。",
         "consultants_na_note": "“—”表示无法计算：无目标（完成率）、无新增意向客户（转化率）、无交"
         "车（客单价、回款率）或本月无到期跟进（跟进执行率）。",
         "consultants_col_name": "顾问",
@@ -1010,6 +1012,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "consultants_kpi_heading": "Consultants' KPIs",
         "consultants_score_heading": "Composite score and grade",
         "consultants_plan_heading": "Improvement plan",
+        "consultants_plan_none_no_roster": "Without a consultant list only store problems can "
+        "be checked: none needs an improvement plan this month.",
         "consultants_plan_none": "No consultant or store problem needs an improvement plan this "
         "month.",
         "consultants_na_note": "“—” means not computable: no target (completion), no new leads "

@@ -122,3 +122,11 @@ def test_quality_counts_the_workbook_sheets_and_rows(sm, folder):
         assert sentence == (f"No problems found: all 12 table rows are used. Brand KPI "
                             f"workbook: 12 store sheets read, {rows:,} KPI rows ({values:,} "
                             "monthly values); its ratio rows are recomputed.")
+
+
+def test_no_consultant_problem_is_not_claimed_without_consultants(sm):
+    assert cons.plan_none_markdown(sm.consultants, sm.lang) == (
+        "没有销售顾问名单，只能检查门店问题：本月没有需要制定改进计划的门店问题。"
+        if sm.lang == "zh" else
+        "Without a consultant list only store problems can be checked: none needs an "
+        "improvement plan this month.")
