@@ -8,11 +8,14 @@ scheduler (``tcp://host:port``; its workers need this package and the data folde
 same path). Each worker process keeps one **warm** Jupyter kernel: the first store pays
 for the kernel start and the imports (pandas, matplotlib, kpi_lib), the next ones run in
 the same kernel after ``%reset -f``; the worker itself keeps nbconvert and WeasyPrint
-imported. A store is skipped (unless ``force``) when its inputs, code and parameters
-(language, data folder) have not changed since its last render **and** the files on disk
-are the ones that render published: ``<month>/.batch/<store>.json`` holds the input hash
-and the SHA-256 of each published file, so a later single report (another language or
-data folder) makes the next batch render the store again.
+imported. Each store's files are ``<month>/<stem>.{html,pdf,ipynb,xlsx}``, the stem from
+:func:`kpi_lib.paths.report_stem` (``S007``, or ``S007.en`` in English). A store is
+skipped (unless ``force``) when its inputs, code and parameters (language, data folder)
+have not changed since its last render **and** the files on disk are the ones that
+render published: ``<month>/.batch/<stem>.json`` holds the input hash and the SHA-256 of
+each published file, so a later single report in the same language (e.g. from another
+data folder) makes the next batch render the store again; a report in the other language
+has files of its own and leaves the batch's alone.
 A failing store is reported with its reason and never stops the others. Finally the
 overview notebook is rendered to ``<month>/index.html`` and the results to
 ``<month>/batch.json``.
@@ -119,8 +122,10 @@ def plan_batch(data: Path, month: str, lang: str = "zh", out_dir: Path = paths.R
                      paths.code_hash())
 
 
-def _stamp(month_dir: Path, store: str) -> Path:
-    return month_dir / ".batch" / f"{store}.json"
+def _stamp(month_dir: Path, store: str, lang: str) -> Path:
+    """The skip stamp of the store's report in ``lang``: ``.batch/S007.json`` or
+    ``.batch/S007.en.json`` (a batch in one language never spoils the other's stamps)."""
+    return month_dir / ".batch" / f"{paths.report_stem(store, lang)}.json"
 
 
 def _digest(data: bytes | str) -> str:
@@ -132,7 +137,7 @@ def stamp_maker(store: str, month_dir: Path, input_hash: str, lang: str, data_di
     parameters and the SHA-256 of each file published with it."""
     def make(outputs) -> dict[Path, str]:
         files = {Path(p).suffix[1:]: _digest(d) for p, d in outputs.items()}
-        return {_stamp(month_dir, store): json.dumps(
+        return {_stamp(month_dir, store, lang): json.dumps(
             {"hash": input_hash, "lang": lang, "data": str(data_dir), "files": files})}
     return make
 
@@ -141,13 +146,14 @@ def is_unchanged(plan: BatchPlan, store: str) -> bool:
     """Whether the store's files on disk are those its last batch render published, from
     the same inputs and parameters (a later single report or a missing file: changed)."""
     try:
-        stamp = json.loads(_stamp(plan.month_dir, store).read_text("utf-8"))
+        stamp = json.loads(_stamp(plan.month_dir, store, plan.lang).read_text("utf-8"))
         if stamp.get("hash") != plan.input_hash(store):
             return False
         files = stamp.get("files") or {}
         if not {"html", "pdf"} <= set(files):
             return False
-        return all(_digest((plan.month_dir / f"{store}.{ext}").read_bytes()) == digest
+        stem = paths.report_stem(store, plan.lang)
+        return all(_digest((plan.month_dir / f"{stem}.{ext}").read_bytes()) == digest
                    for ext, digest in files.items() if ext in REPORT_FILES)
     except (OSError, ValueError, AttributeError):
         return False
@@ -168,7 +174,7 @@ def render_store(store: str, month: str, lang: str, data_dir: str, month_dir: st
     try:
         check_store_format(store)  # the same rule as a single report, before any work
         inside(Path(month_dir), store)  # a store id never leads out of the month folder
-        _stamp(Path(month_dir), store).parent.mkdir(parents=True, exist_ok=True)
+        _stamp(Path(month_dir), store, lang).parent.mkdir(parents=True, exist_ok=True)
         _, timings = render_store_files(
             store, month, lang, Path(data_dir), Path(month_dir), info, warm_kernel(batch),
             notebook=Path(notebook),

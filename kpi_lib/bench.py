@@ -317,7 +317,7 @@ def _batch_part(work, stores, naive, workers, log, plan_batch, run_batch, genera
     log(f"batch: {len(rendered)}/{stores} stores + index in {batch_s:.1f} s "
         f"({summary.workers} workers, {summary.count('failed')} failed)")
     steady = sorted(r.seconds for r in rendered)[: max(1, len(rendered) - summary.workers)]
-    htmls = [plan.month_dir / f"{r.store}.html" for r in rendered]
+    htmls = [plan.month_dir / f"{paths.report_stem(r.store, plan.lang)}.html" for r in rendered]
     floor = pdf_floor(htmls[: min(len(htmls), 6)])
     floor_per = sum(floor) / len(floor)
     log(f"PDF engine alone: {floor_per:.2f} s a store")

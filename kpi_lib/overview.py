@@ -10,7 +10,9 @@ the month and the code + parameters they depend on; :func:`use_month_cache` make
 
 :func:`load_overview` gathers what the overview notebook shows: the regional table, the
 funnel-plot inputs of every store, which store got which diagnosis, and links to each
-store's HTML/PDF/xlsx (relative, so the index works from the file system, offline).
+store's HTML/PDF/xlsx (relative, so the index works from the file system, offline): the
+Chinese report (``S007.html``) and, where it exists, the English one (``S007.en.html``;
+names from :func:`kpi_lib.paths.report_stem`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ _CACHE_MODULES = ("compare", "benchmarks", "compute", "metrics", "config", "stat
 #: Counts shown per region, then the key rates (pooled Σ numerator / Σ denominator).
 REGION_COUNTS = ("visits", "new_leads", "orders", "deliveries")
 REPORT_KINDS = ("html", "pdf", "xlsx")
+#: Report languages the index links, in this order (Chinese first).
+REPORT_LANGS = ("zh", "en")
 
 
 # --------------------------------------------------------------------------- month cache
@@ -145,7 +149,9 @@ class Overview:
     stores: pd.DataFrame  # store_id, store_name, region, city, tier
     network: pd.DataFrame  # compare table (every store × metric)
     findings: list  # kpi_lib.diagnosis.Finding, every store, by impact
-    files: dict[str, dict[str, str]]  # store → kind → file name relative to the index
+    #: store → key → file name relative to the index; the key is the kind ("html") for
+    #: the Chinese report and "<lang>.<kind>" ("en.html") for another language
+    files: dict[str, dict[str, str]]
     status: dict[str, dict[str, Any]]  # store → batch result (status, reason), if known
 
 
@@ -167,16 +173,29 @@ def load_overview(data: str | Path | None, month: str, lang: str = "zh",
         ).df()
         network = cached_compare_month(wh.con, month)
         findings = diagnose(wh.con, month, None, lang)
-    files = {}
-    for store in stores["store_id"]:
-        found = {k: f"{store}.{k}" for k in REPORT_KINDS if (report_dir / f"{store}.{k}").is_file()}
-        files[store] = found
+    files = {store: report_files(report_dir, store) for store in stores["store_id"]}
     status: dict[str, dict[str, Any]] = {}
     summary = report_dir / "batch.json"
     if summary.is_file():
         with contextlib.suppress(ValueError, OSError):
             status = {r["store"]: r for r in json.loads(summary.read_text("utf-8"))["stores"]}
     return Overview(month, lang, stores, network, findings, files, status)
+
+
+def file_key(kind: str, lang: str) -> str:
+    """The key of a report file in :attr:`Overview.files`: ``html`` or ``en.html``."""
+    return kind if lang == paths.DEFAULT_LANG else f"{lang}.{kind}"
+
+
+def report_files(report_dir: Path, store: str) -> dict[str, str]:
+    """The store's report files present in ``report_dir``, in every language."""
+    found = {}
+    for lang in REPORT_LANGS:
+        stem = paths.report_stem(store, lang)
+        for kind in REPORT_KINDS:
+            if (Path(report_dir) / f"{stem}.{kind}").is_file():
+                found[file_key(kind, lang)] = f"{stem}.{kind}"
+    return found
 
 
 def _label(metric_id: str, lang: str) -> str:
@@ -280,8 +299,7 @@ def links_markdown(ov: Overview) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for s in ov.stores.itertuples(index=False):
         files = ov.files.get(s.store_id, {})
-        links = [f"[{k.upper() if k != 'xlsx' else 'xlsx'}]({files[k]})" if k in files
-                 else "—" for k in REPORT_KINDS]
+        links = [_links(files, kind) for kind in REPORT_KINDS]
         titles = top.get(s.store_id, [])
         shown = _md(titles[0]) + (f" (+{len(titles) - 1})" if len(titles) > 1 else "") \
             if titles else text("overview_no_finding", lang)
@@ -296,11 +314,26 @@ def links_markdown(ov: Overview) -> str:
     return "\n".join(lines)
 
 
+def _links(files: dict[str, str], kind: str) -> str:
+    """One cell of the links table: the Chinese file (``HTML``) and the English one
+    (``EN``) where they exist, e.g. ``[HTML](S007.html) · [EN](S007.en.html)``; ``—``
+    when neither does."""
+    out = []
+    for lang in REPORT_LANGS:
+        name = files.get(file_key(kind, lang))
+        if name:
+            label = lang.upper() if lang != paths.DEFAULT_LANG else (
+                kind.upper() if kind != "xlsx" else "xlsx")
+            out.append(f"[{label}]({name})")
+    return " · ".join(out) or "—"
+
+
 def intro_markdown(ov: Overview) -> str:
     """Title and one sentence: stores, findings, reports available."""
     from .i18n import month_label
 
-    n_files = sum(1 for f in ov.files.values() if "html" in f)
+    n_files = sum(1 for f in ov.files.values()
+                  if any(file_key("html", lang) in f for lang in REPORT_LANGS))
     stores_hit = len({f.store_id for f in ov.findings})
     return (f"# {text('overview_title', ov.lang)}\n\n"
             + text("overview_intro", ov.lang, month=month_label(ov.month, ov.lang),

@@ -15,6 +15,24 @@ NOTEBOOKS = ROOT / "notebooks"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
+#: The language whose reports keep the bare store id (``S007.pdf``); every other
+#: language's carry its code (``S007.en.pdf``).
+DEFAULT_LANG = "zh"
+
+
+def report_stem(store: str, lang: str = DEFAULT_LANG) -> str:
+    """The file stem of a store's report in ``lang``: ``S007`` (zh) or ``S007.en``.
+
+    The one place report names are made: single reports, the warm renderer, the batch
+    (and its skip stamp) and the network index all use it, so a Chinese and an English
+    report of the same store live side by side.
+
+    >>> report_stem("S007", "zh"), report_stem("S007", "en")
+    ('S007', 'S007.en')
+    """
+    return store if lang == DEFAULT_LANG else f"{store}.{lang}"
+
+
 def warehouse_path(data_dir: Path) -> Path:
     """The DuckDB file cached beside a data folder (git-ignored)."""
     return Path(data_dir) / ".warehouse.duckdb"

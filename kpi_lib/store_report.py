@@ -80,7 +80,8 @@ def render_store_files(
     sidecar=None,
 ) -> tuple[dict[str, Path], dict[str, float]]:
     """Execute the store notebook in ``kernel`` (a :class:`~kpi_lib.warm_kernel.WarmKernel`)
-    and publish ``<month_dir>/<store>.{ipynb,html,pdf,xlsx}`` together with ``extra`` files
+    and publish ``<month_dir>/<stem>.{ipynb,html,pdf,xlsx}`` (stem:
+    :func:`kpi_lib.paths.report_stem`, ``S007`` or ``S007.en``) together with ``extra`` files
     and those ``sidecar`` makes from them (see :func:`kpi_lib.render.render_report`).
 
     Parameters must be checked already (:func:`check_report_params`). The workbook is built
@@ -96,11 +97,12 @@ def render_store_files(
     meta = {"store": store, "store_name": info.get("store_name"), "region": info.get("region"),
             "month": month, "lang": lang}
     # not in reports/; named after this process, so a killed run's is removed later
+    stem = paths.report_stem(store, lang)
     with tempfile.TemporaryDirectory(prefix=hand_off_prefix()) as hand_off:
-        xlsx = Path(hand_off) / f"{store}.xlsx"
+        xlsx = Path(hand_off) / f"{stem}.xlsx"
         epilogue = f"sm_data_dir = {str(data_dir)!r}\nxlsx_tmp = {str(xlsx)!r}\n" + XLSX_EPILOGUE
         timings: dict[str, float] = {}
-        targets = render.render_report(notebook, parameters, meta, Path(month_dir) / store,
+        targets = render.render_report(notebook, parameters, meta, Path(month_dir) / stem,
                                        extra, kernel=kernel, epilogue=epilogue,
                                        produced={"xlsx": xlsx}, timings=timings,
                                        sidecar=sidecar)
@@ -111,7 +113,10 @@ def render_store_report(
     store: str, month: str, lang: str = "zh", data: Path = paths.DEMO_DATA,
     out_dir: Path = paths.REPORTS, kernel=None,
 ) -> dict[str, Path]:
-    """Render ``<out_dir>/<month>/<store>.{html,pdf,ipynb,xlsx}``; return the written paths.
+    """Render ``<out_dir>/<month>/<stem>.{html,pdf,ipynb,xlsx}``; return the written paths.
+
+    ``<stem>`` is the store id for Chinese and ``<store>.en`` for English
+    (:func:`kpi_lib.paths.report_stem`), so the two languages never overwrite each other.
 
     ``kernel``: a warm kernel to reuse (kept running); by default a
     :class:`~kpi_lib.kernel_pair.KernelPair` is started for this report (its sections run

@@ -122,3 +122,48 @@ def test_batch_on_local_cluster(tmp_path, tiny_notebook):
     assert summary.count("rendered") == 2, summary.failed
     assert summary.index.status == "rendered"
     assert all((tmp_path / MONTH / f"{s}.pdf").is_file() for s in ("S001", "S012"))
+
+
+def test_english_batch_writes_en_files_beside_the_chinese_and_the_index_links_both(
+        tmp_path, tiny_notebook):
+    """Issue 13.6: a batch with lang=en writes ``<store>.en.*`` (and its own skip stamp)
+    beside the Chinese ``<store>.*``, which it leaves alone; the index links both."""
+    zh = batch.run_batch(_plan(tmp_path, tiny_notebook, ["S001", "S012"]), scheduler="sync",
+                         index=False)
+    assert zh.count("rendered") == 2, zh.failed
+    month_dir = tmp_path / MONTH
+    before = {p.name: p.read_bytes() for p in month_dir.glob("S*.*")}
+    assert sorted(before) == sorted(f"{s}.{e}" for s in ("S001", "S012")
+                                    for e in ("html", "ipynb", "pdf"))
+
+    en_plan = batch.plan_batch(paths.DEMO_DATA, MONTH, "en", tmp_path, ["S012"])
+    en_plan.notebook = tiny_notebook
+    en = batch.run_batch(en_plan, scheduler="sync")
+    assert en.count("rendered") == 1 and en.index.status == "rendered", en.failed
+    for ext in ("html", "pdf", "ipynb"):
+        assert (month_dir / f"S012.en.{ext}").stat().st_size > 0
+    assert '<html lang="en"' in (month_dir / "S012.en.html").read_text("utf-8")
+    assert {p.name: p.read_bytes() for p in month_dir.glob("S*.*")
+            if ".en." not in p.name} == before  # the Chinese files are untouched
+    assert not list(month_dir.glob("S001.en.*"))
+    stamp = json.loads((month_dir / ".batch" / "S012.en.json").read_text("utf-8"))
+    assert stamp["lang"] == "en"
+    assert stamp["files"]["pdf"] == batch._digest((month_dir / "S012.en.pdf").read_bytes())
+    assert json.loads((month_dir / ".batch" / "S012.json").read_text("utf-8"))["lang"] == "zh"
+
+    links = _links(month_dir / "index.html")
+    assert {"S001.html", "S001.pdf", "S012.html", "S012.pdf", "S012.en.html",
+            "S012.en.pdf"} <= set(links)
+    assert not any(h.startswith("S001.en.") for h in links)
+    for href in links:
+        assert (month_dir / href).is_file(), href
+    html = month_dir.joinpath("index.html").read_text("utf-8")
+    assert '<a href="S012.en.html">EN</a>' in html and '<a href="S012.html">HTML</a>' in html
+
+    # neither language's batch spoils the other's stamps: both are unchanged now
+    again_zh = batch.run_batch(_plan(tmp_path, tiny_notebook, ["S001", "S012"]),
+                               scheduler="sync", index=False)
+    assert again_zh.count("unchanged") == 2
+    en_again = batch.plan_batch(paths.DEMO_DATA, MONTH, "en", tmp_path, ["S012"])
+    en_again.notebook = tiny_notebook
+    assert batch.run_batch(en_again, scheduler="sync", index=False).count("unchanged") == 1

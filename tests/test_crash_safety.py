@@ -39,6 +39,8 @@ DEMO = ROOT / "data" / "demo"
 STORE, MONTH = "S1", "2026-09"
 EXTS = ("ipynb", "html", "pdf", "xlsx")
 FINAL = sorted(f"{STORE}.{ext}" for ext in EXTS)
+#: An English report's names (issue 13.6): beside the Chinese ones, never over them.
+FINAL_EN = sorted(f"{STORE}.en.{ext}" for ext in EXTS)
 DEADLINE = 300.0  # seconds: a step that takes longer has hung
 
 
@@ -116,18 +118,18 @@ def _language(path: Path) -> str:
     raise AssertionError(f"{path.name}: neither zh nor en")
 
 
-def _assert_complete(folder: Path) -> None:
-    """The four outputs are whole files of their kind."""
-    pdf = (folder / f"{STORE}.pdf").read_bytes()
+def _assert_complete(folder: Path, stem: str = STORE) -> None:
+    """The four outputs ``<stem>.*`` are whole files of their kind."""
+    pdf = (folder / f"{stem}.pdf").read_bytes()
     assert pdf.startswith(b"%PDF-") and pdf.rstrip().endswith(b"%%EOF")
-    assert (folder / f"{STORE}.html").read_text("utf-8").rstrip().endswith("</html>")
-    nbformat.validate(nbformat.read(folder / f"{STORE}.ipynb", as_version=4))
-    wb = openpyxl.load_workbook(io.BytesIO((folder / f"{STORE}.xlsx").read_bytes()))
+    assert (folder / f"{stem}.html").read_text("utf-8").rstrip().endswith("</html>")
+    nbformat.validate(nbformat.read(folder / f"{stem}.ipynb", as_version=4))
+    wb = openpyxl.load_workbook(io.BytesIO((folder / f"{stem}.xlsx").read_bytes()))
     assert len(wb.sheetnames) >= 3
 
 
-def _outputs(folder: Path) -> dict[str, bytes]:
-    return {ext: (folder / f"{STORE}.{ext}").read_bytes() for ext in EXTS}
+def _outputs(folder: Path, stem: str = STORE) -> dict[str, bytes]:
+    return {ext: (folder / f"{stem}.{ext}").read_bytes() for ext in EXTS}
 
 
 @dataclass
@@ -209,15 +211,20 @@ def killed_at_first_temp(site: Site, killed_in_notebook: dict) -> list[str]:
 
 
 def _assert_previous_report_kept(site: Site, names: list[str]) -> None:
-    """No partial file under a final name, and the four files are the baseline's."""
-    assert [n for n in names if not n.startswith(".")] == FINAL
+    """No partial file under a final name, and the four Chinese files are the baseline's
+    (the killed run is English: its files are ``S1.en.*`` and never touch them)."""
+    shown = [n for n in names if not n.startswith(".")]
+    assert [n for n in shown if n not in FINAL_EN] == FINAL
     _assert_complete(site.folder)
+    assert _outputs(site.folder) == site.baseline
     if JOURNAL_NAME in names:
         # rare: the kill fell into the few ms of renames; every file is whole, and the next
         # publish completes the set (test_kill_between_renames_is_completed_by_the_next_…)
         site.log["kill landed between renames"] = "yes"
+        for name in set(shown) & set(FINAL_EN):
+            assert _language(site.folder / name) == "en"
         return
-    assert _outputs(site.folder) == site.baseline
+    assert shown == FINAL
 
 
 def test_kill_at_first_temp_file_keeps_previous_report(site: Site, killed_at_first_temp):
@@ -248,14 +255,22 @@ def concurrent(site: Site, killed_in_publish: list[str]) -> dict:
 
 
 @pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="needs poppler's pdfinfo")
-def test_concurrent_runs_leave_one_whole_set(site: Site, concurrent: dict):
+def test_concurrent_runs_leave_two_whole_sets(site: Site, concurrent: dict):
+    """A zh and an en report of the same store in one folder: 8 files, 4 in each language
+    under its own names (issue 13.6: ``S1.*`` and ``S1.en.*``)."""
     # the killed runs' temp files are gone; no lock file or journal is left
-    assert concurrent["names"] == FINAL
-    _assert_complete(site.folder)
-    langs = {ext: _language(site.folder / f"{STORE}.{ext}") for ext in EXTS}
-    assert len(set(langs.values())) == 1, langs
+    assert concurrent["names"] == sorted(FINAL + FINAL_EN)
+    for stem, lang in ((STORE, "zh"), (f"{STORE}.en", "en")):
+        _assert_complete(site.folder, stem)
+        langs = {ext: _language(site.folder / f"{stem}.{ext}") for ext in EXTS}
+        assert set(langs.values()) == {lang}, (stem, langs)
     assert _outputs(site.folder)["ipynb"] != site.baseline["ipynb"]  # a new run's set
-    site.log["concurrent winner"] = langs["html"]
+    pdf_text = {stem: subprocess.run(["pdftotext", str(site.folder / f"{stem}.pdf"), "-"],
+                                     capture_output=True, text=True, check=True).stdout
+                for stem in (STORE, f"{STORE}.en")}
+    assert text("report_title", "en") in pdf_text[f"{STORE}.en"]
+    assert text("report_title", "zh") not in pdf_text[f"{STORE}.en"]
+    assert text("report_title", "zh") in pdf_text[STORE]
     print("\n" + "\n".join(f"{k}: {v}" for k, v in site.log.items()))
 
 

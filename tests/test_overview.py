@@ -62,6 +62,29 @@ def test_links_only_to_existing_files_and_names_escaped():
     assert "failed: boom" in md
 
 
+def test_links_both_languages_where_both_exist(tmp_path):
+    for name in ("S1.html", "S1.pdf", "S1.en.html", "S1.en.xlsx", "S2.en.html", "S2.en.pdf",
+                 ".S1.en.pdf.x.tmp"):
+        (tmp_path / name).write_text("x")
+    assert ov.report_files(tmp_path, "S1") == {"html": "S1.html", "pdf": "S1.pdf",
+                                               "en.html": "S1.en.html",
+                                               "en.xlsx": "S1.en.xlsx"}
+    assert ov.report_files(tmp_path, "S2") == {"en.html": "S2.en.html", "en.pdf": "S2.en.pdf"}
+    assert ov.report_files(tmp_path, "S3") == {}
+    stores = pd.DataFrame({"store_id": ["S1", "S2", "S3"], "store_name": ["甲", "乙", "丙"],
+                           "region": ["东"] * 3, "city": None, "tier": None})
+    files = {s: ov.report_files(tmp_path, s) for s in ("S1", "S2", "S3")}
+    md = ov.links_markdown(_overview(_net([]), stores, files=files))
+    rows = {line.split(" | ")[0].lstrip("| "): line.split(" | ")[4:7]
+            for line in md.splitlines()[2:]}
+    assert rows["S1"] == ["[HTML](S1.html) · [EN](S1.en.html)", "[PDF](S1.pdf)",
+                          "[EN](S1.en.xlsx)"]
+    assert rows["S2"] == ["[EN](S2.en.html)", "[EN](S2.en.pdf)", "—"]
+    assert rows["S3"] == ["—", "—", "—"]
+    intro = ov.intro_markdown(_overview(_net([]), stores, files=files))
+    assert "2 份门店报告" in intro  # S1 (both languages) and S2 (English only)
+
+
 def test_month_cache_same_table_and_reused(tmp_path):
     with open_warehouse(paths.DEMO_DATA) as wh:
         path = ov.cache_path(wh.con, MONTH)

@@ -89,7 +89,10 @@ def test_1_report_lists_stray_files_once_in_the_data_quality_section(tiny_data, 
     result = run_cli("report", "--store", "S1", "--month", "2026-09", "--lang", "en",
                      "--data", str(tiny_data), "--out-dir", str(out))
     assert result.exit_code == 0, result.output
-    html = (out / "2026-09" / "S1.html").read_text("utf-8")
+    assert sorted(p.name for p in (out / "2026-09").glob("S1*")) == [
+        "S1.en.html", "S1.en.ipynb", "S1.en.pdf", "S1.en.xlsx"]  # English: <store>.en.*
+    assert "wrote " + str(out / "2026-09" / "S1.en.pdf") in result.output
+    html = (out / "2026-09" / "S1.en.html").read_text("utf-8")
     assert html.count("visits - 副本.csv") == 1 and html.count("说明.xlsx") == 1
     text = re.sub(r"<[^>]+>", "", html)
     assert "No problems found: all 70 rows are used. Files not read (ignored): " in text
@@ -214,7 +217,8 @@ def test_2_two_batches_on_one_scheduler_do_not_interfere(tmp_path, gated_noteboo
         summary = json.loads(out)
         assert [(r["store"], r["status"], r["reason"]) for r in summary["stores"]] == [
             ("S012", "rendered", "")], name
-        html = (tmp_path / name / MONTH / "S012.html").read_text("utf-8")
+        stem = "S012" if name == "zh" else "S012.en"  # issue 13.6: English is S012.en.*
+        html = (tmp_path / name / MONTH / f"{stem}.html").read_text("utf-8")
         assert f"S012 遵义汇川4S店 {MONTH} {name}" in html
 
 
@@ -223,6 +227,8 @@ def test_2_two_batches_on_one_scheduler_do_not_interfere(tmp_path, gated_noteboo
 
 def test_3_a_single_report_after_the_batch_makes_the_next_batch_render_again(
         tmp_path, gated_notebook, monkeypatch):
+    import nbformat
+
     from kpi_lib import batch, paths
     from kpi_lib.store_report import render_store_files
     from kpi_lib.warm_kernel import WarmKernel
@@ -235,17 +241,30 @@ def test_3_a_single_report_after_the_batch_makes_the_next_batch_render_again(
                             index=False)
     assert [r.status for r in again.stores] == ["unchanged"]
     month_dir = tmp_path / MONTH
-    # `make report STORE=S012 LANG=en` into the same folder: what render_store_report does
     kernel = WarmKernel()
     try:
+        # `make report STORE=S012 LANG=en` into the same folder (what render_store_report
+        # does): its files are S012.en.* (issue 13.6), the batch's Chinese ones stay
         render_store_files("S012", MONTH, "en", paths.DEMO_DATA, month_dir, {}, kernel,
                            notebook=gated_notebook)
+        assert f"S012 遵义汇川4S店 {MONTH} en" in (month_dir / "S012.en.html").read_text(
+            "utf-8")
+        assert f"S012 遵义汇川4S店 {MONTH} zh" in (month_dir / "S012.html").read_text("utf-8")
+        third = batch.run_batch(gated_plan(tmp_path, gated_notebook), scheduler="sync",
+                                index=False)
+        assert [r.status for r in third.stores] == ["unchanged"]
+        # a single Chinese report (here: of other code) replaces the batch's files
+        other = nbformat.read(gated_notebook, as_version=4)
+        other.cells.append(nbformat.v4.new_code_cell('display(Markdown("another report"))'))
+        nbformat.write(other, tmp_path / "other.ipynb")
+        render_store_files("S012", MONTH, "zh", paths.DEMO_DATA, month_dir, {}, kernel,
+                           notebook=tmp_path / "other.ipynb")
     finally:
         kernel.shutdown()
-    assert f"S012 遵义汇川4S店 {MONTH} en" in (month_dir / "S012.html").read_text("utf-8")
-    third = batch.run_batch(gated_plan(tmp_path, gated_notebook), scheduler="sync",
-                            index=False)
-    assert [r.status for r in third.stores] == ["rendered"]
+    assert "another report" in (month_dir / "S012.html").read_text("utf-8")
+    fourth = batch.run_batch(gated_plan(tmp_path, gated_notebook), scheduler="sync",
+                             index=False)
+    assert [r.status for r in fourth.stores] == ["rendered"]
     assert f"S012 遵义汇川4S店 {MONTH} zh" in (month_dir / "S012.html").read_text("utf-8")
     stamp = json.loads((month_dir / ".batch" / "S012.json").read_text("utf-8"))
     assert (stamp["lang"], stamp["data"]) == ("zh", str(paths.DEMO_DATA.resolve()))
