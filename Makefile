@@ -126,6 +126,7 @@ lint: $(INSTALL_STAMP) ## ruff over the code and the notebooks' paired scripts
 	$(VENV)/bin/ruff check kpi_lib tests notebooks/*.py
 
 test: setup $(DEMO_STAMP) lint ## The whole test suite, notebooks included (as CI runs it)
+	@set -e  # one shell for the recipe (.ONESHELL): a failing pytest must fail make test
 	LANG=C.UTF-8 $(PY) -m pytest
 	LANG=C.UTF-8 $(PY) -m pytest --nbval-lax -p no:cacheprovider notebooks/store_report.ipynb \
 	  notebooks/explore.ipynb

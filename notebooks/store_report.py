@@ -162,7 +162,7 @@ if not sm.consultants.table.empty:
 display(Markdown(rd.heading("consultants_plan_heading", lang, level=3)))
 plan = cons.improvement_plan_frame(sm.consultants, sm.findings, lang)
 if plan.empty:
-    display(Markdown(rd.text("consultants_plan_none", lang)))
+    display(Markdown(cons.plan_none_markdown(sm.consultants, lang)))
 else:
     display(rd.styled(plan, numeric_from=99, compact=True))
 
