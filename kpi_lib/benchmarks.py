@@ -59,7 +59,7 @@ DEFAULTS: dict[str, Any] = {
     "volume_metric": "visits",
     "peers": {},
     "nearest_peers": {"k": 3, "weights": {"region": 1.0, "tier": 0.5, "volume": 1.0}},
-    "network_pct": {"watch_below": 0.20, "watch_above": 0.80, "few_visitors": 0.25},
+    "network_pct": {"watch_below": 0.20, "watch_above": 0.80},
     "tests": {"watch_level": 0.95, "clear_level": 0.998, "fdr_q": 0.05, "winsor": 0.10,
               "scale": "logit"},
     "published_file": "published_benchmarks.csv",
