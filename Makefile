@@ -10,9 +10,11 @@ DATA ?= data/demo
 STORE ?= S001
 MONTH ?= 2026-10
 PORT ?= 8888
+# pytest processes for make test (pytest-xdist): one per core by default
+TEST_WORKERS ?= auto
 # make itself would expand a '$' in a value given on the command line (STORE='$(shell …)'
 # runs before any check): refuse such values outright.
-$(foreach v,STORE MONTH LANG DATA SCHEDULER WORKERS BENCH_STORES FORCE PYTHON PORT,$(if \
+$(foreach v,STORE MONTH LANG DATA SCHEDULER WORKERS BENCH_STORES FORCE PYTHON PORT TEST_WORKERS,$(if \
   $(findstring $$,$(value $(v))),$(error $(v) must not contain '$$')))
 # LANG is also the shell's locale: only a LANG given on the make command line
 # (make report LANG=en) chooses the report language; the default is Chinese.
@@ -127,7 +129,7 @@ lint: $(INSTALL_STAMP) ## ruff over the code and the notebooks' paired scripts
 
 test: setup $(DEMO_STAMP) lint ## The whole test suite, notebooks included (as CI runs it)
 	@set -e  # one shell for the recipe (.ONESHELL): a failing pytest must fail make test
-	LANG=C.UTF-8 $(PY) -m pytest
+	LANG=C.UTF-8 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope  # a module's tests share a worker
 	LANG=C.UTF-8 $(PY) -m pytest --nbval-lax -p no:cacheprovider notebooks/store_report.ipynb \
 	  notebooks/explore.ipynb
 

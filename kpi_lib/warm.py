@@ -69,9 +69,14 @@ def may_start() -> bool:
     return enabled() and not os.environ.get("CI")
 
 
+#: Bytes a Unix socket's path may have on Linux (``sun_path`` is 108 with its NUL).
+_SOCKET_PATH_MAX = 108
+
+
 def socket_path() -> Path | None:
     """This checkout's socket, in a folder that only this user can open; ``None`` when
-    that folder cannot be made or is open to others (then no renderer is used)."""
+    that folder cannot be made, is open to others or its path is too long for a socket
+    (then no renderer is used)."""
     base = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
     folder = base / f"kpi_lib-{os.getuid()}"
     try:
@@ -82,7 +87,8 @@ def socket_path() -> Path | None:
     if not folder.is_dir() or st.st_uid != os.getuid() or st.st_mode & 0o077:
         return None
     key = hashlib.sha256(str(paths.ROOT.resolve()).encode()).hexdigest()[:16]
-    return folder / f"{key}.sock"
+    path = folder / f"{key}.sock"
+    return path if len(os.fsencode(path)) < _SOCKET_PATH_MAX else None
 
 
 def _send(sock: socket.socket, message: dict[str, Any]) -> None:
@@ -366,7 +372,8 @@ def serve(idle: float = IDLE_SECONDS) -> int:
 
     path = socket_path()
     if path is None:
-        print("no private folder for the socket; set XDG_RUNTIME_DIR", file=sys.stderr)
+        print("no private folder with a path short enough for the socket; set "
+              "XDG_RUNTIME_DIR to one", file=sys.stderr)
         return 1
     lock = open(path.with_suffix(".lock"), "w")  # noqa: SIM115 - held while serving
     try:

@@ -11,9 +11,11 @@ import csv
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -166,6 +168,7 @@ def free_port() -> int:
 #: reports folder, language, notebook; prints the summary's JSON.
 BATCH_SCRIPT = """
 import sys
+import tempfile
 from pathlib import Path
 from kpi_lib import batch, paths
 scheduler, out, lang, notebook = sys.argv[1:5]
@@ -740,8 +743,7 @@ def test_11_a_hung_warm_renderer_never_blocks_a_report(tiny_data, tmp_path, monk
 
     from kpi_lib import warm
 
-    runtime = tmp_path / "runtime"
-    runtime.mkdir(mode=0o700)
+    runtime = Path(tempfile.mkdtemp(prefix="kpi-rt-"))  # short: a socket path has 107 bytes
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     env = {**LOCAL, "XDG_RUNTIME_DIR": str(runtime), "KPI_WARM": "1"}
     env.pop("CI", None)
@@ -775,6 +777,7 @@ def test_11_a_hung_warm_renderer_never_blocks_a_report(tiny_data, tmp_path, monk
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+        shutil.rmtree(runtime, ignore_errors=True)
 
 
 def test_11_leftovers_of_a_killed_run_are_removed_on_the_next_start(tmp_path):

@@ -99,3 +99,18 @@ def test_a_socket_folder_open_to_others_is_never_used(tmp_path, monkeypatch):
     assert warm.status() is None and warm.start() is None
     assert warm.render("S001", "2026-10", "zh", _demo_data(), tmp_path) is None
     assert sorted(p.name for p in folder.iterdir()) == []
+
+
+def test_a_socket_path_too_long_for_linux_means_no_renderer(tmp_path, monkeypatch):
+    """``sun_path`` holds 107 bytes: a longer path would fail in bind() with a traceback,
+    so no renderer is used and `kpi_lib.warm` says why in one line."""
+    deep = tmp_path / ("d" * 100)
+    deep.mkdir()
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(deep))
+    assert warm.socket_path() is None
+    assert warm.status() is None and warm.start() is None
+    proc = subprocess.run([sys.executable, "-m", "kpi_lib.warm"], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "KPI_WARM": "1"})
+    assert (proc.returncode, proc.stderr.splitlines()) == (1, [
+        "no private folder with a path short enough for the socket; set XDG_RUNTIME_DIR "
+        "to one"])
