@@ -29,15 +29,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_mom": "环比",
         "col_yoy": "同比",
         "funnel": "销售漏斗",
-        "funnel_note": "来店批次 → 留档 → 试乘试驾 → 商洽 → 订单 → 交车；箭头旁为相邻环节转化率"
-        "（来店批次 → 留档即来店客户留档率 = 新增意向客户数 / 来店批次）。",
+        "funnel_note": "每条为当月的计数（与指标表同名）；右侧为该环节的比率，"
+        "与 KPI 汇总表同一定义：{definitions}。各比率按自己的分母计算，分母不一定是上一条。",
         "funnel_title": "{month} 销售漏斗",
-        "stage_visits": "来店批次",
-        "stage_leads": "留档（{kpi}）",
-        "stage_test_drives": "试乘试驾",
-        "stage_negotiations": "商洽",
-        "stage_orders": "订单",
-        "stage_deliveries": "交车",
         "data_quality": "数据质量",
         "dq_summary": "读取 {read} 行，隔离 {quarantined} 行（有问题的行不参与计算）。",
         "dq_clean": "本期数据未发现问题，全部 {read} 行参与计算。",
@@ -55,6 +49,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "dq_examples": "隔离行示例（最多 {n} 行）",
         "dq_store_note": "本门店相关的隔离行：{n} 行。",
         "dq_ignored": "未读取（已忽略）的文件：{files}。",
+        "dq_workbook_checks": "工作簿中 {n} 个计算格与按定义重新计算的结果不一致，"
+        "报告使用重新计算的值：",
+        "dq_workbook_checks_first": "工作簿中 {n} 个计算格与按定义重新计算的结果不一致，"
+        "报告使用重新计算的值（下表列出前 {shown} 个）：",
+        "dq_col_sheet": "工作表",
+        "dq_col_workbook_value": "工作簿中的值",
+        "dq_col_recomputed": "重新计算的值",
+        "dq_blank_cell": "（空白）",
         "na": "—",
         "na_no_data": "无数据",
         "na_zero_denominator": "分母为零",
@@ -649,16 +651,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "col_mom": "MoM",
         "col_yoy": "YoY",
         "funnel": "Sales funnel",
-        "funnel_note": "Visits → leads → test drives → negotiations → orders → deliveries; "
-        "the arrows show each stage's conversion from the one before (visits → leads is the "
-        "lead capture rate = new leads / visits).",
+        "funnel_note": "Each bar is the month's count under its KPI name; beside it, that "
+        "stage's rate as defined in the KPI tables: {definitions}. Each rate has its own "
+        "denominator, which is not always the bar above.",
         "funnel_title": "Sales funnel, {month}",
-        "stage_visits": "Visit batches",
-        "stage_leads": "Leads captured ({kpi})",
-        "stage_test_drives": "Test drives",
-        "stage_negotiations": "Negotiations",
-        "stage_orders": "Orders",
-        "stage_deliveries": "Deliveries",
         "data_quality": "Data quality",
         "dq_summary": "{read} rows read, {quarantined} quarantined "
         "(rows with problems are left out of every figure).",
@@ -677,6 +673,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "dq_examples": "Quarantined rows (first {n})",
         "dq_store_note": "Quarantined rows of this store: {n}.",
         "dq_ignored": "Files not read (ignored): {files}.",
+        "dq_workbook_checks": "Workbook cells that differ from their recomputation by "
+        "definition: {n}; the report uses the recomputed values:",
+        "dq_workbook_checks_first": "Workbook cells that differ from their recomputation "
+        "by definition: {n}; the report uses the recomputed values (the first {shown} "
+        "are listed):",
+        "dq_col_sheet": "Sheet",
+        "dq_col_workbook_value": "Workbook value",
+        "dq_col_recomputed": "Recomputed value",
+        "dq_blank_cell": "(blank)",
         "na": "—",
         "na_no_data": "no data",
         "na_zero_denominator": "zero denominator",

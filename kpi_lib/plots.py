@@ -121,10 +121,10 @@ def _is_na(value: object) -> bool:
 def funnel_chart(stages: pd.DataFrame, title: str) -> Figure:
     """Sales funnel: one horizontal bar per stage, top to bottom in funnel order.
 
-    ``stages`` has columns ``stage`` (label), ``value`` (count, NaN when n/a) and ``rate``
-    (conversion from the previous stage as a fraction, NaN when n/a; the first row's is
-    ignored). Counts are written on the bars, conversions between the bars in a column on
-    the right; anything n/a shows as "—".
+    ``stages`` has columns ``stage`` (label), ``value`` (count, NaN when n/a), ``rate``
+    (the stage's rate as a fraction, NaN when n/a) and optionally ``rate_label`` (the
+    rate's name; "" or absent: no rate on that row). Counts are written on the bars, each
+    rate with its name on the bar's row in a column on the right; n/a shows as "—".
     """
     labels = [str(s) for s in stages["stage"]]
     values = [float("nan") if _is_na(v) else float(v) for v in stages["value"]]
@@ -155,13 +155,15 @@ def funnel_chart(stages: pd.DataFrame, title: str) -> Figure:
             ax.text(w + 0.01 * top, y, text, va="center", ha="left", color="#333333",
                     fontsize=9, zorder=3)
 
-    # Conversion from the stage above, between the two bars, in a column right of the axes.
-    for y in ys[1:]:
-        ax.annotate(f"↓ {_fmt_rate(rates[y])}", xy=(1.0, y - 0.5),
-                    xycoords=("axes fraction", "data"), xytext=(6, 0),
-                    textcoords="offset points", va="center", ha="left", fontsize=9,
-                    color=PALETTE[4] if not math.isnan(rates[y]) else "#777777",
-                    annotation_clip=False)
+    # Each stage's own rate, named, on its row in a column right of the axes.
+    names = (list(stages["rate_label"]) if "rate_label" in stages.columns else [""] * n)
+    for y, name in zip(ys, names, strict=True):
+        if name:
+            ax.annotate(f"{name} {_fmt_rate(rates[y])}", xy=(1.0, y),
+                        xycoords=("axes fraction", "data"), xytext=(6, 0),
+                        textcoords="offset points", va="center", ha="left", fontsize=9,
+                        color=PALETTE[4] if not math.isnan(rates[y]) else "#777777",
+                        annotation_clip=False)
     return fig
 
 

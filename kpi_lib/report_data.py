@@ -38,14 +38,17 @@ from .traffic import load_traffic
 from .trends import load_trends
 from .warehouse import open_warehouse
 
-FUNNEL_STAGES = (
-    ("stage_visits", "visits"),
-    ("stage_leads", "new_leads"),
-    ("stage_test_drives", "test_drives"),
-    ("stage_negotiations", "negotiations"),
-    ("stage_orders", "orders"),
-    ("stage_deliveries", "deliveries"),
+FUNNEL_STAGES: tuple[tuple[str, str | None], ...] = (
+    ("visits", None),
+    ("new_leads", "lead_capture_rate"),
+    ("test_drives", "test_drive_rate"),
+    ("negotiations", "negotiation_rate"),
+    ("walk_in_orders", "negotiation_close_rate"),
+    ("deliveries", "delivery_conversion"),
 )
+"""The funnel chart's stages: a registry count and the registry rate whose numerator it
+is (the same KPI, label and value as in the tables). Each rate keeps its own denominator,
+so no ratio of two neighbouring bars of different cohorts is drawn as a conversion."""
 
 #: KPIs built on stocks open at the month start (leads / orders carried into the month):
 #: incomplete in the first ``history_warmup_months`` of a store's data (params/report.yml).
@@ -101,6 +104,9 @@ class StoreMonth:
     #: what the brand workbook gave the whole folder: (store sheets, KPI rows with a value,
     #: monthly values); None without a workbook
     workbook_read: tuple[int, int, int] | None = None
+    #: this store's derived workbook cells that differ from their recomputation
+    #: (kpi_lib.workbook_check.CHECK_COLUMNS); None without the warehouse table
+    workbook_checks: pd.DataFrame | None = None
 
     def value(self, metric: str, month: str | None = None) -> float:
         """The metric's value (NaN when n/a) for ``month`` (default: the report month)."""
@@ -204,10 +210,24 @@ def load_store_month(
         sheets, kpi_rows, values = wh.con.execute(
             "SELECT count(DISTINCT store_id), count(DISTINCT (store_id, metric)), count(*) "
             "FROM workbook_kpis").fetchone()
+        checks = _workbook_checks(wh.con, store)
     return StoreMonth(info, month, lang, cube.reset_index(drop=True), issues, files, network,
                       findings, **sections, ignored=ignored, progress=progress,
                       data_start=start, watched=watched,
-                      workbook_read=(sheets, kpi_rows, values) if values else None)
+                      workbook_read=(sheets, kpi_rows, values) if values else None,
+                      workbook_checks=checks)
+
+
+def _workbook_checks(con, store: str) -> pd.DataFrame | None:
+    """The store's rows of ``_workbook_checks`` (None: a warehouse without the table)."""
+    import duckdb
+
+    try:
+        return con.execute(
+            'SELECT sheet, store_id, "row", month, metric, written, workbook, recomputed '
+            'FROM _workbook_checks WHERE store_id = ? ORDER BY rowid', [store]).df()
+    except duckdb.CatalogException:
+        return None
 
 
 def _demo_data() -> Path:
@@ -414,22 +434,25 @@ def styled(frame: pd.DataFrame, numeric_from: int = 1, *, compact: bool = False)
 
 
 def funnel_stages(sm: StoreMonth) -> pd.DataFrame:
-    """Funnel stages for the chart: label, count (NaN when n/a), rate from the stage before.
-
-    The 留档 stage is new leads (its label names the KPI), so the rate into it is the
-    registry's ``lead_capture_rate`` (new leads / visits).
-    """
-    values = [sm.value(metric) for _, metric in FUNNEL_STAGES]
-    rates = [float("nan")] + [
-        cur / prev if not (is_na(cur) or is_na(prev) or prev == 0) else float("nan")
-        for prev, cur in zip(values, values[1:], strict=False)
-    ]
+    """Funnel stages for the chart: the count's label and value (NaN when n/a), and the
+    registry rate of that stage (``rate_label``, ``rate``; none for the first stage)."""
+    lang = sm.lang
     return pd.DataFrame({
-        "stage": [text(key, sm.lang, kpi=REGISTRY[metric].label(sm.lang))
-                  for key, metric in FUNNEL_STAGES],
-        "value": values,
-        "rate": rates,
+        "stage": [REGISTRY[count].label(lang) for count, _ in FUNNEL_STAGES],
+        "value": [sm.value(count) for count, _ in FUNNEL_STAGES],
+        "rate_label": [REGISTRY[rate].label(lang) if rate else "" for _, rate in FUNNEL_STAGES],
+        "rate": [sm.value(rate) if rate else float("nan") for _, rate in FUNNEL_STAGES],
     })
+
+
+def funnel_note(lang: str) -> str:
+    """What the funnel chart shows, with each rate's registry definition."""
+    sep = "；" if lang == "zh" else "; "
+    rates = [REGISTRY[rate] for _, rate in FUNNEL_STAGES if rate]
+    definitions = sep.join(
+        f"{m.label(lang)} = {m.definition_zh if lang == 'zh' else m.definition}"
+        for m in rates)
+    return text("funnel_note", lang, definitions=definitions)
 
 
 def store_quarantined(sm: StoreMonth) -> int:
@@ -462,6 +485,8 @@ def quality_summary(sm: StoreMonth) -> tuple[str, pd.DataFrame]:
     mine = store_quarantined(sm)
     if mine:
         sentence += " " + text("dq_store_note", lang, n=f"{mine:,}")
+    if sm.workbook_checks is not None and len(sm.workbook_checks):
+        sentence += " " + workbook_checks_markdown(sm)
     table = pd.DataFrame({
         text("dq_col_table", lang): files["table_name"],
         text("dq_col_file", lang): files["file"],
@@ -471,6 +496,33 @@ def quality_summary(sm: StoreMonth) -> tuple[str, pd.DataFrame]:
             "{:,}".format),
     })
     return sentence, table
+
+
+def workbook_checks_markdown(sm: StoreMonth) -> str:
+    """The sentence on the store's workbook cells that differ from their recomputation and
+    a Markdown table of them (sheet, row, month, KPI, workbook value, recomputed value),
+    at most ``quality_examples`` rows; "" when none differs (see
+    :mod:`kpi_lib.workbook_check`). A cell that holds no number is shown as written."""
+    from .workbook_check import label_of, unit_of
+
+    lang, checks = sm.lang, sm.workbook_checks
+    if checks is None or not len(checks):
+        return ""
+    n, limit = len(checks), report_config()["quality_examples"]
+    shown = checks.head(limit)
+    sentence = (text("dq_workbook_checks", lang, n=f"{n:,}") if len(shown) == n else
+                text("dq_workbook_checks_first", lang, n=f"{n:,}", shown=len(shown)))
+    head = [text(k, lang) for k in ("dq_col_sheet", "dq_col_row", "month", "col_kpi",
+                                    "dq_col_workbook_value", "dq_col_recomputed")]
+    lines = ["| " + " | ".join(head) + " |", "|---|---:|---|---|---:|---:|"]
+    for c in shown.itertuples(index=False):
+        unit = unit_of(c.metric)
+        written = (format_value(c.workbook, unit, lang) if not is_na(c.workbook) else
+                   str(c.written) if str(c.written).strip() else text("dq_blank_cell", lang))
+        cells = [c.sheet, f"{int(c.row)}", month_label(c.month, lang), label_of(c.metric, lang),
+                 written, format_value(c.recomputed, unit, lang)]
+        lines.append("| " + " | ".join(escape_markdown(x) or "" for x in cells) + " |")
+    return sentence + "\n\n" + "\n".join(lines)
 
 
 def quality_examples(sm: StoreMonth) -> pd.DataFrame:

@@ -53,7 +53,7 @@ display(Markdown(rd.na_footnote(sm)))
 
 # %%
 display(Markdown(rd.heading("funnel", lang)))
-display(Markdown(rd.text("funnel_note", lang)))
+display(Markdown(rd.funnel_note(lang)))
 fig = plots.funnel_chart(
     rd.funnel_stages(sm), rd.text("funnel_title", lang, month=rd.month_label(month, lang))
 )

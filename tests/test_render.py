@@ -140,8 +140,9 @@ def test_publish_writes_all_or_nothing(tmp_path):
 def test_funnel_chart_marks_missing_values_with_a_dash():
     plots.use_theme("zh")
     stages = pd.DataFrame({
-        "stage": ["来店批次", "留档", "试乘试驾", "订单"],
+        "stage": ["来店批次", "新增意向客户数", "试乘试驾批次", "展厅订单数"],
         "value": [1200, 600, math.nan, 90],
+        "rate_label": ["", "来店客户留档率", "试乘试驾率", "展厅成交率"],
         "rate": [math.nan, 0.5, math.nan, math.nan],
     })
     fig = plots.funnel_chart(stages, "销售漏斗")
@@ -149,7 +150,9 @@ def test_funnel_chart_marks_missing_values_with_a_dash():
         texts = [t.get_text() for t in fig.axes[0].texts]
         assert "1,200" in texts and "600" in texts and "90" in texts
         assert "—" in texts  # the missing count
-        assert "↓ 50.0%" in texts and texts.count("↓ —") == 2
+        assert "来店客户留档率 50.0%" in texts
+        assert "试乘试驾率 —" in texts and "展厅成交率 —" in texts
+        assert len(texts) == 4 + 3  # counts and the three named rates; none on the top row
         assert not any("nan" in t.lower() for t in texts)
         assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == list(stages["stage"])
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pandas as pd
 import pytest
 
 from kpi_lib import report_data as rd
+from kpi_lib.formatting import is_na
+from kpi_lib.metrics import REGISTRY
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 
@@ -45,13 +48,25 @@ def test_summary_in_english_with_hand_counted_values(data: Path):
 
 
 def test_funnel_stages_follow_the_registry(data: Path):
-    stages = rd.funnel_stages(rd.load_store_month("S1", "2026-09", "zh", data))
-    assert list(stages["stage"])[:3] == ["来店批次", "留档（新增意向客户数）", "试乘试驾"]
-    assert stages["value"].iloc[0] == 8 and stages["value"].iloc[2] == 4
-    # the rate into 留档 is the registry's lead_capture_rate: new leads 4 / visits 8
-    assert stages["value"].iloc[1] == 4 and stages["rate"].iloc[1] == 0.5
-    assert "来店客户留档率" in rd.text("funnel_note", "zh")
+    sm = rd.load_store_month("S1", "2026-09", "zh", data)
+    stages = rd.funnel_stages(sm)
+    assert list(stages["stage"]) == ["来店批次", "新增意向客户数", "试乘试驾批次", "商洽批次",
+                                     "展厅订单数", "本月展厅交车数"]
+    assert list(stages["rate_label"]) == ["", "来店客户留档率", "试乘试驾率", "商洽率",
+                                          "商洽成交率", "交车转化率"]
+    # hand counts of the tiny fixture (its README): visits, new leads, test drives,
+    # negotiations V02 V05 V09, walk-in orders O02 O05, deliveries O01 O02 O04 O08
+    assert list(stages["value"]) == [8, 4, 4, 3, 2, 4]
+    assert list(stages["rate"].iloc[1:]) == pytest.approx([4 / 8, 4 / 8, 3 / 4, 2 / 3, 4 / 7])
     assert stages["rate"].isna().iloc[0]
+    # each rate is the registry KPI the tables show, whose numerator is the bar's count
+    for (count, rate), value in zip(rd.FUNNEL_STAGES[1:], stages["rate"].iloc[1:], strict=True):
+        assert REGISTRY[rate].numerator == count
+        assert value == sm.value(rate) or (math.isnan(value) and is_na(sm.value(rate)))
+    note = rd.funnel_note("zh")
+    assert "试乘试驾率 = 试乘试驾批次 / 来店批次" in note
+    assert "交车转化率 = 交车数 / (留存订单数 + 当月订单数)" in note
+    assert "Test-drive rate = Test drives / visits" in rd.funnel_note("en")
 
 
 def test_quality_section_counts_the_quarantined_row(data: Path):
