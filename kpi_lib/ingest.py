@@ -48,6 +48,9 @@ class Ingested:
     columns_present: dict[str, set[str]] = field(default_factory=dict)
     #: the brand workbook's values ``store_id, month, metric, value`` (kpi_lib.workbook)
     workbook: pd.DataFrame | None = None
+    #: the workbook's derived cells that differ from their recomputation
+    #: (:func:`kpi_lib.workbook_check.check_derived`)
+    workbook_checks: pd.DataFrame | None = None
     #: messages that are not issues (a workbook sheet without month header skipped)
     notes: list[str] = field(default_factory=list)
 
@@ -247,6 +250,7 @@ def _add_workbook(out: Ingested, data_dir: Path) -> None:
     other tables are not checked against workbook stores.
     """
     from kpi_lib.workbook import load_workbooks, workbook_files
+    from kpi_lib.workbook_check import check_derived
 
     paths = workbook_files(data_dir)
     if not paths:
@@ -255,6 +259,7 @@ def _add_workbook(out: Ingested, data_dir: Path) -> None:
     known = None if stores is None else stores["store_id"].dropna().astype(str).tolist()
     wb = load_workbooks(data_dir, known)
     out.workbook = wb.values
+    out.workbook_checks = check_derived(wb.derived, wb.values)
     out.issues.extend(wb.issues)
     out.notes.extend(wb.notes)
     if stores is None and len(wb.stores):

@@ -17,6 +17,9 @@ plus the input's extra columns as VARCHAR, and
 - ``_files(table_name, file, rows_read, rows_kept)``: where each table came from;
 - ``workbook_kpis(store_id, month, metric, value)``: the brand workbook's input rows
   (:mod:`kpi_lib.workbook`; empty without a ``kpi_workbook*.xlsx``);
+- ``_workbook_checks(sheet, store_id, row, month, metric, written, workbook,
+  recomputed)``: the workbook's derived cells that differ from their recomputation
+  (:mod:`kpi_lib.workbook_check`);
 - ``_notes(file, message)``: messages that are not issues (a workbook sheet skipped);
 - ``_meta(key, value)``: the fingerprint the cache is checked against, and
   ``future_from``: the first date a row quarantined as in the future becomes valid.
@@ -33,7 +36,7 @@ from types import TracebackType
 import duckdb
 import pandas as pd
 
-from kpi_lib import ingest, paths, readers, validate, workbook
+from kpi_lib import ingest, paths, readers, validate, workbook, workbook_check
 from kpi_lib.errors import RowIssue
 from kpi_lib.ingest import Ingested, input_files, load_folder
 from kpi_lib.locks import exclusive
@@ -43,7 +46,7 @@ from kpi_lib.validate import run_date
 
 #: Bump when the warehouse layout or the ingest rules change, to force a rebuild.
 WAREHOUSE_VERSION = "3"
-_RULE_MODULES = (ingest, readers, validate, workbook)
+_RULE_MODULES = (ingest, readers, validate, workbook, workbook_check)
 
 
 def _q(name: str) -> str:
@@ -323,6 +326,17 @@ def build(con: duckdb.DuckDBPyConnection, ingested: Ingested, fp: str) -> None:
     con.execute("CREATE TABLE workbook_kpis AS SELECT store_id::VARCHAR AS store_id, "
                 "month::VARCHAR AS month, metric::VARCHAR AS metric, "
                 "value::DOUBLE AS value FROM _src")
+    con.unregister("_src")
+    checks = ingested.workbook_checks
+    if checks is None:
+        checks = pd.DataFrame({c: [] for c in workbook_check.CHECK_COLUMNS})
+    con.register("_src", checks.astype({"row": "int64", "workbook": "float64",
+                                        "recomputed": "float64"}))
+    con.execute('CREATE TABLE _workbook_checks AS SELECT sheet::VARCHAR AS sheet, '
+                'store_id::VARCHAR AS store_id, "row"::BIGINT AS "row", '
+                'month::VARCHAR AS month, metric::VARCHAR AS metric, '
+                'written::VARCHAR AS written, workbook::DOUBLE AS workbook, '
+                'recomputed::DOUBLE AS recomputed FROM _src')
     con.unregister("_src")
     con.execute("CREATE TABLE _notes (file VARCHAR, message VARCHAR)")
     if ingested.notes:

@@ -7,11 +7,13 @@ with the year in a ``年份``/``year`` cell above it; ``区域``/``region`` (and
 cells above the header. A sheet may stack several blocks, each under its own header row
 (e.g. the template's 销售KPI and 交车结构 blocks, or one block per year).
 
-Only the template's input rows are read (:data:`TEMPLATE_ROWS`, mapped onto the metric
+Only the template's input rows give values (:data:`TEMPLATE_ROWS`, mapped onto the metric
 ids of :data:`BASE_METRICS`); its derived rows (单批次来店成本, 留有资料比例, 转化率…) are
-recognised and skipped, since :func:`kpi_lib.compute.compute_cube` recomputes them from
-the registry. Labels match after NFKC (full-width → half-width, so （元） = (元)),
-lower-casing and removing all spaces. Cells: numbers, or numbers stored as text
+never used as values, since :func:`kpi_lib.compute.compute_cube` recomputes them from
+the registry. Their cells are kept as written (:attr:`WorkbookData.derived`), so that
+:mod:`kpi_lib.workbook_check` can list those that differ from the recomputation.
+Labels match after NFKC (full-width → half-width, so （元） = (元)), lower-casing and
+removing all spaces. Cells: numbers, or numbers stored as text
 ("1,234", "¥1,234"); blank, ``-`` and ``#DIV/0!`` are n/a.
 
 Problems become :class:`~kpi_lib.errors.RowIssue` rows with ``file`` =
@@ -67,6 +69,14 @@ BASE_METRICS: tuple[str, ...] = (
 WORKBOOK_SUMS: dict[str, tuple[str, ...]] = {
     "orders": ("orders_new_leads", "orders_carried_leads"),
 }
+
+#: Derived rows of the template that are sums of workbook values but no registry KPI:
+#: 留存订单+本月订单 = carried-over orders + this month's orders (the template's label).
+DERIVED_SUMS: dict[str, tuple[str, ...]] = {
+    "carried_plus_orders": ("carried_orders", *WORKBOOK_SUMS["orders"]),
+}
+#: Columns of :attr:`WorkbookData.derived`.
+DERIVED_COLUMNS = ["sheet", "store_id", "row", "month", "metric", "raw"]
 
 #: The template's rows in its order: (label, metric id, input row?). Derived rows name
 #: the metric they correspond to but are never read.
@@ -203,6 +213,12 @@ class WorkbookData:
     notes: list[str] = field(default_factory=list)
     #: the workbook files read
     files: list[str] = field(default_factory=list)
+    #: the cells of the derived rows of the store sheets read, as written (never used as
+    #: values): ``sheet`` (``kpi_workbook….xlsx[S001]``), ``store_id``, ``row`` (Excel row
+    #: number), ``month``, ``metric`` (registry id, or a :data:`DERIVED_SUMS` id), ``raw``
+    #: (the cell's value: number, text or None); see :mod:`kpi_lib.workbook_check`
+    derived: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=DERIVED_COLUMNS).astype({"row": "int64"}))
 
 
 def workbook_files(data_dir: Path) -> list[Path]:
@@ -280,6 +296,8 @@ class _Sheet:
     name: str | None = None
     #: (metric, month, raw cell, Excel row, month header, row label) of the input rows
     cells: list[tuple[str, str, object, int, str, str]] = field(default_factory=list)
+    #: the same of the derived rows that name a metric (kept as written, never read)
+    derived: list[tuple[str, str, object, int, str, str]] = field(default_factory=list)
     issues: list[RowIssue] = field(default_factory=list)
     has_header: bool = False
 
@@ -352,6 +370,9 @@ def _read_sheet(label: str, store: str, rows: Iterable[Sequence[object]]) -> _Sh
         if is_input:
             sheet.cells += [(metric, month, v, r, head, _text(cells[0]))
                             for v, month, head in values]
+        elif metric:
+            sheet.derived += [(metric, month, v, r, head, _text(cells[0]))
+                              for v, month, head in values]
     return sheet
 
 
@@ -421,6 +442,7 @@ def read_workbooks(paths: Sequence[Path], known_stores: Iterable[str] | None = N
         known = {**{_key(s): s for s in ids}, **{s: s for s in ids}}
     out = WorkbookData()
     cells: list[tuple] = []
+    derived: list[tuple] = []
     stores: dict[str, tuple[str, str]] = {}
     for path in paths:
         out.files.append(path.name)
@@ -444,6 +466,8 @@ def read_workbooks(paths: Sequence[Path], known_stores: Iterable[str] | None = N
                                              shown_id(store), why=why))
                     continue
                 cells += [(label, store, *c) for c in sheet.cells]
+                derived += [(label, store, r, month, metric, raw)
+                            for metric, month, raw, r, _, _ in sheet.derived]
                 out.issues += sheet.issues
                 stores.setdefault(store, (sheet.name or store,
                                           sheet.region or UNKNOWN_REGION))
@@ -456,6 +480,8 @@ def read_workbooks(paths: Sequence[Path], known_stores: Iterable[str] | None = N
             wb.close()
     if cells:
         out.values = _dedupe(_parse_cells(cells, out.issues), out.issues)
+    if derived:
+        out.derived = pd.DataFrame(derived, columns=DERIVED_COLUMNS).astype({"row": "int64"})
     out.stores = pd.DataFrame(
         [(s, n, r) for s, (n, r) in stores.items()],
         columns=["store_id", "store_name", "region"], dtype="str")

@@ -7,8 +7,13 @@ KPI names in column A. Stores alternate between two header styles: ``1月``…``
 a ``年份`` cell (one block per calendar year, plus a 年度合计 column) and ``YYYY-MM``
 (one block for all months, ad spend written as text such as "1,234,500"). Each block
 has the template's 销售KPI rows and its 交车结构 rows. The derived rows (单批次来店成本,
-留有资料比例, 转化率, 结构比…) hold deliberately WRONG numbers or ``#DIV/0!``: the reader
-must recompute them, never trust them. An n/a input (no marketing row) is written "-".
+留有资料比例, 转化率, 结构比…) hold what the template's formulas give, rounded as it shows
+them (rates to 4 decimals — as text such as "26.43%" in the ``YYYY-MM`` sheets —, money
+to 2 decimals), ``#DIV/0!`` for a zero denominator and "-" when an input is n/a; their
+annual total is left blank. The reader recomputes them anyway and
+:mod:`kpi_lib.workbook_check` finds none that differs (a workbook with wrong derived
+cells is built in ``tests/test_workbook_checks.py``). An n/a input (no marketing row) is
+written "-".
 
 ``python -m kpi_lib.workbook_demo [--data data/demo] [--out data/demo_workbook]``.
 """
@@ -25,7 +30,9 @@ import pandas as pd
 
 from . import paths
 from .atomic import atomic_write
+from .metrics import REGISTRY
 from .workbook import MIX_ROWS, TEMPLATE_ROWS
+from .workbook_check import recompute
 
 FILE_NAME = "kpi_workbook_demo.xlsx"
 DEFAULT_OUT = paths.DATA / "demo_workbook"
@@ -37,20 +44,17 @@ INSTRUCTIONS = (
 )
 
 
-def _wrong(metric: str, row: dict[str, float]) -> object:
-    """A deliberately wrong value for a derived row (or ``#DIV/0!``)."""
-    visits, spend = row.get("visits", np.nan), row.get("ad_spend", np.nan)
-    if metric == "cost_per_visit":
-        return round(spend / visits * 1.5, 2) if visits and spend == spend else "#DIV/0!"
-    if metric == "orders":
-        return row.get("orders_new_leads", 0) + row.get("orders_carried_leads", 0) + 7
-    if metric == "carried_plus_orders":
-        return 0
-    if metric == "delivery_conversion":
-        return 9.99
-    if metric == "trade_in_share":
-        return 1.23
-    return "#DIV/0!"
+def _derived(metric: str, row: dict[str, float], text_rates: bool) -> object:
+    """A derived row's cell as the template's formula shows it."""
+    value, reason = recompute(metric, row)
+    if reason == "zero_denominator":
+        return "#DIV/0!"
+    if reason is not None:
+        return "-"
+    unit = REGISTRY[metric].unit if metric in REGISTRY else "count"
+    if unit == "rate":
+        return f"{value:.2%}" if text_rates else round(value, 4)
+    return round(value, 2) if unit in ("yuan_per", "yuan") else int(round(value))
 
 
 def _cell(metric: str, is_input: bool, row: dict[str, float] | None, text_money: bool
@@ -58,7 +62,7 @@ def _cell(metric: str, is_input: bool, row: dict[str, float] | None, text_money:
     if row is None:
         return None
     if not is_input:
-        return _wrong(metric, row)
+        return _derived(metric, row, text_money)
     value = row.get(metric, np.nan)
     if value != value:  # NaN: no marketing row
         return "-"
@@ -94,7 +98,9 @@ def _write_sheet(ws, store: str, name: str, region: str, data: dict[str, dict[st
             for label, metric, is_input in rows:
                 values = [_cell(metric, is_input, data.get(m), style == "iso") for m in block]
                 if year is not None:  # an annual total: not a month, never read
-                    values.append(sum(v for v in values if isinstance(v, int | float)))
+                    ratio = metric in REGISTRY and REGISTRY[metric].type == "ratio"
+                    values.append(None if ratio else
+                                  sum(v for v in values if isinstance(v, int | float)))
                 ws.append([label, *values])
             ws.append([])
     ws.column_dimensions["A"].width = 26
