@@ -18,7 +18,8 @@ data folder) makes the next batch render the store again; a report in the other 
 has files of its own and leaves the batch's alone.
 A failing store is reported with its reason and never stops the others. Finally the
 overview notebook is rendered to ``<month>/index.html`` and the results to
-``<month>/batch.json``.
+``<month>/batch.json`` (``index.en.html`` and ``batch.en.json`` for an English batch, so
+the two languages never overwrite each other's; see :func:`index_name`).
 
 Several batches may share one scheduler: task keys carry a token of the batch (language,
 reports folder, a random run id), and each batch stops only the kernels it started. A
@@ -187,9 +188,23 @@ def render_store(store: str, month: str, lang: str, data_dir: str, month_dir: st
                            seconds=time.perf_counter() - started)
 
 
+def index_name(lang: str) -> str:
+    """The network index's file name in ``lang``: ``index.html`` or ``index.en.html``.
+
+    >>> index_name("zh"), index_name("en")
+    ('index.html', 'index.en.html')
+    """
+    return f"{paths.report_stem('index', lang)}.html"
+
+
+def summary_name(lang: str) -> str:
+    """The batch summary's file name in ``lang``: ``batch.json`` or ``batch.en.json``."""
+    return f"{paths.report_stem('batch', lang)}.json"
+
+
 def render_overview(month: str, lang: str, data_dir: str, month_dir: str,
                     batch: str | None = None) -> StoreResult:
-    """Render ``<month_dir>/index.html`` from the overview notebook (never raises)."""
+    """Render ``<month_dir>/<index_name(lang)>`` from the overview notebook (never raises)."""
     from .atomic import publish
     from .i18n import text
     from .render import notebook_to_html
@@ -202,7 +217,7 @@ def render_overview(month: str, lang: str, data_dir: str, month_dir: str,
         title = text("overview_title", lang)
         # the notebook prints the page's own H1, so no template title block
         html = notebook_to_html(nb, {"month": month, "lang": lang, "store": title})
-        publish({Path(month_dir) / "index.html": html})
+        publish({Path(month_dir) / index_name(lang): html})
         return StoreResult("index", "rendered", seconds=time.perf_counter() - started)
     except Exception as exc:  # noqa: BLE001
         reason = str(exc) if isinstance(exc, RenderError) else f"{type(exc).__name__}: {exc}"
@@ -391,5 +406,5 @@ def _write_summary(plan: BatchPlan, results: dict[str, StoreResult], index, star
 
     summary = BatchSummary(plan.month, [results[s] for s in plan.stores if s in results],
                            index, time.perf_counter() - started, workers, complete)
-    atomic_write(plan.month_dir / "batch.json", summary.to_json())
+    atomic_write(plan.month_dir / summary_name(plan.lang), summary.to_json())
     return summary

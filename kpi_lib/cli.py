@@ -224,7 +224,7 @@ def reports(
     )
     from rich.table import Table
 
-    from .batch import check_scheduler, plan_batch, run_batch
+    from .batch import check_scheduler, index_name, plan_batch, run_batch, summary_name
 
     started = time.perf_counter()
     check_scheduler(scheduler)  # before any work: a wrong address is one line, quickly
@@ -250,13 +250,14 @@ def reports(
     for r in summary.failed:
         err.print(f"failed {r.store}: {r.reason}", style="red", markup=False)
     if summary.index and summary.index.status == "rendered":
-        err.print(f"wrote {plan.month_dir / 'index.html'}")
+        err.print(f"wrote {plan.month_dir / index_name(plan.lang)}")
     if not summary.complete:
         left = [r for r in summary.stores if r.status == "unfinished"]
         err.print(f"error: the batch lost every Dask worker ({left[0].reason}): "
                   f"{len(left)} of {len(summary.stores)} stores unfinished "
-                  f"({', '.join(r.store for r in left)}); index.html not updated, "
-                  f"batch.json says complete: false", style="bold red", markup=False)
+                  f"({', '.join(r.store for r in left)}); {index_name(plan.lang)} not "
+                  f"updated, {summary_name(plan.lang)} says complete: false",
+                  style="bold red", markup=False)
         raise typer.Exit(code=3)
     if summary.failed:
         raise typer.Exit(code=3)

@@ -175,7 +175,7 @@ def load_overview(data: str | Path | None, month: str, lang: str = "zh",
         findings = diagnose(wh.con, month, None, lang)
     files = {store: report_files(report_dir, store) for store in stores["store_id"]}
     status: dict[str, dict[str, Any]] = {}
-    summary = report_dir / "batch.json"
+    summary = report_dir / f"{paths.report_stem('batch', lang)}.json"
     if summary.is_file():
         with contextlib.suppress(ValueError, OSError):
             status = {r["store"]: r for r in json.loads(summary.read_text("utf-8"))["stores"]}

@@ -136,6 +136,7 @@ def test_english_batch_writes_en_files_beside_the_chinese_and_the_index_links_bo
     assert sorted(before) == sorted(f"{s}.{e}" for s in ("S001", "S012")
                                     for e in ("html", "ipynb", "pdf"))
 
+    zh_summary = (month_dir / "batch.json").read_bytes()
     en_plan = batch.plan_batch(paths.DEMO_DATA, MONTH, "en", tmp_path, ["S012"])
     en_plan.notebook = tiny_notebook
     en = batch.run_batch(en_plan, scheduler="sync")
@@ -151,13 +152,19 @@ def test_english_batch_writes_en_files_beside_the_chinese_and_the_index_links_bo
     assert stamp["files"]["pdf"] == batch._digest((month_dir / "S012.en.pdf").read_bytes())
     assert json.loads((month_dir / ".batch" / "S012.json").read_text("utf-8"))["lang"] == "zh"
 
-    links = _links(month_dir / "index.html")
+    # the English batch has its own index and summary; the Chinese summary is untouched
+    assert not (month_dir / "index.html").exists()  # the Chinese batch ran without one
+    assert (month_dir / "batch.json").read_bytes() == zh_summary
+    en_summary = json.loads((month_dir / "batch.en.json").read_text("utf-8"))
+    assert [r["store"] for r in en_summary["stores"]] == ["S012"]
+    assert [r["store"] for r in json.loads(zh_summary)["stores"]] == ["S001", "S012"]
+    links = _links(month_dir / "index.en.html")
     assert {"S001.html", "S001.pdf", "S012.html", "S012.pdf", "S012.en.html",
             "S012.en.pdf"} <= set(links)
     assert not any(h.startswith("S001.en.") for h in links)
     for href in links:
         assert (month_dir / href).is_file(), href
-    html = month_dir.joinpath("index.html").read_text("utf-8")
+    html = month_dir.joinpath("index.en.html").read_text("utf-8")
     assert '<a href="S012.en.html">EN</a>' in html and '<a href="S012.html">HTML</a>' in html
 
     # neither language's batch spoils the other's stamps: both are unchanged now
