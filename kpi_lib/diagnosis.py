@@ -40,7 +40,7 @@ import pandas as pd
 from .diagnosis_checks import CHECKS, CheckContext, CheckResult, compare_evidence
 from .diagnosis_rules import SEVERITIES, Condition, Rule, RuleSet, load_rules
 from .formatting import format_value
-from .i18n import check_lang, text, verdict_words
+from .i18n import check_lang, in_sentence, text, verdict_words
 from .metrics import REGISTRY
 from .run_params import check_month_format
 
@@ -259,8 +259,7 @@ def _impact(rule: Rule, rules: RuleSet, rows: dict[str, pd.Series],
 def _chain(rules: RuleSet, lang: str, label: str, scope: str, stage: str, short: float,
            down: bool, rng: tuple[float, float, float], unit: str) -> str:
     steps = []
-    if lang == "en":
-        label, stage = label[:1].lower() + label[1:], stage[:1].lower() + stage[1:]
+    label, stage = in_sentence(label, lang), in_sentence(stage, lang)
     if math.isfinite(short):
         sign = "−" if down else "+"  # fewer lost leads, more test drives
         steps.append(rules.texts["impact_step"][lang].format(stage=stage, gap=_count(short),

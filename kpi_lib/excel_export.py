@@ -43,7 +43,7 @@ from .excel_style import (
     start_sheet,
     template_rows,
 )
-from .i18n import check_lang, month_label, text, verdict_words
+from .i18n import check_lang, data_value, month_label, text, verdict_words
 
 SCOPES = ("national_avg", "regional_avg", "national_best", "regional_best", "peers")
 
@@ -131,7 +131,7 @@ def _info(store: dict, lang: str) -> list[tuple[str, object]]:
     """Label/value pairs of the info row: store id, store name, region."""
     return [(text("store", lang), store["store_id"]),
             (text("excel_store_name", lang), store.get("store_name") or None),
-            (text("region", lang), store.get("region") or text("na", lang))]
+            (text("region", lang), data_value(store.get("region"), lang) or text("na", lang))]
 
 
 def _new_sheet(wb: Workbook, key: str, lang: str) -> Worksheet:

@@ -1333,6 +1333,59 @@ TEXTS: dict[str, dict[str, str]] = {
 }
 
 
+#: English names of code values that come from the data: visit and lead sources, ad
+#: channels, lost reasons and the brand's regions (the seeds' and the demo's vocabulary).
+#: A value not listed is shown as written; store and city names, people and competitor
+#: models are proper names and always stay as named.
+DATA_VALUES_EN: dict[str, str] = {
+    # sources (信息来源) and ad channels (广宣渠道)
+    "自然到店": "Walk-in", "网络": "Online", "朋友介绍": "Friend's referral",
+    "朋友推荐": "Friend's referral", "转介绍": "Referral", "车展": "Auto show",
+    "电话邀约": "Phone invitation", "老客户": "Existing customer",
+    "保有客户": "Existing customer", "户外广告": "Outdoor ads", "汽车之家": "Autohome",
+    "懂车帝": "Dongchedi", "易车": "Yiche", "抖音": "Douyin", "微信朋友圈": "WeChat Moments",
+    "微信": "WeChat", "电台广告": "Radio ads", "电视广告": "TV ads", "报纸": "Newspaper",
+    "报纸广告": "Newspaper ads", "短信": "SMS", "路过": "Passing by", "外拓": "Outreach",
+    "展厅活动": "Showroom event", "网络广告": "Online ads", "来电": "Phone call",
+    "其他": "Other", "其它": "Other",
+    # lost reasons (战败原因)
+    "价格原因": "Price", "竞品优惠": "Competitor's discount", "车型配置": "Model and features",
+    "贷款未批": "Loan not approved", "交车周期长": "Long delivery time",
+    "暂缓购车": "Purchase postponed", "服务态度": "Service attitude",
+    "资金不足": "Not enough funds", "家人反对": "Family against it",
+    "购买竞品": "Bought a competitor", "颜色": "Colour", "外观": "Styling",
+    "油耗": "Fuel consumption", "空间": "Space", "品牌": "Brand",
+    # regions (大区)
+    "华东": "East China", "华北": "North China", "华南": "South China",
+    "华中": "Central China", "西南": "Southwest China", "西北": "Northwest China",
+    "东北": "Northeast China",
+}
+
+
+def data_value(value: object, lang: str = "zh") -> object:
+    """A code value from the data as shown in ``lang``: its English name from
+    :data:`DATA_VALUES_EN`, else as written (and always as written in Chinese).
+
+    >>> data_value("价格原因", "en"), data_value("价格原因"), data_value("比亚迪汉", "en")
+    ('Price', '价格原因', '比亚迪汉')
+    """
+    if lang != "en" or not isinstance(value, str):
+        return value
+    return DATA_VALUES_EN.get(value.strip(), value)
+
+
+def in_sentence(label: str, lang: str = "zh") -> str:
+    """A KPI label as it reads inside an English sentence (sentence case: first letter
+    lower-cased unless the first word is an acronym); Chinese unchanged.
+
+    >>> in_sentence("Conversion A (carried-over leads)", "en"), in_sentence("YoY change", "en")
+    ('conversion A (carried-over leads)', 'YoY change')
+    """
+    if lang != "en" or len(label) < 2 or not label[1].islower():
+        return label
+    return label[:1].lower() + label[1:]
+
+
 def check_lang(lang: str) -> str:
     """Return ``lang`` if the report speaks it, else raise ParameterError."""
     if lang not in LANGS:

@@ -32,7 +32,7 @@ from . import paths
 from .atomic import atomic_write
 from .config import report_config
 from .formatting import format_value
-from .i18n import text
+from .i18n import data_value, text
 from .metrics import REGISTRY
 
 #: Modules whose source decides the compare table (a change invalidates the cache).
@@ -231,7 +231,8 @@ def region_frame(ov: Overview) -> pd.DataFrame:
     """:func:`region_table` formatted for display (headers from the catalogue)."""
     lang, table = ov.lang, region_table(ov)
     out = pd.DataFrame({
-        text("region", lang): [r if isinstance(r, str) else text("overview_network", lang)
+        text("region", lang): [data_value(r, lang) if isinstance(r, str)
+                               else text("overview_network", lang)
                                for r in table["region"]],
         text("overview_col_stores", lang): [format_value(v, "count", lang)
                                             for v in table["stores"]],

@@ -37,7 +37,7 @@ import pandas as pd
 from .compute import month_bounds
 from .config import ConfigError, load_yaml
 from .formatting import format_value, is_na
-from .i18n import month_label, text
+from .i18n import data_value, month_label, text
 from .privacy import mask_series
 from .schema import LEAD_GRADES, TABLES
 
@@ -370,7 +370,8 @@ def lost_frame(data: Pipeline, lang: str) -> pd.DataFrame | None:
         if df is not None and len(df):
             parts.append(pd.DataFrame({
                 text("pipeline_col_kind", lang): text(key, lang),
-                text("pipeline_col_item", lang): df["item"],
+                text("pipeline_col_item", lang): (df["item"].map(lambda v: data_value(v, lang))
+                                                  if key == "pipeline_reason" else df["item"]),
                 text("pipeline_col_count", lang): df["count"].map(lambda v: _count(v, lang)),
                 text("pipeline_col_share", lang): df["share"].map(
                     lambda v: format_value(v, "rate", lang)),

@@ -27,7 +27,7 @@ from .diagnosis import diagnose
 from .errors import IGNORED_CODES
 from .forecast import load_forecast
 from .formatting import format_change, format_value, is_na
-from .i18n import check_lang, month_label, text  # noqa: F401  (re-exported for notebooks)
+from .i18n import check_lang, data_value, in_sentence, month_label, text  # noqa: F401  (re-exported for notebooks)
 from .issue_text import translate_reason
 from .metrics import REGISTRY
 from .month_progress import history_incomplete, store_data_start, store_month
@@ -245,7 +245,7 @@ def header_markdown(sm: StoreMonth) -> str:
     lang, s = sm.lang, {k: escape_markdown(v) for k, v in sm.store.items()}
     parts = [
         f"**{text('store', lang)}**: {s['store_id']} {s['store_name'] or ''}".rstrip(),
-        f"**{text('region', lang)}**: {s['region'] or text('na', lang)}",
+        f"**{text('region', lang)}**: {data_value(s['region'], lang) or text('na', lang)}",
     ]
     if s.get("city"):
         parts.append(f"**{text('city', lang)}**: {s['city']}")
@@ -385,7 +385,8 @@ def history_footnote(sm: StoreMonth) -> str:
     return text("history_footnote", sm.lang, start=sm.data_start.isoformat(), n=n,
                 first=month_label(first, sm.lang),
                 last=month_label(previous_month(first, 1 - n), sm.lang),
-                kpis=sep.join(REGISTRY[k].label(sm.lang) for k in shown))
+                kpis=sep.join(in_sentence(REGISTRY[k].label(sm.lang), sm.lang)
+                              for k in shown))
 
 
 def partial_footnote(sm: StoreMonth) -> str:

@@ -11,7 +11,7 @@ from .compute import previous_month
 from .config import report_config
 from .diagnosis_rules import TOO_FEW_ID
 from .formatting import format_change, format_value, is_na
-from .i18n import text
+from .i18n import in_sentence, text
 from .metrics import REGISTRY
 from .report_data import PACED, StoreMonth, store_quarantined
 from .report_diagnosis import worse_kpis
@@ -59,7 +59,8 @@ def _finding_lines(sm: StoreMonth) -> list[str]:
         worse = worse_kpis(sm)
         if worse:  # never "no problem" beside a KPI clearly worse than its benchmark
             sep = "、" if lang == "zh" else ", "
-            return [text("summary_worse_kpis", lang, kpis=sep.join(worse)), *note]
+            return [text("summary_worse_kpis", lang,
+                         kpis=sep.join(in_sentence(k, lang) for k in worse)), *note]
         return note or [text("summary_no_findings", lang)]
     return [text("summary_finding", lang, title=f.title, effect=_sentence(f.impact_text))
             for f in shown if f.impact_text] + note

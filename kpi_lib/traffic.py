@@ -37,7 +37,7 @@ from .compute import NO_DATA, ZERO_DENOMINATOR, compute_cube, month_bounds, prev
 from .coverage import store_coverage
 from .delivery_mix import cell, na_note, pooled, present_columns
 from .formatting import format_value, is_na
-from .i18n import text
+from .i18n import data_value, text
 from .metrics import REGISTRY
 
 SPEND_KPIS: tuple[str, ...] = ("ad_spend", "cost_per_visit", "cost_per_lead", "cost_per_order")
@@ -329,7 +329,8 @@ def spend_channel_frame(data: Traffic, lang: str) -> pd.DataFrame | None:
     total = df["spend"].sum(min_count=1)
     share = df["spend"] / total if total and not is_na(total) else df["spend"] * np.nan
     return pd.DataFrame({
-        text("traffic_col_channel", lang): df["channel"].fillna(text("traffic_unknown", lang)),
+        text("traffic_col_channel", lang): df["channel"].map(lambda v: data_value(v, lang))
+        .fillna(text("traffic_unknown", lang)),
         text("col_this_month", lang): [format_value(v, "yuan", lang) for v in df["spend"]],
         text("traffic_col_share", lang): [format_value(v, "rate", lang) for v in share],
         text("col_last_month", lang): [format_value(v, "yuan", lang) for v in df["last_spend"]],
@@ -359,7 +360,8 @@ def source_frame(data: Traffic, lang: str) -> pd.DataFrame:
         return [cell(v, "count", NO_DATA, lang) for v in values]
 
     return pd.DataFrame({
-        text("traffic_col_source", lang): s["source"].replace("", text("traffic_unknown", lang)),
+        text("traffic_col_source", lang): s["source"].map(lambda v: data_value(v, lang))
+        .replace("", text("traffic_unknown", lang)),
         REGISTRY["visits"].label(lang): counts(s["visits"]),
         text("traffic_col_share", lang): rates(share, s["visits"] * 0 + s["visits"].sum()),
         REGISTRY["visit_capture_rate"].label(lang): rates(capture, s["visits"]),
