@@ -41,6 +41,17 @@ ZERO_DENOMINATOR = "zero_denominator"
 #: store-months without any take the brand workbook's values.
 _RAW_TABLES = ("visits", "calls", "leads", "orders", "marketing")
 
+#: The grains below a store at which the registry's KPIs are also computed, and the
+#: column that carries the grain in each table (a table without one has no KPI at it).
+GRAINS: dict[str, dict[str, str]] = {
+    "consultant": {"visits": "consultant_id", "calls": "consultant_id",
+                   "leads": "consultant_id", "orders": "consultant_id",
+                   "targets": "consultant_id"},
+    "source": {"visits": "source", "calls": "source", "leads": "source",
+               "orders": "lead_source"},  # an order's source is its lead's (LOOKUPS)
+}
+NOT_AT_GRAIN = "not_at_grain"
+
 # names of the months relation's columns (underscored: never clash with input columns)
 _PLACEHOLDERS = {"{start}": "_m_start", "{end}": "_m_end", "{month}": "_m_month"}
 
@@ -128,11 +139,13 @@ def _aggregates(metric: Metric) -> list[str]:
 
 
 def _group_sql(key: tuple[str, str, str], metrics: list[Metric], span: tuple[date, date],
-               store_filter: bool) -> str:
+               store_filter: bool, by: str | None = None) -> str:
     table, period, date_col = key
     lookups: dict[str, tuple[str, str, str]] = {}
     for metric in metrics:
         lookups |= _lookups_used(metric.measure)  # type: ignore[arg-type]
+    if by is not None and GRAINS[by][table] in LOOKUPS.get(table, {}):
+        lookups[GRAINS[by][table]] = LOOKUPS[table][GRAINS[by][table]]
     extra, joins = "", ""
     for i, (alias, (other, k, col)) in enumerate(lookups.items()):
         extra += f", lk{i}.{_q(col)} AS {_q(alias)}"
@@ -150,19 +163,27 @@ def _group_sql(key: tuple[str, str, str], metrics: list[Metric], span: tuple[dat
         conds = [m.measure.where for m in metrics]  # type: ignore[union-attr]
         if all(conds):
             on += " AND (" + " OR ".join(_sub(c) for c in conds) + ")"  # type: ignore[arg-type]
+    unit = "s.store_id"
+    if by is not None:  # one row per store and grain value ('' when not given)
+        unit = (f"s.store_id || chr(31) || coalesce(CAST(s.{_q(GRAINS[by][table])} "
+                "AS VARCHAR), '')")
     if store_filter:
-        where.append("s.store_id IN (SELECT store_id FROM _grid)")
+        where.append("list_contains($stores, s.store_id)" if by is not None
+                     else "s.store_id IN (SELECT store_id FROM _grid)")
     aggs = ",\n    ".join(e for m in metrics for e in _aggregates(m))
-    return (f"SELECT s.store_id, _m_month,\n    {aggs}\n"
+    return (f"SELECT {unit} AS store_id, _m_month,\n    {aggs}\n"
             f"  FROM ({source}) s JOIN _months ON {on}\n"
             + (f"  WHERE {' AND '.join(where)}\n" if where else "")
-            + "  GROUP BY s.store_id, _m_month")
+            + "  GROUP BY ALL")
 
 
-def cube_sql(months: Sequence[str], measures: list[Metric], store_filter: bool) -> str:
+def cube_sql(months: Sequence[str], measures: list[Metric], store_filter: bool,
+             by: str | None = None) -> str:
     """The one SQL statement that computes every available measure (wide: a column each).
 
-    ``$stores`` (a list of store ids) is its only parameter when ``store_filter``.
+    ``$stores`` (a list of store ids) is its only parameter when ``store_filter``. With a
+    grain ``by`` (:data:`GRAINS`), a row's ``store_id`` is ``store_id`` + chr(31) + the
+    grain value, and the rows are the units some measure counts (no store × month grid).
     """
     bounds = [(m, *month_bounds(m)) for m in months]
     values = ", ".join(f"('{m}', DATE '{s}', DATE '{e}')" for m, s, e in bounds)
@@ -172,18 +193,25 @@ def cube_sql(months: Sequence[str], measures: list[Metric], store_filter: bool) 
         m = metric.measure
         assert m is not None
         groups.setdefault((m.table, m.period, m.date), []).append(metric)
-    ctes = [f"_months(_m_month, _m_start, _m_end) AS (VALUES {values})",
-            "_grid AS (SELECT st.store_id, _months._m_month FROM stores st CROSS JOIN _months"
-            + (" WHERE list_contains($stores, st.store_id))" if store_filter else ")")]
+    ctes = [f"_months(_m_month, _m_start, _m_end) AS (VALUES {values})"]
+    if by is None:
+        ctes.append("_grid AS (SELECT st.store_id, _months._m_month FROM stores st "
+                    "CROSS JOIN _months"
+                    + (" WHERE list_contains($stores, st.store_id))" if store_filter else ")"))
     select, joins = ["g.store_id", "g._m_month AS month"], []
     for i, (key, metrics) in enumerate(groups.items()):
-        ctes.append(f"_a{i} AS (\n  {_group_sql(key, metrics, span, store_filter)})")
+        ctes.append(f"_a{i} AS (\n  {_group_sql(key, metrics, span, store_filter, by)})")
         joins.append(f"LEFT JOIN _a{i} ON _a{i}.store_id = g.store_id "
                      f"AND _a{i}._m_month = g._m_month")
         for metric in metrics:
             select.append(f"_a{i}.{_q(metric.id)}")
             if metric.measure.na_without_rows:  # type: ignore[union-attr]
                 select.append(f"_a{i}.{_q(metric.id + '__rows')}")
+    if by is not None:
+        units = " UNION ".join(f"SELECT store_id, _m_month FROM _a{i}"
+                               for i in range(len(groups))) or \
+            "SELECT NULL::VARCHAR AS store_id, NULL::VARCHAR AS _m_month WHERE false"
+        ctes.append(f"_grid AS ({units})")
     return ("WITH " + ",\n".join(ctes) + "\nSELECT " + ", ".join(select)
             + "\nFROM _grid g\n" + "\n".join(joins) + "\nORDER BY g.store_id, month")
 
@@ -275,12 +303,20 @@ def _compute_cube(con: duckdb.DuckDBPyConnection, month_list: list[str],
     sql = cube_sql(month_list, available, store_filter)
     params = {"stores": [str(s) for s in stores]} if store_filter else None
     wide = con.execute(sql, params).df()
-    n = len(wide)
+    parts = _parts(wide, measures, available)
+    _apply_workbook(con, wide, parts, available, month_list, registry)
+    return derive_cube(wide["store_id"].to_numpy(dtype=object),
+                       wide["month"].to_numpy(dtype=object), parts, registry)
 
+
+def _parts(wide: pd.DataFrame, measures: list[Metric], available: list[Metric]
+           ) -> dict[str, np.ndarray]:
+    """Each count/sum measure's column of ``wide`` (0 where no row counted; NaN when the
+    measure is not available or, for ``na_without_rows``, no row exists)."""
     parts: dict[str, np.ndarray] = {}
     for metric in measures:
         if metric not in available:
-            parts[metric.id] = np.full(n, np.nan)
+            parts[metric.id] = np.full(len(wide), np.nan)
             continue
         col = wide[metric.id].to_numpy(dtype="float64", na_value=np.nan)
         col = np.where(np.isnan(col), 0.0, col)
@@ -288,10 +324,48 @@ def _compute_cube(con: duckdb.DuckDBPyConnection, month_list: list[str],
             rows = wide[metric.id + "__rows"].to_numpy(dtype="float64", na_value=np.nan)
             col = np.where(np.nan_to_num(rows) > 0, col, np.nan)
         parts[metric.id] = col
+    return parts
 
-    _apply_workbook(con, wide, parts, available, month_list, registry)
-    return derive_cube(wide["store_id"].to_numpy(dtype=object),
-                       wide["month"].to_numpy(dtype=object), parts, registry)
+
+def grain_cube(con: duckdb.DuckDBPyConnection, months: str | Sequence[str], by: str,
+               stores: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every registry KPI at a grain below the store (``consultant`` or ``source``, see
+    :data:`GRAINS`): the same declarations and engine as :func:`compute_cube`, the rows
+    also grouped by the grain's column.
+
+    Returns the cube's columns with the grain's name (``consultant`` / ``source``) after
+    ``store_id``: one row per store × grain value × month × metric, for the values some
+    measure counts ('' for rows that do not name one). A KPI whose table has no such column
+    (e.g. ad spend by consultant) is n/a with ``na_reason`` ``"not_at_grain"``. The brand
+    workbook has no grain, so a workbook-only month has no rows here.
+    """
+    if by not in GRAINS:
+        raise ParameterError(f"unknown grain {by!r}; known: {', '.join(GRAINS)}")
+    month_list = _months(months)
+    present = _present_columns(con)
+    columns = GRAINS[by]
+    measures = [m for m in REGISTRY.values() if m.measure is not None]
+    def carried(table: str) -> bool:  # the grain's column is in the input (or its lookup's)
+        other, key, col = LOOKUPS.get(table, {}).get(columns[table], (table, "", columns[table]))
+        return (other, col) in present and (not key or {(table, key), (other, key)} <= present)
+
+    at_grain = {m.id for m in measures if m.measure.table in columns  # type: ignore[union-attr]
+                and carried(m.measure.table)}  # type: ignore[union-attr]
+    available = [m for m in measures
+                 if m.id in at_grain and _available(m.measure, present)]  # type: ignore[arg-type]
+    params = {"stores": [str(s) for s in stores]} if stores is not None else None
+    wide = con.execute(cube_sql(month_list, available, stores is not None, by), params).df()
+    cube = derive_cube(wide["store_id"].to_numpy(dtype=object),
+                       wide["month"].to_numpy(dtype=object), _parts(wide, measures, available))
+    off = {m.id for m in REGISTRY.values()
+           if not ({m.id} if m.measure else {m.numerator, *m.denominator}) <= at_grain}
+    cube.loc[cube["metric"].isin(off), "na_reason"] = NOT_AT_GRAIN
+    unit = cube.pop("store_id").astype(str).str.split(chr(31), n=1, expand=True)
+    if cube.empty:
+        unit = pd.DataFrame({0: pd.Series(dtype=object), 1: pd.Series(dtype=object)})
+    cube.insert(0, by, unit[1].to_numpy())
+    cube.insert(0, "store_id", unit[0].to_numpy())
+    return cube
 
 
 def derive_cube(store_ids: np.ndarray, months: np.ndarray, parts: dict[str, np.ndarray],

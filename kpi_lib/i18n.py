@@ -543,12 +543,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "traffic_col_channel": "投放渠道",
         "traffic_col_share": "占比",
         "traffic_col_source": "信息来源",
-        "traffic_col_conversion": "订单转化率",
         "traffic_unknown": "未注明",
         "traffic_invite_note": "来电客户邀约来店率 = 上月来电客户中、在上月来电之后至本月底"
         "到本店来店的客户数 / 上月来电客户数（按客户编号去重）：本月为 {visited} / {callers}。",
         "traffic_invite_anonymous": "上月另有 {n} 次来电无客户编号，无法追踪，未计入。",
-        "traffic_source_note": "本月有 {n} 张订单无对应客户卡，未按来源归属。",
+        "traffic_source_note": "“未注明”一行含本月 {n} 张无对应客户卡的订单（无法按来源归属）。",
         "traffic_note_no_invite": "来电或来店登记缺少客户编号，无法计算来电客户邀约来店率。",
         "traffic_note_no_calls": "无来电客户登记数据，无法计算来电批次和来电客户邀约来店率。",
         "traffic_note_no_sources": "本月无来店批次和新增意向客户，无法按来源分列。",
@@ -1226,15 +1225,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "traffic_col_channel": "Marketing channel",
         "traffic_col_share": "Share",
         "traffic_col_source": "Source",
-        "traffic_col_conversion": "Order conversion",
         "traffic_unknown": "not given",
         "traffic_invite_note": "Phone invite-to-visit rate = callers of last month who visited "
         "this store after their call and by the end of this month / callers of last month "
         "(distinct customer ids): {visited} / {callers} this month.",
         "traffic_invite_anonymous": " {n} calls of last month had no customer id, cannot be "
         "followed and are left out.",
-        "traffic_source_note": "{n} orders of this month have no matching lead card and are "
-        "not attributed to a source.",
+        "traffic_source_note": "The “not given” row includes {n} orders of this month "
+        "without a matching lead card (no source to attribute them to).",
         "traffic_note_no_invite": "The phone or walk-in register has no customer id: the phone "
         "invite-to-visit rate cannot be computed.",
         "traffic_note_no_calls": "No phone-in register: phone inquiries and the invite-to-visit "

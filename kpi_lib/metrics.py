@@ -51,7 +51,8 @@ SECTIONS: tuple[str, ...] = ("traffic", "leads", "closing", "delivery_mix", "aft
 #: Columns looked up from another table: table -> {alias: (other table, key, column)}.
 #: ``orders.lead_created`` is the ``created`` date of the order's lead.
 LOOKUPS: dict[str, dict[str, tuple[str, str, str]]] = {
-    "orders": {"lead_created": ("leads", "lead_id", "created")},
+    "orders": {"lead_created": ("leads", "lead_id", "created"),
+               "lead_source": ("leads", "lead_id", "source")},
 }
 
 

@@ -18,11 +18,9 @@ dwell time (停留时间)
     median of ``time_out − time_in`` in minutes over visits of M with both times and
     ``time_out`` after ``time_in`` (a median is not a Σ / Σ ratio).
 by source (按来源)
-    visits, visits leaving details (the register flag) and test drives per
-    ``visits.source``; new leads per
-    ``leads.source``; orders of M per source of their lead (``orders.lead_id`` →
-    ``leads.source``; orders without a lead are counted apart); conversion = orders / new
-    leads of the source.
+    not computed here: the registry's own KPIs at the source grain
+    (:func:`kpi_lib.compute.grain_cube`; a visit's ``source``, a lead's, an order's lead's;
+    orders without a lead card are in the "not given" row).
 """
 
 from __future__ import annotations
@@ -33,7 +31,15 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .compute import NO_DATA, ZERO_DENOMINATOR, compute_cube, month_bounds, previous_month
+from .compute import (
+    NO_DATA,
+    NOT_AT_GRAIN,
+    ZERO_DENOMINATOR,
+    compute_cube,
+    grain_cube,
+    month_bounds,
+    previous_month,
+)
 from .coverage import store_coverage
 from .delivery_mix import cell, na_note, pooled, present_columns
 from .formatting import format_value, is_na
@@ -215,7 +221,7 @@ def load_traffic(con: duckdb.DuckDBPyConnection, store: str, month: str) -> Traf
             GROUP BY channel ORDER BY spend DESC NULLS LAST, channel""",
             {"s": store, "m": month, "p": last}).df()
 
-    sources = _sources(con, store, start, end, cols)
+    sources = _sources(con, store, month)
     if sources.empty:
         notes.append(("traffic_note_no_sources", {}))
     if "source" not in cols["visits"]:
@@ -245,34 +251,31 @@ _REGISTER_NOTES = frozenset({"traffic_note_no_calls", "traffic_note_no_invite",
                              "traffic_note_no_visit_source", "traffic_note_no_lead_id"})
 
 
-def _sources(con: duckdb.DuckDBPyConnection, store: str, start: str, end: str,
-             cols: dict[str, set[str]]) -> pd.DataFrame:
-    """Per source: visits, captured, test drives (visits.source); new leads; orders."""
-    p = {"s": store, "a": start, "b": end}
-    in_m = "{d} >= $a::DATE AND {d} < $b::DATE"
-    v = con.execute(f"""
-        SELECT coalesce(source, '') AS source, count(*) AS visits,
-               count(*) FILTER (WHERE lead_captured) AS captured,
-               count(*) FILTER (WHERE test_drive) AS test_drives
-        FROM visits WHERE store_id = $s AND {in_m.format(d='date')} GROUP BY 1""", p).df()
-    if "source" not in cols["visits"]:
-        v = v.iloc[0:0]
-    leads = con.execute(f"""
-        SELECT coalesce(source, '') AS source, count(*) AS new_leads FROM leads
-        WHERE store_id = $s AND {in_m.format(d='created')} GROUP BY 1""", p).df()
-    orders = con.execute(f"""
-        SELECT coalesce(l.source, '') AS source, count(*) AS orders
-        FROM orders o JOIN leads l ON o.lead_id = l.lead_id
-        WHERE o.store_id = $s AND {in_m.format(d='o.order_date')} GROUP BY 1""", p).df()
-    out = v.merge(leads, on="source", how="outer").merge(orders, on="source", how="outer")
-    counts = ["visits", "captured", "test_drives", "new_leads", "orders"]
-    out[counts] = out[counts].astype(float).fillna(0.0)
-    if "source" not in cols["visits"]:
-        out[["visits", "captured", "test_drives"]] = np.nan
-    if "lead_id" not in cols["orders"]:
-        out["orders"] = np.nan
-    return out.sort_values(["visits", "new_leads", "source"],
-                           ascending=[False, False, True]).reset_index(drop=True)
+#: The KPIs of the by-source table, at the source grain (:func:`compute.grain_cube`).
+SOURCE_COUNTS = ("visits", "captured_visits", "test_drives", "new_leads", "orders",
+                 "orders_new_leads")
+SOURCE_RATES = ("visit_capture_rate", "test_drive_rate", "conversion_b")
+
+
+def _sources(con: duckdb.DuckDBPyConnection, store: str, month: str) -> pd.DataFrame:
+    """Per source with any visit, new lead or order in the month: the registry's counts
+    and rates at the source grain (a visit's ``source``, a lead's, an order's lead's); a
+    rate's ``<id>_na`` is its n/a reason."""
+    cube = grain_cube(con, month, "source", [store])
+    cube = cube[cube["month"] == month]
+    value = cube.pivot(index="source", columns="metric", values="value")
+    reason = cube.pivot(index="source", columns="metric", values="na_reason")
+    columns = ["source", *SOURCE_COUNTS, *SOURCE_RATES, *(f"{r}_na" for r in SOURCE_RATES)]
+    if value.empty:
+        return pd.DataFrame(columns=columns)
+    out = value[[*SOURCE_COUNTS, *SOURCE_RATES]].astype(float)
+    for rate in SOURCE_RATES:  # no source column in the input: no data by source
+        out[f"{rate}_na"] = reason[rate].replace(NOT_AT_GRAIN, NO_DATA)
+    out = out.reset_index()
+    active = out[["visits", "new_leads", "orders"]].fillna(0).sum(axis=1) > 0
+    return (out[active].sort_values(["visits", "new_leads", "source"],
+                                    ascending=[False, False, True])
+            .reset_index(drop=True)[columns])
 
 
 def _heatmap(con: duckdb.DuckDBPyConnection, store: str, start: str,
@@ -343,32 +346,29 @@ def traffic_frame(data: Traffic, lang: str) -> pd.DataFrame:
 
 
 def source_frame(data: Traffic, lang: str) -> pd.DataFrame:
-    """Visits and conversion by source (rates n/a "—" when their denominator is 0)."""
+    """Visits and the registry's KPIs by source (n/a "—" with its reason)."""
     s = data.sources
-    with np.errstate(divide="ignore", invalid="ignore"):
-        share = s["visits"] / s["visits"].sum()
-        capture = s["captured"] / s["visits"]
-        drive = s["test_drives"] / s["visits"]
-        conv = s["orders"] / s["new_leads"]
+    total = s["visits"].sum()
+    share = s["visits"] / total if total else s["visits"] * np.nan
 
-    def rates(values: pd.Series, den: pd.Series) -> list[str]:
-        return [cell(v if np.isfinite(v) else np.nan, "rate",
-                     ZERO_DENOMINATOR if d == 0 else NO_DATA, lang)
-                for v, d in zip(values, den, strict=True)]
+    def counts(metric: str) -> list[str]:
+        return [cell(v, "count", NO_DATA, lang) for v in s[metric]]
 
-    def counts(values: pd.Series) -> list[str]:
-        return [cell(v, "count", NO_DATA, lang) for v in values]
+    def rates(metric: str) -> list[str]:
+        return [cell(v, "rate", r, lang) for v, r in zip(s[metric], s[f"{metric}_na"],
+                                                         strict=True)]
 
     return pd.DataFrame({
         text("traffic_col_source", lang): s["source"].map(lambda v: data_value(v, lang))
         .replace("", text("traffic_unknown", lang)),
-        REGISTRY["visits"].label(lang): counts(s["visits"]),
-        text("traffic_col_share", lang): rates(share, s["visits"] * 0 + s["visits"].sum()),
-        REGISTRY["visit_capture_rate"].label(lang): rates(capture, s["visits"]),
-        REGISTRY["test_drive_rate"].label(lang): rates(drive, s["visits"]),
-        REGISTRY["new_leads"].label(lang): counts(s["new_leads"]),
-        REGISTRY["orders"].label(lang): counts(s["orders"]),
-        text("traffic_col_conversion", lang): rates(conv, s["new_leads"]),
+        REGISTRY["visits"].label(lang): counts("visits"),
+        text("traffic_col_share", lang): [cell(v, "rate", ZERO_DENOMINATOR, lang)
+                                          for v in share],
+        REGISTRY["visit_capture_rate"].label(lang): rates("visit_capture_rate"),
+        REGISTRY["test_drive_rate"].label(lang): rates("test_drive_rate"),
+        REGISTRY["new_leads"].label(lang): counts("new_leads"),
+        REGISTRY["orders"].label(lang): counts("orders"),
+        REGISTRY["conversion_b"].label(lang): rates("conversion_b"),
     })
 
 

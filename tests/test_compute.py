@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from kpi_lib import kpis_export
-from kpi_lib.compute import compute_cube, month_bounds, previous_month
+from kpi_lib.compute import compute_cube, grain_cube, month_bounds, previous_month
 from kpi_lib.errors import KpiError, ParameterError
 from kpi_lib.metrics import REFERENCE_IDS, REGISTRY
 from kpi_lib.warehouse import open_warehouse
@@ -327,3 +327,46 @@ def test_strict_export_with_quarantined_rows(data_copy, tmp_path):
     assert [(i.file, i.row, i.column) for i in issues] == [("visits.csv", 14, "date")]
     visits = [r["value"] for r in _read(out) if (r["store_id"], r["metric"]) == ("S1", "visits")]
     assert visits == ["8"]  # the quarantined row is not counted
+
+
+# --------------------------------------------------------------------------- grains
+
+
+def _at(cube: pd.DataFrame, by: str, store: str, unit: str, metric: str) -> pd.Series:
+    hit = cube[(cube["store_id"] == store) & (cube[by] == unit) & (cube["metric"] == metric)]
+    assert len(hit) == 1, (store, unit, metric)
+    return hit.iloc[0]
+
+
+def test_registry_kpis_by_consultant_from_the_same_engine(con):
+    """S1, September, by visits.csv's consultant_id: C11 V02 V05 V06 V08 (test drives
+    V02 V05 V08), C12 V03 V04 V07 V09 (test drive V03); targets.csv: C11 5, C12 4."""
+    cube = grain_cube(con, "2026-09", "consultant")
+    assert list(cube.columns[:3]) == ["store_id", "consultant", "month"]
+    for unit, visits, drives, target in (("C11", 4, 3, 5), ("C12", 4, 1, 4)):
+        assert _at(cube, "consultant", "S1", unit, "visits")["value"] == visits
+        rate = _at(cube, "consultant", "S1", unit, "test_drive_rate")
+        assert (rate["numerator"], rate["denominator"]) == (drives, visits)
+        assert rate["value"] == pytest.approx(drives / visits)
+        assert _at(cube, "consultant", "S1", unit, "target_units")["value"] == target
+    # the consultants add up to the store's own cube
+    store = compute_cube(con, "2026-09", ["S1"]).set_index("metric")["value"]
+    mine = cube[(cube["store_id"] == "S1") & cube["metric"].isin(["visits", "test_drives"])]
+    assert mine.groupby("metric")["value"].sum().to_dict() == {
+        "test_drives": store["test_drives"], "visits": store["visits"]}
+    # spend has no consultant: n/a with its reason, never 0
+    spend = _at(cube, "consultant", "S1", "C11", "cost_per_visit")
+    assert pd.isna(spend["value"]) and spend["na_reason"] == "not_at_grain"
+
+
+def test_registry_kpis_by_source(con):
+    """S1, September: visits 网络 V02 V05 V08 V09, 路过 V04 V07, 朋友介绍 V03, 车展 V06; new
+    leads 网络 L07 L10, 朋友介绍 L05, 车展 L06."""
+    cube = grain_cube(con, "2026-09", "source")
+    expected = {"网络": (4, 2), "路过": (2, 0), "朋友介绍": (1, 1), "车展": (1, 1)}
+    for unit, (visits, leads) in expected.items():
+        assert _at(cube, "source", "S1", unit, "visits")["value"] == visits
+        assert _at(cube, "source", "S1", unit, "new_leads")["value"] == leads
+    assert _at(cube, "source", "S1", "路过", "visit_capture_rate")["value"] == 0  # 0 / 2
+    with pytest.raises(ParameterError, match="unknown grain 'channel'"):
+        grain_cube(con, "2026-09", "channel")

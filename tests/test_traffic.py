@@ -93,19 +93,25 @@ def test_heatmap_counts(data):
 
 
 def test_conversion_by_source(data):
+    """The registry's KPIs at the source grain (hand counts in the module docstring)."""
     s = data.sources.set_index("source")
-    assert s.loc["网络", ["visits", "captured", "test_drives", "new_leads", "orders"]].tolist() \
-        == [3, 2, 1, 3, 2]
-    assert s.loc["车展", ["visits", "new_leads", "orders"]].tolist() == [0, 1, 1]
-    assert s.loc["老客户", ["new_leads", "orders"]].tolist() == [0, 1]
-    assert data.unattributed_orders == 1
+    assert s.loc["网络", ["visits", "captured_visits", "test_drives", "new_leads", "orders",
+                        "orders_new_leads"]].tolist() == [3, 2, 1, 3, 2, 2]
+    assert s.loc["车展", ["visits", "new_leads", "orders", "orders_new_leads"]].tolist() == [
+        0, 1, 1, 1]
+    assert s.loc["老客户", ["new_leads", "orders"]].tolist() == [0, 1]  # O3: lead from 09-15
+    assert s.loc["", "orders"] == 1 and data.unattributed_orders == 1  # O4 has no lead
     frame = tr.source_frame(data, "zh").set_index("信息来源")
-    assert frame.loc["网络", "订单转化率"] == "66.7%"
+    assert list(frame.index) == ["网络", "自然到店", "朋友介绍", "车展", "未注明", "老客户"]
+    conversion = "新增意向客户订单转化率B"  # the registry's conversion_b, not a new term
+    assert frame.loc["网络", conversion] == "66.7%"  # O1, O2 of L1, L2 / L1 L2 L7
     assert frame.loc["网络", "来店留资批次比例"] == "66.7%"  # the register flag, by visit source
     assert "来店客户留档率" not in frame.columns  # cards ÷ visits has no visit source
     assert frame.loc["网络", "占比"] == "75.0%"
-    assert frame.loc["老客户", "订单转化率"] == "—²"  # no new lead: zero denominator
-    assert frame.loc["朋友介绍", "订单转化率"] == "0.0%"
+    assert frame.loc["老客户", conversion] == "—²"  # no new lead: zero denominator
+    assert frame.loc["朋友介绍", conversion] == "0.0%"
+    assert frame.loc["未注明", "本月产生订单合计数"] == "1"
+    assert "“未注明”一行含本月 1 张无对应客户卡的订单" in tr.traffic_markdown(data, "zh")
 
 
 def test_absent_columns_say_so(tmp_path):
