@@ -534,7 +534,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "traffic_source_heading": "按信息来源的来店与转化",
         "traffic_source_intro": "来店批次、来店留资批次比例、试乘试驾率按来店登记的信息来源统计；"
         "新增意向客户按客户卡来源统计；订单按订单所属客户卡的来源归属；"
-        "转化率 = 订单数 / 新增意向客户数。",
+        "新增意向客户订单转化率B = 本月建卡客户的本月订单数 / 新增意向客户数（同一来源）。",
         "traffic_heatmap_heading": "来店时段分布",
         "traffic_kpi_invite_to_visit_rate": "来电客户邀约来店率",
         "traffic_kpi_dwell_minutes": "展厅停留时间（中位数）",
@@ -1216,7 +1216,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "traffic_source_intro": "Visits, visits leaving details and test-drive rate by the "
         "source in the "
         "walk-in register; new leads by the source on the lead card; orders by the source of "
-        "their lead card; conversion = orders / new leads.",
+        "their lead card; conversion B = orders from leads created this month / new leads "
+        "(of the same source).",
         "traffic_heatmap_heading": "Visits by weekday and hour",
         "traffic_kpi_invite_to_visit_rate": "Phone invite-to-visit rate",
         "traffic_kpi_dwell_minutes": "Showroom dwell time (median)",
