@@ -353,7 +353,8 @@ def grain_cube(con: duckdb.DuckDBPyConnection, months: str | Sequence[str], by: 
                 and carried(m.measure.table)}  # type: ignore[union-attr]
     available = [m for m in measures
                  if m.id in at_grain and _available(m.measure, present)]  # type: ignore[arg-type]
-    params = {"stores": [str(s) for s in stores]} if stores is not None else None
+    # without a measure at the grain (a workbook-only folder) the SQL names no $stores
+    params = {"stores": [str(s) for s in stores]} if stores is not None and available else None
     wide = con.execute(cube_sql(month_list, available, stores is not None, by), params).df()
     cube = derive_cube(wide["store_id"].to_numpy(dtype=object),
                        wide["month"].to_numpy(dtype=object), _parts(wide, measures, available))
