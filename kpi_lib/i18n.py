@@ -197,7 +197,8 @@ TEXTS: dict[str, dict[str, str]] = {
         " {share}）：计数和单位成本先按进度折算（除以已过部分的占比：来店类按客流，订单、交车按"
         "各自以往的日分布）再与整月比较；比率为月初至今的数值。",
         "appendix": "附录：指标定义",
-        "appendix_note": "所有指标在 kpi_lib/metrics.py 中唯一定义；比率为分子合计 / 分母合计，"
+        "appendix_note": "本报告表格和漏斗图中出现的每个指标及其定义。"
+        "所有指标在 kpi_lib/metrics.py 中唯一定义；比率为分子合计 / 分母合计，"
         "分母为零时不计算（显示为“—”）。",
         "appendix_id": "指标代码",
         "appendix_definition": "定义",
@@ -294,7 +295,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "pipeline_col_leads": "客户数",
         "pipeline_col_due": "到期跟进次数",
         "pipeline_col_done": "实际跟进次数",
-        "pipeline_col_rate": "执行率",
         "pipeline_col_lead": "客户卡编号",
         "pipeline_col_consultant": "销售顾问",
         "pipeline_col_last_contact": "最近联系",
@@ -536,8 +536,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "新增意向客户按客户卡来源统计；订单按订单所属客户卡的来源归属；"
         "新增意向客户订单转化率B = 本月建卡客户的本月订单数 / 新增意向客户数（同一来源）。",
         "traffic_heatmap_heading": "来店时段分布",
-        "traffic_kpi_invite_to_visit_rate": "来电客户邀约来店率",
-        "traffic_kpi_dwell_minutes": "展厅停留时间（中位数）",
         "traffic_minutes": "{n} 分钟",
         "traffic_col_network": "全网",
         "traffic_col_channel": "投放渠道",
@@ -838,7 +836,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "by their own past daily profile for orders and deliveries) before the comparison "
         "with whole months; rates are month to date.",
         "appendix": "Appendix: KPI definitions",
-        "appendix_note": "Every KPI is defined once, in kpi_lib/metrics.py; a ratio is the sum of "
+        "appendix_note": "Every KPI this report's tables and funnel chart show, with its "
+        "definition. Each is defined once, in kpi_lib/metrics.py; a ratio is the sum of "
         "numerators / the sum of denominators and is not computed (shown as “—”) when the "
         "denominator is zero.",
         "appendix_id": "Id",
@@ -953,7 +952,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "pipeline_col_leads": "Leads",
         "pipeline_col_due": "Follow-ups due",
         "pipeline_col_done": "Follow-ups made",
-        "pipeline_col_rate": "Compliance",
         "pipeline_col_lead": "Lead card",
         "pipeline_col_consultant": "Consultant",
         "pipeline_col_last_contact": "Last contact",
@@ -1219,8 +1217,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "their lead card; conversion B = orders from leads created this month / new leads "
         "(of the same source).",
         "traffic_heatmap_heading": "Visits by weekday and hour",
-        "traffic_kpi_invite_to_visit_rate": "Phone invite-to-visit rate",
-        "traffic_kpi_dwell_minutes": "Showroom dwell time (median)",
         "traffic_minutes": "{n} min",
         "traffic_col_network": "Network",
         "traffic_col_channel": "Marketing channel",

@@ -329,6 +329,62 @@ def _declare() -> list[Metric]:
 #: Every metric, in funnel order (traffic → leads → closing → delivery mix → aftercare).
 REGISTRY: dict[str, Metric] = {m.id: m for m in _declare()}
 
+@dataclass(frozen=True)
+class Declared:
+    """A KPI the report shows that a Σ/Σ of row counts cannot express (a median, a
+    cross-table existence test, follow-ups due by schedule): declared here beside the
+    registry — one id, label, unit, direction and definition — and computed by the module
+    named in ``computed_in``."""
+
+    id: str
+    zh: str
+    en: str
+    unit: str
+    direction: Direction
+    definition: str
+    definition_zh: str
+    computed_in: str
+
+    def label(self, lang: str) -> str:
+        """The label in ``lang`` ("zh" or "en")."""
+        return self.zh if lang == "zh" else self.en
+
+
+#: The KPIs computed outside the cube, by id (labels distinct from the registry's).
+DECLARED: dict[str, Declared] = {d.id: d for d in (
+    Declared("invite_to_visit_rate", "来电客户邀约来店率", "Phone invite-to-visit rate", "rate",
+             "up", "Callers of M−1 (distinct customer ids) who visited the store after their "
+             "call and before the end of M / callers of M−1",
+             "上月来电客户（按客户编号去重）中在来电之后至本月底到店的人数 / 上月来电客户数",
+             "kpi_lib.traffic"),
+    Declared("dwell_minutes", "展厅停留时间（中位数）", "Showroom dwell time (median)",
+             "minutes", None, "Median of time out − time in over visits of M with both times",
+             "当月有进店和离店时间的来店批次的停留分钟数中位数", "kpi_lib.traffic"),
+    Declared("followup_compliance", "跟进执行率", "Follow-up compliance", "rate", "up",
+             "Follow-ups done in M (at most those due, per lead) / follow-ups due in M; the "
+             "k-th is due k × the grade's frequency days after the card "
+             "(params/pipeline.yml)",
+             "本月实际跟进次数（每位客户不超过到期次数）/ 本月到期跟进次数；第k次跟进在建卡后 "
+             "k×该级别频次 天到期（params/pipeline.yml）", "kpi_lib.pipeline"),
+    Declared("new_lead_order_share", "新增意向客户当月下单比例", "New leads ordering this month",
+             "rate", "up", "Leads created in M with an order dated in M / leads created in M "
+             "(each lead once, by the lead's consultant)",
+             "当月建卡且当月有订单的客户数 / 当月建卡客户数（每位客户计一次，按客户卡的顾问）",
+             "kpi_lib.diagnosis_checks"),
+)}
+
+
+def kpi_label_ids(lang: str) -> dict[str, str]:
+    """Label in ``lang`` → id, over the registry and :data:`DECLARED` (labels are unique).
+
+    >>> kpi_label_ids("zh")["试乘试驾率"], kpi_label_ids("en")["Follow-up compliance"]
+    ('test_drive_rate', 'followup_compliance')
+    """
+    out = {m.label(lang): m.id for m in (*REGISTRY.values(), *DECLARED.values())}
+    assert len(out) == len(REGISTRY) + len(DECLARED), "a label with two meanings"
+    return out
+
+
 #: The reference metric ids of DATA_CONTRACT.md (fixed; the registry may hold more).
 REFERENCE_IDS: tuple[str, ...] = (
     "ad_spend", "visits", "first_visits", "lead_capture_rate", "visit_capture_rate",

@@ -38,6 +38,7 @@ from .compute import month_bounds
 from .config import ConfigError, load_yaml
 from .formatting import format_value, is_na
 from .i18n import data_value, month_label, text
+from .metrics import DECLARED
 from .privacy import mask_series
 from .schema import LEAD_GRADES, TABLES
 
@@ -340,7 +341,8 @@ def compliance_frame(data: Pipeline, lang: str) -> pd.DataFrame | None:
         text("pipeline_col_leads", lang): c["leads"].map(lambda v: _count(v, lang)),
         text("pipeline_col_due", lang): c["due"].map(lambda v: _count(v, lang)),
         text("pipeline_col_done", lang): c["done"].map(lambda v: _count(v, lang)),
-        text("pipeline_col_rate", lang): c["rate"].map(lambda v: format_value(v, "rate", lang)),
+        DECLARED["followup_compliance"].label(lang): c["rate"].map(
+            lambda v: format_value(v, "rate", lang)),
     })
 
 

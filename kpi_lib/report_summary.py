@@ -12,8 +12,8 @@ from .config import report_config
 from .diagnosis_rules import TOO_FEW_ID
 from .formatting import format_change, format_value, is_na
 from .i18n import in_sentence, text
-from .metrics import REGISTRY
-from .report_data import PACED, StoreMonth, store_quarantined
+from .metrics import DECLARED, REGISTRY
+from .report_data import PACED, StoreMonth, shown_kpis, store_quarantined
 from .report_diagnosis import worse_kpis
 
 #: How many findings the summary names.
@@ -285,19 +285,17 @@ def _orders_line(sm: StoreMonth) -> str:
 
 
 def definitions_frame(lang: str, metric_ids: list[str] | None = None) -> pd.DataFrame:
-    """Appendix: each KPI the report shows with its exact definition from the registry."""
-    shown = set(metric_ids or [])
-    if metric_ids is None:
-        cfg = report_config()
-        for key in ("summary_metrics", "comparison_metrics", "funnel_plot_metrics"):
-            shown.update(cfg[key])
+    """Appendix: each KPI of ``metric_ids`` (default: the ones the report's tables and
+    funnel have shown, :func:`kpi_lib.report_data.shown_kpis`) with its exact definition,
+    in registry order, then the KPIs computed outside the cube (``DECLARED``)."""
+    shown = set(shown_kpis() if metric_ids is None else metric_ids)
     rows = []
-    for metric_id, metric in REGISTRY.items():
-        if metric_id not in shown:
+    for metric in (*REGISTRY.values(), *DECLARED.values()):
+        if metric.id not in shown:
             continue
         rows.append({
             text("col_kpi", lang): metric.label(lang),
-            text("appendix_id", lang): metric_id,
+            text("appendix_id", lang): metric.id,
             text("appendix_definition", lang): metric.definition_zh if lang == "zh"
             else metric.definition,
             text("appendix_better", lang): text(f"appendix_direction_{metric.direction}", lang),

@@ -9,8 +9,9 @@ import pytest
 from kpi_lib.archetypes import STORE_ARCHETYPES
 from kpi_lib.diagnosis_rules import load_rules
 from kpi_lib.i18n import text
+from kpi_lib.metrics import kpi_label_ids
 from kpi_lib.render import notebook_to_html
-from kpi_lib.report_data import _demo_data
+from kpi_lib.report_data import FUNNEL_STAGES, _demo_data
 from kpi_lib.store_report import STORE_NOTEBOOK
 from kpi_lib.warm_kernel import WarmKernel
 
@@ -59,3 +60,30 @@ def test_store_report_renders_with_its_findings(store: str, titles: dict[str, st
     if archetype in ("benchmark", "tiny"):
         for rule in CANONICAL:
             assert titles[rule] not in visible, rule
+    shown, appendix = _tables_and_appendix(visible)
+    assert appendix == shown | {i for stage in FUNNEL_STAGES for i in stage if i}
+
+
+def _cell_texts(html: str, tag: str) -> list[str]:
+    return [re.sub(r"<[^>]+>", "", c).strip()
+            for c in re.findall(rf"<{tag}\b[^>]*>(.*?)</{tag}>", html, flags=re.S)]
+
+
+def _tables_and_appendix(html: str) -> tuple[set[str], set[str]]:
+    """The KPI ids the rendered tables name (headers and first column, footnote marks
+    stripped), and the ids listed by the appendix table (the one with an id column)."""
+    known = kpi_label_ids("zh")
+    shown: set[str] = set()
+    appendix: set[str] = set()
+    for table in re.findall(r"<table\b.*?</table>", html, flags=re.S):
+        heads = _cell_texts(table, "th")
+        rows = [_cell_texts(r, "td") for r in re.findall(r"<tr\b.*?</tr>", table, flags=re.S)]
+        firsts = [r[0] for r in rows if r]
+        if text("appendix_id", "zh") in heads:
+            appendix |= {known[label] for label in firsts}
+            continue
+        for label in (*heads, *firsts):
+            hit = known.get(label.rstrip("†‡*¹²³⁴⁵ "))
+            if hit:
+                shown.add(hit)
+    return shown, appendix

@@ -135,7 +135,7 @@ def test_display_frames_and_sentences(pipe):
     grades = pl.grades_frame(pipe, "zh").set_index("级别")
     assert grades.loc["合计"].tolist() == ["2", "2", "4", "1"]
     comp = pl.compliance_frame(pipe, "zh").set_index("级别")
-    assert comp.loc["合计", "执行率"] == "50.0%" and comp.loc["C", "执行率"] == "—"
+    assert comp.loc["合计", "跟进执行率"] == "50.0%" and comp.loc["C", "跟进执行率"] == "—"
     assert comp.loc["B", "跟进频次"] == "每 14 天"
     text = pl.pipeline_markdown(pipe, "zh")
     assert "跟进执行率 50.0%" in text and "战败 2 个" in text and "28.6%" in text
