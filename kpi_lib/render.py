@@ -10,6 +10,8 @@ are moved into place together, so a failed run leaves the previous report untouc
 from __future__ import annotations
 
 import copy
+import html as html_lib
+import re
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -73,7 +75,38 @@ def notebook_to_html(nb: nbformat.NotebookNode, meta: Mapping[str, Any]) -> str:
         exclude_output_prompt=True,
     )
     html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": _name(meta)}})
-    return html
+    return mark_short_labels(html)
+
+
+#: A table cell holding only text (no markup inside).
+_TEXT_CELL = re.compile(r"<(t[dh])\b([^>]*)>([^<]*)</\1>")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+#: Cells with Chinese text up to this many characters are labels, kept on one line.
+SHORT_LABEL_CJK = 6
+SHORT_LABEL_CLASS = "short-label"
+
+
+def mark_short_labels(html: str) -> str:
+    """``html`` with short Chinese table labels in class ``short-label`` (no line break).
+
+    WeasyPrint may break Chinese between any two characters, so a narrow column printed
+    "越高越 / 好" or "团队合 / 计" (and it has no ``word-break: keep-all``). A ``td`` or
+    ``th`` holding only text with 1–:data:`SHORT_LABEL_CJK` CJK characters (and at most 16
+    characters in all) gets the class, which the template sets ``white-space: nowrap``;
+    longer Chinese (phrases, sentences) still wraps. See :mod:`kpi_lib.layout_check`.
+    """
+    def mark(m: re.Match[str]) -> str:
+        tag, attrs, body = m.groups()
+        label = " ".join(html_lib.unescape(body).split())
+        if not (1 <= len(_CJK.findall(label)) <= SHORT_LABEL_CJK and len(label) <= 16):
+            return m.group(0)
+        if re.search(r'\bclass="', attrs):
+            attrs = re.sub(r'\bclass="', f'class="{SHORT_LABEL_CLASS} ', attrs, count=1)
+        else:
+            attrs += f' class="{SHORT_LABEL_CLASS}"'
+        return f"<{tag}{attrs}>{body}</{tag}>"
+
+    return _TEXT_CELL.sub(mark, html)
 
 
 def _name(meta: Mapping[str, Any]) -> str:
