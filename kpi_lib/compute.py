@@ -49,6 +49,7 @@ GRAINS: dict[str, dict[str, str]] = {
                    "targets": "consultant_id"},
     "source": {"visits": "source", "calls": "source", "leads": "source",
                "orders": "lead_source"},  # an order's source is its lead's (LOOKUPS)
+    "channel": {"marketing": "channel"},  # the ad channel of a spend row
 }
 NOT_AT_GRAIN = "not_at_grain"
 
@@ -329,15 +330,16 @@ def _parts(wide: pd.DataFrame, measures: list[Metric], available: list[Metric]
 
 def grain_cube(con: duckdb.DuckDBPyConnection, months: str | Sequence[str], by: str,
                stores: Sequence[str] | None = None) -> pd.DataFrame:
-    """Every registry KPI at a grain below the store (``consultant`` or ``source``, see
-    :data:`GRAINS`): the same declarations and engine as :func:`compute_cube`, the rows
-    also grouped by the grain's column.
+    """Every registry KPI at a grain below the store (``consultant``, ``source`` or the ad
+    ``channel``, see :data:`GRAINS`): the same declarations and engine as
+    :func:`compute_cube`, the rows also grouped by the grain's column.
 
-    Returns the cube's columns with the grain's name (``consultant`` / ``source``) after
-    ``store_id``: one row per store × grain value × month × metric, for the values some
-    measure counts ('' for rows that do not name one). A KPI whose table has no such column
-    (e.g. ad spend by consultant) is n/a with ``na_reason`` ``"not_at_grain"``. The brand
-    workbook has no grain, so a workbook-only month has no rows here.
+    Returns the cube's columns with the grain's name after ``store_id``: one row per store
+    × grain value × month × metric, for the (value, month) pairs some measure has a row
+    for ('' for rows that do not name a value; a pair without any row has no row here).
+    A KPI whose table has no such column (e.g. ad spend by consultant) is n/a with
+    ``na_reason`` ``"not_at_grain"``. The brand workbook has no grain, so a workbook-only
+    month has no rows here.
     """
     if by not in GRAINS:
         raise ParameterError(f"unknown grain {by!r}; known: {', '.join(GRAINS)}")

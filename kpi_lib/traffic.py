@@ -214,12 +214,7 @@ def load_traffic(con: duckdb.DuckDBPyConnection, store: str, month: str) -> Traf
     elif "channel" not in cols["marketing"]:
         notes.append(("traffic_note_no_spend_channel", {}))
     else:
-        spend = con.execute("""
-            SELECT channel, sum(spend) FILTER (WHERE month = $m) AS spend,
-                   sum(spend) FILTER (WHERE month = $p) AS last_spend
-            FROM marketing WHERE store_id = $s AND month IN ($m, $p)
-            GROUP BY channel ORDER BY spend DESC NULLS LAST, channel""",
-            {"s": store, "m": month, "p": last}).df()
+        spend = _spend_by_channel(con, store, month, last)
 
     sources = _sources(con, store, month)
     if sources.empty:
@@ -249,6 +244,22 @@ def load_traffic(con: duckdb.DuckDBPyConnection, store: str, month: str) -> Traf
 _REGISTER_NOTES = frozenset({"traffic_note_no_calls", "traffic_note_no_invite",
                              "traffic_note_no_dwell", "traffic_note_no_sources",
                              "traffic_note_no_visit_source", "traffic_note_no_lead_id"})
+
+
+def _spend_by_channel(con: duckdb.DuckDBPyConnection, store: str, month: str,
+                      last: str) -> pd.DataFrame:
+    """``channel, spend, last_spend``: the registry's ``ad_spend`` at the channel grain
+    (NaN: no row of that channel in that month), biggest spend first."""
+    cube = grain_cube(con, [last, month], "channel", [store])
+    wide = cube[cube["metric"] == "ad_spend"].pivot(index="channel", columns="month",
+                                                     values="value")
+    out = pd.DataFrame({"channel": wide.index.to_numpy(dtype=object)})
+    for column, mo in (("spend", month), ("last_spend", last)):
+        out[column] = wide[mo].to_numpy(dtype=float) if mo in wide else np.nan
+    out["channel"] = out["channel"].replace("", None)
+    return out.sort_values(["spend", "channel"], ascending=[False, True], na_position="last",
+                           key=lambda c: c if c.name == "spend" else c.fillna("")
+                           ).reset_index(drop=True)
 
 
 #: The KPIs of the by-source table, at the source grain (:func:`compute.grain_cube`).

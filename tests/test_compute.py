@@ -368,5 +368,19 @@ def test_registry_kpis_by_source(con):
         assert _at(cube, "source", "S1", unit, "visits")["value"] == visits
         assert _at(cube, "source", "S1", unit, "new_leads")["value"] == leads
     assert _at(cube, "source", "S1", "路过", "visit_capture_rate")["value"] == 0  # 0 / 2
-    with pytest.raises(ParameterError, match="unknown grain 'channel'"):
-        grain_cube(con, "2026-09", "channel")
+    with pytest.raises(ParameterError, match="unknown grain 'region'"):
+        grain_cube(con, "2026-09", "region")
+
+
+def test_ad_spend_by_channel(con):
+    """marketing.csv: S1 September 网络 20,000 + 车展 12,000; a channel without a row in a
+    month has no row in the grain cube (never a 0); S2's explicit October 0 stays 0."""
+    cube = grain_cube(con, ["2026-09", "2026-10"], "channel")
+    spend = cube[cube["metric"] == "ad_spend"].set_index(["store_id", "channel", "month"])
+    assert spend.loc[("S1", "网络", "2026-09"), "value"] == 20000
+    assert spend.loc[("S1", "车展", "2026-09"), "value"] == 12000
+    assert ("S1", "车展", "2026-10") not in spend.index
+    assert spend.loc[("S2", "网络", "2026-10"), "value"] == 0
+    assert ("S2", "网络", "2026-09") not in spend.index
+    visits = cube[cube["metric"] == "visits"]
+    assert set(visits["na_reason"]) == {"not_at_grain"}  # visits have no ad channel
