@@ -26,7 +26,7 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 
-from .compute import month_bounds, previous_month
+from .compute import grain_cube, month_bounds, previous_month
 from .diagnosis_checks import consultant_rate_counts
 from .diagnosis_rules import TOO_FEW_ID
 from .formatting import format_value, is_na
@@ -93,29 +93,32 @@ def _roster(con, store: str, month: str) -> pd.DataFrame:
            ORDER BY c.consultant_id""", [store, end, start, store, month]).df()
 
 
+#: Registry KPIs at the consultant grain (:func:`kpi_lib.compute.grain_cube`) → columns.
+_GRAIN_COLUMNS = {"orders": "orders", "deliveries": "deliveries", "delivered_revenue": "revenue",
+                  "receivable": "receivable", "collected": "collected",
+                  "target_units": "target_units", "visits": "visits",
+                  "test_drives": "test_drives"}
+
+
 def _monthly(con, store: str, months: list[str]) -> pd.DataFrame:
-    """Orders, deliveries, money and targets per consultant × month (long format)."""
-    spans = pd.DataFrame([(m, *month_bounds(m)) for m in months], columns=["m", "s", "e"])
-    con.register("_cons_months", spans)
-    try:
-        orders = con.execute(
-            """SELECT m AS month, consultant_id, count(*) AS orders FROM orders
-               JOIN _cons_months ON order_date >= s AND order_date < e
-               WHERE store_id = ? GROUP BY ALL""", [store]).df()
-        deliv = con.execute(
-            """SELECT m AS month, consultant_id, count(*) AS deliveries, sum(price) AS revenue,
-                      sum(receivable) AS receivable, sum(collected) AS collected FROM orders
-               JOIN _cons_months ON delivered >= s AND delivered < e
-               WHERE store_id = ? GROUP BY ALL""", [store]).df()
-    finally:
-        con.unregister("_cons_months")
+    """Orders, deliveries, money, targets, visits and test drives per consultant × month
+    (the registry's measures at the consultant grain; revenue targets are not a registry
+    KPI and are summed here)."""
+    cube = grain_cube(con, months, "consultant", [store])
+    cube = cube[cube["metric"].isin(_GRAIN_COLUMNS) & (cube["consultant"] != "")]
+    out = (cube.pivot_table(index=["month", "consultant"], columns="metric", values="value",
+                            aggfunc="first", dropna=False)
+           .rename(columns=_GRAIN_COLUMNS).reset_index()
+           .rename(columns={"consultant": "consultant_id"}))
+    out.columns.name = None
+    for col in _GRAIN_COLUMNS.values():
+        if col not in out:
+            out[col] = NAN
     targets = con.execute(
-        f"""SELECT month, consultant_id, sum(units) AS target_units,
-                  sum(revenue) AS target_revenue FROM targets
+        f"""SELECT month, consultant_id, sum(revenue) AS target_revenue FROM targets
            WHERE store_id = ? AND consultant_id IS NOT NULL
              AND month IN ({", ".join("?" * len(months))}) GROUP BY ALL""",
         [store, *months]).df()
-    out = orders.merge(deliv, on=["month", "consultant_id"], how="outer")
     return out.merge(targets, on=["month", "consultant_id"], how="outer")
 
 
@@ -195,11 +198,9 @@ def load_consultants(con, store: str, month: str,
     t = roster.copy()
     now = monthly[monthly["month"] == month].drop(columns="month")
     t = t.merge(now, on="consultant_id", how="left")
-    counts = consultant_rate_counts(con, month, ["conversion", "test_drive_rate"], store)
-    for rate, (n, k) in {"conversion": ("new_leads", "converted"),
-                         "test_drive_rate": ("visits", "test_drives")}.items():
-        c = counts[counts["rate"] == rate].set_index("consultant_id")
-        t[n], t[k] = t["consultant_id"].map(c["n"]), t["consultant_id"].map(c["k"])
+    counts = consultant_rate_counts(con, month, ["conversion"], store)
+    c = counts[counts["rate"] == "conversion"].set_index("consultant_id")
+    t["new_leads"], t["converted"] = t["consultant_id"].map(c["n"]), t["consultant_id"].map(c["k"])
     comp = (_compliance(con, store, month, p.followup_days) if _has(con, "followups")
             else pd.DataFrame(columns=["consultant_id", "due", "on_time"]))
     t = t.merge(comp, on="consultant_id", how="left")
