@@ -9,6 +9,7 @@ import pytest
 from kpi_lib.archetypes import STORE_ARCHETYPES
 from kpi_lib.diagnosis_rules import load_rules
 from kpi_lib.i18n import text
+from kpi_lib.layout_check import layout_problems
 from kpi_lib.metrics import kpi_label_ids
 from kpi_lib.render import notebook_to_html
 from kpi_lib.report_data import FUNNEL_STAGES, _demo_data
@@ -62,6 +63,8 @@ def test_store_report_renders_with_its_findings(store: str, titles: dict[str, st
             assert titles[rule] not in visible, rule
     shown, appendix = _tables_and_appendix(visible)
     assert appendix == shown | {i for stage in FUNNEL_STAGES for i in stage if i}
+    problems = layout_problems(html)  # every table fits A4 (English: test_a4_width.py)
+    assert not problems, f"{store} (zh):\n" + "\n".join(map(str, problems))
 
 
 def _cell_texts(html: str, tag: str) -> list[str]:
