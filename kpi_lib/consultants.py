@@ -30,7 +30,8 @@ from .compute import grain_cube, month_bounds, previous_month
 from .diagnosis_checks import consultant_rate_counts
 from .diagnosis_rules import TOO_FEW_ID
 from .formatting import format_value, is_na
-from .i18n import text
+from .i18n import in_sentence, text
+from .metrics import DECLARED, REGISTRY
 from .pipeline import as_of_date
 from .scoring import (
     COMPONENTS,
@@ -307,9 +308,37 @@ def _flags(row: pd.Series, lang: str) -> str:
                     for k, mark in _FLAG_MARKS.items() if bool(row.get(k)))
 
 
-def _kpi_cells(r: pd.Series | dict, lang: str) -> dict[str, str]:
-    def c(key: str) -> str:
+#: Consultant columns that are KPIs → their registry (or ``DECLARED``) id: one label,
+#: one meaning at the store's grain and the consultant's.
+KPI_IDS = {"visits": "visits", "new_leads": "new_leads", "test_drive_rate": "test_drive_rate",
+           "conversion": "new_lead_order_share", "orders": "orders",
+           "completion": "target_completion", "avg_deal_value": "avg_deal_value",
+           "collection": "collection_rate", "process": "followup_compliance"}
+
+
+def kpi_of(key: str, basis: str = "units") -> str | None:
+    """The KPI id a consultant column or score component shows (None: not a KPI)."""
+    if key == "completion" and basis == "revenue":
+        return "revenue_completion"
+    return KPI_IDS.get(key)
+
+
+def column_label(key: str, lang: str, basis: str = "units") -> str:
+    """A consultant column's header: its KPI's label, else the catalogue's words."""
+    metric = kpi_of(key, basis)
+    if metric is None:
         return text("consultants_col_" + key, lang)
+    return (DECLARED.get(metric) or REGISTRY[metric]).label(lang)
+
+
+def component_label(key: str, lang: str, basis: str = "units") -> str:
+    """A score component's name inside a sentence (its KPI's label, sentence case)."""
+    return in_sentence(column_label(key, lang, basis), lang)
+
+
+def _kpi_cells(r: pd.Series | dict, lang: str, basis: str = "units") -> dict[str, str]:
+    def c(key: str) -> str:
+        return column_label(key, lang, basis)
 
     target = r["target_units"]
     done = f"{_fmt(r['deliveries'], 'count', lang)} / {_fmt(target, 'count', lang)}"
@@ -332,9 +361,10 @@ def _kpi_cells(r: pd.Series | dict, lang: str) -> dict[str, str]:
 def consultant_frame(data: Consultants, lang: str) -> pd.DataFrame:
     """Each consultant's KPIs (and the team's, last row) as display strings."""
     name = text("consultants_col_name", lang)
-    rows = [{name: r["name"], **_kpi_cells(r, lang)} for _, r in data.table.iterrows()]
+    basis = data.params.completion_basis
+    rows = [{name: r["name"], **_kpi_cells(r, lang, basis)} for _, r in data.table.iterrows()]
     if rows:
-        rows.append({name: text("consultants_team", lang), **_kpi_cells(data.team, lang)})
+        rows.append({name: text("consultants_team", lang), **_kpi_cells(data.team, lang, basis)})
     return pd.DataFrame(rows)
 
 
@@ -370,15 +400,16 @@ def _points(x: object, lang: str) -> str:
 
 def _reference_text(data: Consultants, comp: str, lang: str) -> str:
     kind, val = data.params.scaling[comp]
+    basis = data.params.completion_basis
     unit = "yuan_per" if comp == "avg_deal_value" else "rate"
     shown = _fmt(data.refs[comp], unit, lang)
     if kind == "team_factor" and val == 1:
-        return text("consultants_ref_team_avg", lang, label=text("consultants_c_" + comp, lang),
+        return text("consultants_ref_team_avg", lang, label=component_label(comp, lang, basis),
                     ref=shown)
     if kind == "reference":
-        return text("consultants_ref_fixed", lang, label=text("consultants_c_" + comp, lang),
+        return text("consultants_ref_fixed", lang, label=component_label(comp, lang, basis),
                     ref=shown)
-    return text("consultants_ref_team", lang, label=text("consultants_c_" + comp, lang),
+    return text("consultants_ref_team", lang, label=component_label(comp, lang, basis),
                 ref=shown, factor=f"{val:g}")
 
 
@@ -397,7 +428,8 @@ def consultants_markdown(data: Consultants, lang: str) -> str:
     note = target_note(data, lang)
     if note:
         lines.append(note)
-    weights = " + ".join(text("consultants_weight", lang, label=text("consultants_c_" + c, lang),
+    weights = " + ".join(text("consultants_weight", lang,
+                              label=component_label(c, lang, p.completion_basis),
                               w=f"{p.weights[c]:g}") for c in COMPONENTS)
     refs = sep.join(_reference_text(data, c, lang) for c in COMPONENTS)
     bands = sep.join(text("consultants_band", lang, grade=text("consultants_grade_" + g, lang),
@@ -465,13 +497,14 @@ def improvement_plan_frame(data: Consultants, findings: list, lang: str) -> pd.D
     """Improvement plan rows: flagged / low-grade consultants on their weakest component,
     excellent ones sharing their practice, then store-level rows from ``findings``."""
     due = _deadline(data.month)
+    basis = data.params.completion_basis
     rows: list[tuple[str, ...]] = []
     t = data.table
     low = t["grade"].isin(data.params.plan_grades) | t["needs_improvement"]
     for _, r in t[low & t["weakest"].notna()].iterrows():
         comp = r["weakest"]
         unit = "yuan_per" if comp == "avg_deal_value" else "rate"
-        effect = text("consultants_effect", lang, label=text("consultants_c_" + comp, lang),
+        effect = text("consultants_effect", lang, label=component_label(comp, lang, basis),
                       now=_fmt(r[comp], unit, lang),
                       goal=_fmt(_goal(data, comp, r[comp]), unit, lang))
         effect = effect[:1].upper() + effect[1:]

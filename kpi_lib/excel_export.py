@@ -29,7 +29,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .compute import CUBE_COLUMNS, compute_cube
-from .consultants import improvement_plan_frame
+from .consultants import column_label, improvement_plan_frame
 from .diagnosis import evidence_line
 from .excel_style import (
     TemplateRow,  # noqa: F401  (re-exported)
@@ -244,7 +244,10 @@ def _consultant_reason(rec, column: str, lang: str) -> str:
 def add_consultant_sheet(wb: Workbook, data, store: dict, month: str, lang: str) -> Worksheet:
     """销售顾问: each consultant's KPIs, score, grade and flags, then the team row."""
     ws = _new_sheet(wb, "excel_sheet_consultants", lang)
-    headers = [text(k, lang) for k, _, _ in _CONSULTANT_COLS]
+    basis = data.params.completion_basis if data is not None else "units"
+    headers = [column_label(k.removeprefix("consultants_col_"), lang, basis)
+               if k.startswith("consultants_col_") else text(k, lang)
+               for k, _, _ in _CONSULTANT_COLS]
     headers += [text("consultants_col_grade", lang), text("consultants_col_flags", lang)]
     info = _info(store, lang)
     first = start_sheet(ws, _title("excel_sheet_consultants", store, month, lang), info, headers)

@@ -353,21 +353,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "consultants_plan_none": "本月没有需要制定改进计划的顾问或门店问题。",
         "consultants_plan_none_no_roster": "没有销售顾问名单，只能检查门店问题：本月没有需要制定"
         "改进计划的门店问题。",
-        "consultants_na_note": "“—”表示无法计算：无目标（完成率）、无新增意向客户（转化率）、无交"
-        "车（客单价、回款率）或本月无到期跟进（跟进执行率）。",
+        "consultants_na_note": "“—”表示无法计算：无目标（销售完成率）、"
+        "无新增意向客户（当月下单比例）、无交车（客单价、回款率）或本月无到期跟进（跟进执行率）。",
         "consultants_col_name": "顾问",
-        "consultants_col_visits": "接待批次",
-        "consultants_col_new_leads": "新增意向",
-        "consultants_col_test_drive_rate": "试驾率",
-        "consultants_col_conversion": "转化率",
-        "consultants_col_orders": "订单",
         "consultants_col_deliveries_target": "交车 / 目标",
-        "consultants_col_completion": "完成率",
-        "consultants_col_completion_prev": "上月完成率",
-        "consultants_col_completion_last_year": "去年同月完成率",
-        "consultants_col_avg_deal_value": "客单价",
-        "consultants_col_collection": "回款率",
-        "consultants_col_process": "跟进执行率",
+        "consultants_col_completion_prev": "上月",
+        "consultants_col_completion_last_year": "去年同月",
         "consultants_col_score": "综合评分",
         "consultants_col_grade": "等级",
         "consultants_col_flags": "标记",
@@ -380,16 +371,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "consultants_grade_good": "良好",
         "consultants_grade_pass": "合格",
         "consultants_grade_needs_improvement": "待改进",
-        "consultants_points_completion": "完成率得分",
-        "consultants_points_conversion": "转化率得分",
+        "consultants_points_completion": "销售完成率得分",
+        "consultants_points_conversion": "当月下单比例得分",
         "consultants_points_avg_deal_value": "客单价得分",
         "consultants_points_collection": "回款率得分",
         "consultants_points_process": "过程行为得分",
-        "consultants_c_completion": "完成率",
-        "consultants_c_conversion": "转化率",
-        "consultants_c_avg_deal_value": "客单价",
-        "consultants_c_collection": "回款率",
-        "consultants_c_process": "跟进执行率",
         "consultants_ref_fixed": "{label} {ref}",
         "consultants_ref_team": "{label} {ref}（团队的{factor}倍）",
         "consultants_summary": "本月参与评估的销售顾问 {n} 名，合计交车 {deliveries} 台，完成率 "
@@ -426,7 +412,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "consultants_plan_measures_completion": "1. 按周拆解交车目标，每日跟踪进度；2. "
         "盘点H/A级意向客户，逐一制定成交与交车计划",
         "consultants_plan_support_completion": "销售经理每周一对一复盘；协调车源与金融审批",
-        "consultants_plan_item_conversion": "提升意向客户转化率",
+        "consultants_plan_item_conversion": "提升新增意向客户当月下单比例",
         "consultants_plan_measures_conversion": "1. 新增意向客户48小时内回访并邀约试驾；2. "
         "学习并应用SPIN提问法，参加异议处理角色演练",
         "consultants_plan_support_conversion": "销售经理陪同接待与模拟谈判；优秀顾问分享成交案例",
@@ -446,7 +432,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "consultants_plan_measures_excellent": "1. 整理成交案例与沟通话术；2. "
         "在周例会分享并带教一名同事",
         "consultants_plan_support_excellent": "销售经理组织经验分享会",
-        "consultants_plan_effect_excellent": "团队完成率与转化率向其看齐",
+        "consultants_plan_effect_excellent": "团队销售完成率与当月下单比例向其看齐",
         "consultants_plan_support_store": "销售经理督导，每周复盘进度",
         # --- section: mix_aftercare (zh) ---
         "mix_aftercare_heading": "交车结构与售后回访",
@@ -1018,22 +1004,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "be checked: none needs an improvement plan this month.",
         "consultants_plan_none": "No consultant or store problem needs an improvement plan this "
         "month.",
-        "consultants_na_note": "“—” means not computable: no target (completion), no new leads "
-        "(conversion), no deliveries (deal value, collection) or no follow-up due this month "
-        "(follow-up compliance).",
+        "consultants_na_note": "“—” means not computable: no target (target completion), no new "
+        "leads (new leads ordering this month), no deliveries (deal value, collection) or no "
+        "follow-up due this month (follow-up compliance).",
         "consultants_col_name": "Consultant",
-        "consultants_col_visits": "Visits",
-        "consultants_col_new_leads": "New leads",
-        "consultants_col_test_drive_rate": "Test-drive rate",
-        "consultants_col_conversion": "Conversion",
-        "consultants_col_orders": "Orders",
         "consultants_col_deliveries_target": "Deliveries / target",
-        "consultants_col_completion": "Completion",
         "consultants_col_completion_prev": "Last month",
         "consultants_col_completion_last_year": "Same month last year",
-        "consultants_col_avg_deal_value": "Avg deal value",
-        "consultants_col_collection": "Collection",
-        "consultants_col_process": "Follow-up compliance",
         "consultants_col_score": "Score",
         "consultants_col_grade": "Grade",
         "consultants_col_flags": "Flags",
@@ -1047,15 +1024,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "consultants_grade_pass": "pass",
         "consultants_grade_needs_improvement": "needs improvement",
         "consultants_points_completion": "Completion pts",
-        "consultants_points_conversion": "Conversion pts",
+        "consultants_points_conversion": "Ordering pts",
         "consultants_points_avg_deal_value": "Deal value pts",
         "consultants_points_collection": "Collection pts",
         "consultants_points_process": "Process pts",
-        "consultants_c_completion": "completion",
-        "consultants_c_conversion": "conversion",
-        "consultants_c_avg_deal_value": "average deal value",
-        "consultants_c_collection": "collection rate",
-        "consultants_c_process": "follow-up compliance",
         "consultants_ref_fixed": "{label} {ref}",
         "consultants_ref_team": "{label} {ref} ({factor} × the team's)",
         "consultants_summary": "{n} consultants assessed this month: {deliveries} deliveries, "
@@ -1095,7 +1067,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "it daily; 2. Go through the H/A leads one by one with a closing and delivery plan",
         "consultants_plan_support_completion": "Weekly one-to-one review with the manager; stock "
         "and finance approvals coordinated",
-        "consultants_plan_item_conversion": "Raise lead conversion",
+        "consultants_plan_item_conversion": "More new leads ordering in their month",
         "consultants_plan_measures_conversion": "1. Call every new lead back within 48 hours and "
         "invite a test drive; 2. Learn the SPIN questions; objection-handling role play",
         "consultants_plan_support_conversion": "Manager joins visits and mock negotiations; top "
@@ -1117,8 +1089,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "consultants_plan_measures_excellent": "1. Write up closing cases and talk tracks; 2. "
         "Present them at the weekly meeting and coach one colleague",
         "consultants_plan_support_excellent": "Manager organises a sharing session",
-        "consultants_plan_effect_excellent": "the team's completion and conversion move toward "
-        "theirs",
+        "consultants_plan_effect_excellent": "the team's target completion and new leads ordering "
+        "move toward theirs",
         "consultants_plan_support_store": "Sales manager oversees; weekly progress review",
         # --- section: mix_aftercare (en) ---
         "mix_aftercare_heading": "Delivery mix and aftercare",

@@ -371,6 +371,10 @@ DECLARED: dict[str, Declared] = {d.id: d for d in (
              "(each lead once, by the lead's consultant)",
              "当月建卡且当月有订单的客户数 / 当月建卡客户数（每位客户计一次，按客户卡的顾问）",
              "kpi_lib.diagnosis_checks"),
+    Declared("revenue_completion", "销售额完成率", "Revenue target completion", "rate", "up",
+             "Delivered revenue / target revenue (consultants, with completion_basis: revenue "
+             "in params/scoring.yml)", "交车金额 / 目标金额（销售顾问；params/scoring.yml 中 "
+             "completion_basis: revenue 时）", "kpi_lib.consultants"),
 )}
 
 

@@ -138,7 +138,7 @@ def test_scores_by_hand(data):
 def test_frames(data):
     kpis = cons.consultant_frame(data, "zh")
     assert kpis.iloc[:, 0].tolist() == ["张三", "李四", "钱七", "团队合计"]
-    assert kpis.loc[0, "交车 / 目标"] == "2 / 2" and kpis.loc[2, "完成率"] == "—"
+    assert kpis.loc[0, "交车 / 目标"] == "2 / 2" and kpis.loc[2, "销售完成率"] == "—"
     assert kpis.loc[3, "客单价"] == "¥140,000"
     scores = cons.score_frame(data, "en")
     assert scores.loc[1, "Score"].endswith("*") and scores.loc[1, "Grade"] == "needs improvement"
@@ -151,11 +151,11 @@ def test_frames(data):
     # 钱七 grades 优秀 but has no target, so no ★ flag and no plan row
     assert plan.iloc[:, 0].tolist() == ["李四", "团队整体"]
     assert plan.loc[0, "完成时限"] == "2026-11-30"
-    assert plan.loc[0, "预期效果"] == "完成率由0.0%提升至100.0%"
+    assert plan.loc[0, "预期效果"] == "销售完成率由0.0%提升至100.0%"
     assert plan.loc[1, "具体措施"] == "1. 措施一；2. 措施二"
     assert plan.loc[1, "预期效果"] == "每月约多 3 张订单"
     text = cons.consultants_markdown(data, "zh")
-    assert "完成率×30%" in text and "待改进 <70" in text and "重新归一" in text
+    assert "销售完成率×30%" in text and "待改进 <70" in text and "重新归一" in text
 
 
 def test_missing_tables_are_said(tmp_path):
