@@ -1348,8 +1348,9 @@ def in_sentence(label: str, lang: str = "zh") -> str:
     >>> in_sentence("Conversion A (carried-over leads)", "en"), in_sentence("YoY change", "en")
     ('conversion A (carried-over leads)', 'YoY change')
     """
-    if lang != "en" or len(label) < 2 or not label[1].islower():
-        return label
+    first = label.split(" ", 1)[0]
+    if lang != "en" or len(first) < 2 or not first[1].islower() or not first[1:].islower():
+        return label  # Chinese, a one-letter word, or an acronym such as YoY or H-grade
     return label[:1].lower() + label[1:]
 
 
