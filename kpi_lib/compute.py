@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ParameterError
-from .metrics import LOOKUPS, REGISTRY, Measure, Metric
+from .metrics import LOOKUP_RELATIONS, LOOKUPS, REGISTRY, Measure, Metric
 from .run_params import check_month_format
 from .workbook import BASE_METRICS, WORKBOOK_SUMS
 
@@ -114,8 +114,15 @@ def _available(measure: Measure, present: set[tuple[str, str]]) -> bool:
     """True when every column the measure needs was in the input."""
     needed = {(measure.table, c) for c in measure.columns}
     for other, key, col in _lookups_used(measure).values():
-        needed |= {(other, key), (other, col)}
+        relation = LOOKUP_RELATIONS.get((other, col))
+        needed |= {(other, c) for c in relation[1]} if relation else {(other, key), (other, col)}
     return needed <= present
+
+
+def _lookup_source(other: str, col: str) -> str:
+    """The SQL relation a lookup joins: the table, or its computed relation."""
+    relation = LOOKUP_RELATIONS.get((other, col))
+    return relation[0] if relation else _q(other)
 
 
 def _aggregates(metric: Metric) -> list[str]:
@@ -150,7 +157,7 @@ def _group_sql(key: tuple[str, str, str], metrics: list[Metric], span: tuple[dat
     extra, joins = "", ""
     for i, (alias, (other, k, col)) in enumerate(lookups.items()):
         extra += f", lk{i}.{_q(col)} AS {_q(alias)}"
-        joins += f" LEFT JOIN {_q(other)} lk{i} ON t.{_q(k)} = lk{i}.{_q(k)}"
+        joins += f" LEFT JOIN {_lookup_source(other, col)} lk{i} ON t.{_q(k)} = lk{i}.{_q(k)}"
     source = f"SELECT t.*{extra} FROM {_q(table)} t{joins}"
     d = f"s.{_q(date_col)}"
     where = []
@@ -329,7 +336,8 @@ def _parts(wide: pd.DataFrame, measures: list[Metric], available: list[Metric]
 
 
 def grain_cube(con: duckdb.DuckDBPyConnection, months: str | Sequence[str], by: str,
-               stores: Sequence[str] | None = None) -> pd.DataFrame:
+               stores: Sequence[str] | None = None,
+               metrics: Sequence[str] | None = None) -> pd.DataFrame:
     """Every registry KPI at a grain below the store (``consultant``, ``source`` or the ad
     ``channel``, see :data:`GRAINS`): the same declarations and engine as
     :func:`compute_cube`, the rows also grouped by the grain's column.
@@ -339,14 +347,19 @@ def grain_cube(con: duckdb.DuckDBPyConnection, months: str | Sequence[str], by: 
     for ('' for rows that do not name a value; a pair without any row has no row here).
     A KPI whose table has no such column (e.g. ad spend by consultant) is n/a with
     ``na_reason`` ``"not_at_grain"``. The brand workbook has no grain, so a workbook-only
-    month has no rows here.
+    month has no rows here. ``metrics`` limits the work to those KPIs (and their parts).
     """
     if by not in GRAINS:
         raise ParameterError(f"unknown grain {by!r}; known: {', '.join(GRAINS)}")
     month_list = _months(months)
     present = _present_columns(con)
     columns = GRAINS[by]
-    measures = [m for m in REGISTRY.values() if m.measure is not None]
+    registry = REGISTRY
+    if metrics is not None:
+        wanted = {p for i in metrics for p in (i, REGISTRY[i].numerator,
+                                                *REGISTRY[i].denominator) if p}
+        registry = {i: m for i, m in REGISTRY.items() if i in wanted}
+    measures = [m for m in registry.values() if m.measure is not None]
     def carried(table: str) -> bool:  # the grain's column is in the input (or its lookup's)
         other, key, col = LOOKUPS.get(table, {}).get(columns[table], (table, "", columns[table]))
         return (other, col) in present and (not key or {(table, key), (other, key)} <= present)
@@ -359,8 +372,9 @@ def grain_cube(con: duckdb.DuckDBPyConnection, months: str | Sequence[str], by: 
     params = {"stores": [str(s) for s in stores]} if stores is not None and available else None
     wide = con.execute(cube_sql(month_list, available, stores is not None, by), params).df()
     cube = derive_cube(wide["store_id"].to_numpy(dtype=object),
-                       wide["month"].to_numpy(dtype=object), _parts(wide, measures, available))
-    off = {m.id for m in REGISTRY.values()
+                       wide["month"].to_numpy(dtype=object), _parts(wide, measures, available),
+                       registry)
+    off = {m.id for m in registry.values()
            if not ({m.id} if m.measure else {m.numerator, *m.denominator}) <= at_grain}
     cube.loc[cube["metric"].isin(off), "na_reason"] = NOT_AT_GRAIN
     unit = cube.pop("store_id").astype(str).str.split(chr(31), n=1, expand=True)

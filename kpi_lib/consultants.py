@@ -5,17 +5,16 @@ Who is listed: the store's consultants active in the month (hired before its end
 left before its start) whose role is sales (or not given), plus anyone else with a
 consultant target row for the month (a manager who sells, as in small stores).
 
-Per consultant and month (the same definitions as the store KPIs of
-:mod:`kpi_lib.metrics`): orders dated in the month (cancelled included); deliveries,
-delivered revenue, Σ receivable and Σ collected over orders delivered in the month;
-completion = deliveries / target units (``completion_basis: revenue``: delivered revenue
-/ target revenue); average deal value = delivered revenue / deliveries; collection rate
-= Σ collected / Σ receivable. Visits, test drives, new leads and conversion (leads created
-in the month with an order in the month / leads created in the month, by the lead's
-consultant) come from :func:`kpi_lib.diagnosis_checks.consultant_rate_counts`, the
-counts the ``consultant_far_from_team`` finding tests. Process behaviour is follow-up
-compliance as the pipeline section defines it (:func:`_compliance`, frequencies from
-``params/pipeline.yml``), per consultant. Scoring: :mod:`kpi_lib.scoring`.
+Per consultant and month, the registry's own KPIs at the consultant grain
+(:func:`kpi_lib.compute.grain_cube`, column labels from the registry): visits, test drives
+and test-drive rate, orders (cancelled included), deliveries, delivered revenue,
+receivable and collected (orders delivered in the month), target completion (target
+units, or ``completion_basis: revenue``: revenue target completion), average deal value,
+collection rate; new leads and ``new_lead_order_share`` (the "conversion" component) come
+through :func:`kpi_lib.diagnosis_checks.consultant_rate_counts`, the counts the
+``consultant_far_from_team`` finding tests. Process behaviour is follow-up compliance
+(``metrics.DECLARED``) as the pipeline section defines it (:func:`_compliance`,
+frequencies from ``params/pipeline.yml``), per consultant. Scoring: :mod:`kpi_lib.scoring`.
 """
 
 from __future__ import annotations
@@ -97,15 +96,14 @@ def _roster(con, store: str, month: str) -> pd.DataFrame:
 #: Registry KPIs at the consultant grain (:func:`kpi_lib.compute.grain_cube`) → columns.
 _GRAIN_COLUMNS = {"orders": "orders", "deliveries": "deliveries", "delivered_revenue": "revenue",
                   "receivable": "receivable", "collected": "collected",
-                  "target_units": "target_units", "visits": "visits",
-                  "test_drives": "test_drives"}
+                  "target_units": "target_units", "target_revenue": "target_revenue",
+                  "visits": "visits", "test_drives": "test_drives"}
 
 
 def _monthly(con, store: str, months: list[str]) -> pd.DataFrame:
     """Orders, deliveries, money, targets, visits and test drives per consultant × month
-    (the registry's measures at the consultant grain; revenue targets are not a registry
-    KPI and are summed here)."""
-    cube = grain_cube(con, months, "consultant", [store])
+    (the registry's measures at the consultant grain)."""
+    cube = grain_cube(con, months, "consultant", [store], list(_GRAIN_COLUMNS))
     cube = cube[cube["metric"].isin(_GRAIN_COLUMNS) & (cube["consultant"] != "")]
     out = (cube.pivot_table(index=["month", "consultant"], columns="metric", values="value",
                             aggfunc="first", dropna=False)
@@ -115,12 +113,7 @@ def _monthly(con, store: str, months: list[str]) -> pd.DataFrame:
     for col in _GRAIN_COLUMNS.values():
         if col not in out:
             out[col] = NAN
-    targets = con.execute(
-        f"""SELECT month, consultant_id, sum(revenue) AS target_revenue FROM targets
-           WHERE store_id = ? AND consultant_id IS NOT NULL
-             AND month IN ({", ".join("?" * len(months))}) GROUP BY ALL""",
-        [store, *months]).df()
-    return out.merge(targets, on=["month", "consultant_id"], how="outer")
+    return out
 
 
 def _compliance(con, store: str, month: str, days: dict[str, int]) -> pd.DataFrame:

@@ -34,7 +34,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from .diagnosis_checks import CHECKS, CheckContext, CheckResult, compare_evidence
@@ -195,8 +194,11 @@ def _cap(rows: dict[str, pd.Series], extra_visits: float) -> float:
     close, visits = rows.get("showroom_close_rate"), rows.get("visits")
     if close is None or visits is None:
         return math.inf
-    best = np.nanmax([_num(close.get("peers")), _num(close.get("benchmark")),
-                      _num(close.get("value"))])
+    rates = [r for r in (_num(close.get("peers")), _num(close.get("benchmark")),
+                         _num(close.get("value"))) if math.isfinite(r)]
+    if not rates:  # no close rate known anywhere (a workbook-only month): no cap
+        return math.inf
+    best = max(rates)
     traffic = _num(visits.get("value")) + max(extra_visits, 0.0)
     cap = best * traffic - _num(close.get("numerator"))
     return max(0.0, cap) if math.isfinite(cap) else math.inf

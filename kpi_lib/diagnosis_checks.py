@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binomtest, norm
 
-from .compute import compute_cube, month_bounds, previous_month
+from .compute import compute_cube, grain_cube, month_bounds, previous_month
 from .metrics import REGISTRY
 from .stats import fdr, proportion_ci
 from .stats import robust_sd as stats_robust_sd
@@ -468,40 +468,33 @@ def carried_leads_convert_poorly(ctx: CheckContext, store: str,
     return CheckResult(rows, impact=max(0.0, t["expected"] * t["n"] - t["k"]))
 
 
+#: The consultant rates the diagnosis tests → their registry KPI (consultant grain).
+CONSULTANT_RATES = {"conversion": "new_lead_order_share", "test_drive_rate": "test_drive_rate"}
+
+
 def consultant_rate_counts(con: Any, month: str, rates: list[str],
                            store: str | None = None) -> pd.DataFrame:
     """Per store × consultant × rate of ``month``: denominator ``n`` and numerator ``k``.
 
-    ``conversion``: leads created in the month by the consultant (``n``) and those of them
-    with an order dated in the month (``k``); ``test_drive_rate``: the consultant's visits
-    (``n``) and those with a test drive (``k``), only when the input has
-    ``visits.consultant_id``. ``store`` limits the counts to one store (default: all).
-    Shared by :func:`consultant_far_from_team` and :mod:`kpi_lib.consultants`.
+    The registry's KPIs at the consultant grain (:func:`kpi_lib.compute.grain_cube`):
+    ``conversion`` is ``new_lead_order_share`` (leads created in the month by the
+    consultant, and those of them with an order dated in the month); ``test_drive_rate``
+    the consultant's visits and those with a test drive (only when the input has
+    ``visits.consultant_id``). Consultants with ``n`` = 0 are left out. ``store`` limits
+    the counts to one store (default: all). Shared by :func:`consultant_far_from_team` and
+    :mod:`kpi_lib.consultants`.
     """
-    start, end = month_bounds(month)
-    only = "" if store is None else " AND {}store_id = ?"
-    extra = [] if store is None else [store]
-    parts = []
-    if "conversion" in rates:
-        parts.append(con.execute(
-            """SELECT l.store_id, l.consultant_id, 'conversion' AS rate,
-                      count(*) AS n, count(o.lead_id) AS k
-               FROM leads l LEFT JOIN (SELECT DISTINCT lead_id FROM orders
-                                       WHERE order_date >= ? AND order_date < ?) o
-                 ON o.lead_id = l.lead_id
-               WHERE l.created >= ? AND l.created < ? AND l.consultant_id IS NOT NULL"""
-            + only.format("l.") + " GROUP BY ALL", [start, end, start, end, *extra]).df())
-    has_col = con.execute("SELECT count(*) FROM _columns WHERE table_name = 'visits' "
-                          "AND column_name = 'consultant_id'").fetchall()[0][0]
-    if "test_drive_rate" in rates and has_col:
-        parts.append(con.execute(
-            """SELECT store_id, consultant_id, 'test_drive_rate' AS rate,
-                      count(*) AS n, count(*) FILTER (WHERE test_drive) AS k
-               FROM visits WHERE date >= ? AND date < ? AND consultant_id IS NOT NULL"""
-            + only.format("") + " GROUP BY ALL", [start, end, *extra]).df())
-    if not parts:
-        return pd.DataFrame(columns=["store_id", "consultant_id", "rate", "n", "k"])
-    return pd.concat(parts, ignore_index=True)
+    ids = {CONSULTANT_RATES[r]: r for r in rates}
+    cube = grain_cube(con, month, "consultant", None if store is None else [store], list(ids))
+    rows = cube[(cube["month"] == month) & (cube["consultant"] != "")
+                & cube["metric"].isin(list(ids)) & (cube["denominator"] > 0)]
+    return pd.DataFrame({
+        "store_id": rows["store_id"].to_numpy(dtype=object),
+        "consultant_id": rows["consultant"].to_numpy(dtype=object),
+        "rate": rows["metric"].map(ids).to_numpy(dtype=object),
+        "n": rows["denominator"].astype(int).to_numpy(),
+        "k": rows["numerator"].astype(int).to_numpy(),
+    })
 
 
 def _consultant_tests(ctx: CheckContext, p: dict[str, Any]) -> pd.DataFrame:

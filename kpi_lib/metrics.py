@@ -49,10 +49,21 @@ UNITS: tuple[str, ...] = ("count", "yuan", "rate", "yuan_per")
 SECTIONS: tuple[str, ...] = ("traffic", "leads", "closing", "delivery_mix", "aftercare")
 
 #: Columns looked up from another table: table -> {alias: (other table, key, column)}.
-#: ``orders.lead_created`` is the ``created`` date of the order's lead.
+#: ``orders.lead_created`` is the ``created`` date of the order's lead;
+#: ``leads.order_months`` the months in which the lead has an order (a relation of
+#: :data:`LOOKUP_RELATIONS`, one row per lead).
 LOOKUPS: dict[str, dict[str, tuple[str, str, str]]] = {
     "orders": {"lead_created": ("leads", "lead_id", "created"),
                "lead_source": ("leads", "lead_id", "source")},
+    "leads": {"order_months": ("orders", "lead_id", "order_months")},
+}
+
+#: Looked-up columns computed from their table (SQL relation, input columns it needs).
+LOOKUP_RELATIONS: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
+    ("orders", "order_months"): (
+        "(SELECT lead_id, list(DISTINCT CAST(date_trunc('month', order_date) AS DATE)) "
+        "AS order_months FROM orders WHERE lead_id IS NOT NULL GROUP BY lead_id)",
+        ("lead_id", "order_date")),
 }
 
 
@@ -202,6 +213,15 @@ def _declare() -> list[Metric]:
         _r("negotiation_rate", "商洽率", "Negotiation rate", "rate", "up", "leads",
            "negotiations", "test_drives", "Negotiations / test drives (n/a without the "
            "negotiated column)", "商洽批次 / 试乘试驾批次（无商洽字段时为 n/a）"),
+        _m("new_leads_ordered", "新增意向客户当月下单数", "New leads ordering this month (count)",
+           "count", "up", "leads",
+           Measure("leads", "in_month", "created", "list_contains(order_months, {start})"),
+           "Leads created in M with an order dated in M (each lead once)",
+           "当月建卡且当月有订单的客户数（每位客户计一次）"),
+        _r("new_lead_order_share", "新增意向客户当月下单比例", "New leads ordering this month",
+           "rate", "up", "leads", "new_leads_ordered", "new_leads",
+           "Leads created in M with an order dated in M / leads created in M",
+           "当月建卡且当月有订单的客户数 / 当月建卡客户数"),
         _m("lost_leads", "战败客户数", "Lost leads", "count", "down", "leads",
            Measure("leads", "in_month", "status_date", "status = 'lost'"),
            "Leads with status lost and status date in M", "状态为战败且状态日期在当月的客户数"),
@@ -258,8 +278,18 @@ def _declare() -> list[Metric]:
            "row; n/a without a target", "当月目标台数：门店行；无门店行时为各顾问目标之和"),
         _r("target_completion", "销售完成率", "Target completion", "rate", "up", "closing",
            "deliveries", "target_units", "Deliveries / target units", "交车数 / 目标台数"),
+        _m("target_revenue", "目标金额", "Target (revenue, CNY)", "yuan", None, "closing",
+           Measure("targets", "month_is", "month", "consultant_id IS NULL", "revenue",
+                   requires=("revenue",), fallback="consultant_id IS NOT NULL",
+                   na_without_rows=True),
+           "Target revenue for M: the store row, or Σ consultant rows when there is no store "
+           "row; n/a without a target or a revenue column",
+           "当月目标金额：门店行；无门店行时为各顾问目标之和；无目标或无目标金额列时为 n/a"),
         _m("delivered_revenue", "交车金额", "Delivered revenue", "yuan", "up", "closing",
            _deliveries(column="price"), "Σ price of deliveries in M", "当月交车成交价合计"),
+        _r("revenue_completion", "销售额完成率", "Revenue target completion", "rate", "up",
+           "closing", "delivered_revenue", "target_revenue",
+           "Delivered revenue / target revenue", "交车金额 / 目标金额"),
         _r("avg_deal_value", "客单价", "Average deal value", "yuan_per", "up", "closing",
            "delivered_revenue", "deliveries", "Delivered revenue / deliveries",
            "交车金额 / 交车数"),
@@ -331,10 +361,10 @@ REGISTRY: dict[str, Metric] = {m.id: m for m in _declare()}
 
 @dataclass(frozen=True)
 class Declared:
-    """A KPI the report shows that a Σ/Σ of row counts cannot express (a median, a
-    cross-table existence test, follow-ups due by schedule): declared here beside the
-    registry — one id, label, unit, direction and definition — and computed by the module
-    named in ``computed_in``."""
+    """A KPI the report shows that a Σ/Σ of row counts cannot express (a median, callers of
+    the month before who visited later, follow-ups due by schedule): declared here beside
+    the registry — one id, label, unit, direction and definition — and computed by one
+    function of the module named in ``computed_in``."""
 
     id: str
     zh: str
@@ -366,15 +396,6 @@ DECLARED: dict[str, Declared] = {d.id: d for d in (
              "(params/pipeline.yml)",
              "本月实际跟进次数（每位客户不超过到期次数）/ 本月到期跟进次数；第k次跟进在建卡后 "
              "k×该级别频次 天到期（params/pipeline.yml）", "kpi_lib.pipeline"),
-    Declared("new_lead_order_share", "新增意向客户当月下单比例", "New leads ordering this month",
-             "rate", "up", "Leads created in M with an order dated in M / leads created in M "
-             "(each lead once, by the lead's consultant)",
-             "当月建卡且当月有订单的客户数 / 当月建卡客户数（每位客户计一次，按客户卡的顾问）",
-             "kpi_lib.diagnosis_checks"),
-    Declared("revenue_completion", "销售额完成率", "Revenue target completion", "rate", "up",
-             "Delivered revenue / target revenue (consultants, with completion_basis: revenue "
-             "in params/scoring.yml)", "交车金额 / 目标金额（销售顾问；params/scoring.yml 中 "
-             "completion_basis: revenue 时）", "kpi_lib.consultants"),
 )}
 
 

@@ -250,7 +250,7 @@ def _spend_by_channel(con: duckdb.DuckDBPyConnection, store: str, month: str,
                       last: str) -> pd.DataFrame:
     """``channel, spend, last_spend``: the registry's ``ad_spend`` at the channel grain
     (NaN: no row of that channel in that month), biggest spend first."""
-    cube = grain_cube(con, [last, month], "channel", [store])
+    cube = grain_cube(con, [last, month], "channel", [store], ["ad_spend"])
     wide = cube[cube["metric"] == "ad_spend"].pivot(index="channel", columns="month",
                                                      values="value")
     out = pd.DataFrame({"channel": wide.index.to_numpy(dtype=object)})
@@ -272,7 +272,7 @@ def _sources(con: duckdb.DuckDBPyConnection, store: str, month: str) -> pd.DataF
     """Per source with any visit, new lead or order in the month: the registry's counts
     and rates at the source grain (a visit's ``source``, a lead's, an order's lead's); a
     rate's ``<id>_na`` is its n/a reason."""
-    cube = grain_cube(con, month, "source", [store])
+    cube = grain_cube(con, month, "source", [store], [*SOURCE_COUNTS, *SOURCE_RATES])
     cube = cube[cube["month"] == month]
     value = cube.pivot(index="source", columns="metric", values="value")
     reason = cube.pivot(index="source", columns="metric", values="na_reason")

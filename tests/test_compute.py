@@ -384,3 +384,17 @@ def test_ad_spend_by_channel(con):
     assert ("S2", "网络", "2026-09") not in spend.index
     visits = cube[cube["metric"] == "visits"]
     assert set(visits["na_reason"]) == {"not_at_grain"}  # visits have no ad channel
+
+
+def test_new_leads_ordering_in_their_month(con, cube):
+    """S1, September: new leads L05 L06 (C11), L07 L10 (C12); orders dated in September
+    with a lead: O02 (L04, created in August), O03 (L05), O05 (L01, July) → only L05 is a
+    new lead with an order in its month: 1 / 4. S2: L22 with O21 → 1 / 1."""
+    assert cube.loc[("S1", "2026-09", "new_leads_ordered"), "value"] == 1
+    share = cube.loc[("S1", "2026-09", "new_lead_order_share")]
+    assert (share["numerator"], share["denominator"], share["value"]) == (1, 4, 0.25)
+    assert cube.loc[("S2", "2026-09", "new_lead_order_share"), "value"] == 1
+    by = grain_cube(con, "2026-09", "consultant", ["S1"], ["new_lead_order_share"])
+    rates = by[by["metric"] == "new_lead_order_share"].set_index("consultant")
+    assert rates.loc["C11", "value"] == 0.5 and rates.loc["C12", "value"] == 0  # 1/2, 0/2
+    assert set(by["metric"]) == {"new_leads", "new_leads_ordered", "new_lead_order_share"}

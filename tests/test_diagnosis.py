@@ -386,12 +386,16 @@ def tiny_warehouse() -> duckdb.DuckDBPyConnection:
             rows.append((f"L{k}", "B", "A3", "2026-09-01", "lost", "2026-10-05", comp))
     con.executemany("INSERT INTO leads VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
     con.execute("""CREATE TABLE visits(store_id VARCHAR, consultant_id VARCHAR, date DATE,
-                   test_drive BOOLEAN)""")
+                   test_drive BOOLEAN, first_visit BOOLEAN, lead_captured BOOLEAN)""")
     # store A: A1 offers 10 drives in 100 visits, A2 offers 40 in 100
-    visits = ([("A", "A1", "2026-10-03", i < 10) for i in range(100)]
-              + [("A", "A2", "2026-10-03", i < 40) for i in range(100)])
-    con.executemany("INSERT INTO visits VALUES (?, ?, ?, ?)", visits)
-    con.execute("CREATE TABLE orders(lead_id VARCHAR, order_date DATE)")
+    visits = ([("A", "A1", "2026-10-03", i < 10, True, False) for i in range(100)]
+              + [("A", "A2", "2026-10-03", i < 40, True, False) for i in range(100)])
+    con.executemany("INSERT INTO visits VALUES (?, ?, ?, ?, ?, ?)", visits)
+    con.execute("""CREATE TABLE orders(lead_id VARCHAR, store_id VARCHAR,
+                   consultant_id VARCHAR, order_date DATE)""")
+    con.execute("""INSERT INTO _columns SELECT table_name, column_name
+                   FROM information_schema.columns WHERE table_name IN ('leads', 'visits',
+                   'orders') AND (table_name, column_name) NOT IN (SELECT * FROM _columns)""")
     return con
 
 
