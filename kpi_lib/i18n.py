@@ -132,6 +132,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "funnel_plot_x": "分母（{unit}）",
         "diagnosis": "诊断与建议",
         "diagnosis_none": "本月未发现需要干预的问题：各项关键比率都在正常范围内。",
+        "diagnosis_none_some_na": "本月未发现需要干预的问题：可判断的关键比率都在正常范围内；"
+        "{kpis}本月无数据，无法判断。",
         "finding_cause": "可能原因",
         "finding_actions": "建议措施",
         "finding_impact": "预期效果",
@@ -745,6 +747,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "funnel_plot_x": "volume ({unit})",
         "diagnosis": "Diagnosis and actions",
         "diagnosis_none": "No problem needing action this month: every key rate is in line.",
+        "diagnosis_none_some_na": "No problem needing action this month: the key rates that "
+        "could be judged are in line; {kpis}: no data this month, not judged.",
         "finding_cause": "Likely cause",
         "finding_actions": "Recommended actions",
         "finding_impact": "Expected effect",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .config import report_config
 from .diagnosis import watch_list
 from .formatting import format_value, is_na
-from .i18n import text, verdict_words
+from .i18n import in_sentence, text, verdict_words
 from .metrics import REGISTRY
 from .report_data import StoreMonth
 
@@ -20,6 +21,12 @@ def worse_kpis(sm: StoreMonth) -> list[str]:
                & net["verdict"].isin(("clearly_below", "clearly_above"))]
     bad = rows[rows["worse"].fillna(False).astype(bool)]
     return [REGISTRY[m].label(sm.lang) for m in bad["metric"]]
+
+
+def unjudged_rates(sm: StoreMonth) -> list[str]:
+    """Labels of the KPI summary's rates that are n/a this month (nothing to judge)."""
+    return [REGISTRY[m].label(sm.lang) for m in report_config()["summary_metrics"]
+            if REGISTRY[m].unit == "rate" and is_na(sm.value(m))]
 
 
 def all_clear(sm: StoreMonth) -> bool:
@@ -36,6 +43,11 @@ def findings_markdown(sm: StoreMonth) -> str:
         if worse:
             sep = "、" if lang == "zh" else ", "
             return text("diagnosis_none_but_worse", lang, kpis=sep.join(worse))
+        unjudged = unjudged_rates(sm)
+        if unjudged:  # "every key rate is in line" only of the rates there are
+            sep = "、" if lang == "zh" else ", "
+            return text("diagnosis_none_some_na", lang, kpis=sep.join(
+                in_sentence(k, lang) for k in unjudged))
         return text("diagnosis_none", lang)
     colon = "：" if lang == "zh" else ": "
     blocks = []

@@ -130,3 +130,25 @@ def test_no_consultant_problem_is_not_claimed_without_consultants(sm):
         if sm.lang == "zh" else
         "Without a consultant list only store problems can be checked: none needs an "
         "improvement plan this month.")
+
+
+def test_all_clear_names_the_key_rates_it_could_not_judge(sm):
+    """The template has no test drives, negotiations, register flags, targets or lost
+    leads: "every key rate is in line" would claim rates the month does not have."""
+    from kpi_lib import report_diagnosis as rdiag
+
+    assert not sm.findings
+    unjudged = ("visit_capture_rate", "test_drive_rate", "negotiation_rate",
+                "showroom_close_rate", "target_completion", "lost_rate")
+    assert all(rd.is_na(sm.value(m)) for m in unjudged)
+    assert not rd.is_na(sm.value("lead_capture_rate"))  # 1,050 / 2,171: judged
+    sentence = rdiag.findings_markdown(sm)
+    if sm.lang == "zh":
+        assert sentence == (
+            "本月未发现需要干预的问题：可判断的关键比率都在正常范围内；来店留资批次比例、试乘试驾率、"
+            "商洽率、展厅成交率、销售完成率、战败率本月无数据，无法判断。")
+    else:
+        assert sentence == (
+            "No problem needing action this month: the key rates that could be judged are in "
+            "line; visits leaving details, test-drive rate, negotiation rate, showroom close "
+            "rate, target completion, lost rate: no data this month, not judged.")
