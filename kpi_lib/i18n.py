@@ -273,7 +273,7 @@ TEXTS: dict[str, dict[str, str]] = {
         # --- section: pipeline (zh) ---
         "pipeline": "意向客户管理",
         "pipeline_note": "月末仍在跟进的意向客户按级别统计（级别取月末前最后一次跟进后的级别；O级"
-        "含已签约未交车的客户）。新增 = 本月建卡，留存 = 本月前建卡。",
+        "含已签约未交车的客户）。本月建卡与此前建卡分列（与新增意向客户数、留存意向客户数量不同：这里只计月末仍在跟进的客户）。",
         "pipeline_grades_title": "月末意向客户级别结构",
         "pipeline_chart_title": "{month}末意向客户（按级别）",
         "pipeline_compliance_title": "跟进执行率",
@@ -286,11 +286,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "pipeline_lost_note": "战败原因与战败车型（前 {n} 名）；占比为占本月战败客户数的比例。",
         "pipeline_ungraded": "未分级",
         "pipeline_all": "合计",
-        "pipeline_new": "新增",
-        "pipeline_carried": "留存",
+        "pipeline_new": "本月建卡",
+        "pipeline_carried": "此前建卡",
         "pipeline_col_grade": "级别",
-        "pipeline_col_new": "新增",
-        "pipeline_col_carried": "留存",
+        "pipeline_col_new": "本月建卡",
+        "pipeline_col_carried": "此前建卡",
         "pipeline_col_total": "合计",
         "pipeline_col_overdue": "其中超期未跟进",
         "pipeline_col_days": "跟进频次",
@@ -914,8 +914,9 @@ TEXTS: dict[str, dict[str, str]] = {
         # --- section: pipeline (en) ---
         "pipeline": "Lead pipeline",
         "pipeline_note": "Leads still open at month end by grade (the grade after the last "
-        "follow-up before month end; O includes signed orders not yet delivered). New = card "
-        "created this month, carried = created before.",
+        "follow-up before month end; O includes signed orders not yet delivered), split by card "
+        "created this month or before (unlike new leads and carried-over leads, only leads "
+        "still open at month end count here).",
         "pipeline_grades_title": "Open leads at month end by grade",
         "pipeline_chart_title": "Open leads at the end of {month}, by grade",
         "pipeline_compliance_title": "Follow-up compliance",
@@ -931,11 +932,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "month's lost leads.",
         "pipeline_ungraded": "Ungraded",
         "pipeline_all": "Total",
-        "pipeline_new": "New",
-        "pipeline_carried": "Carried over",
+        "pipeline_new": "Card this month",
+        "pipeline_carried": "Card earlier",
         "pipeline_col_grade": "Grade",
-        "pipeline_col_new": "New",
-        "pipeline_col_carried": "Carried over",
+        "pipeline_col_new": "Card this month",
+        "pipeline_col_carried": "Card earlier",
         "pipeline_col_total": "Total",
         "pipeline_col_overdue": "Of which overdue",
         "pipeline_col_days": "Frequency",
