@@ -1199,13 +1199,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "traffic_col_channel": "Marketing channel",
         "traffic_col_share": "Share",
         "traffic_col_source": "Source",
-        "traffic_unknown": "not given",
+        "traffic_unknown": "Not given",
         "traffic_invite_note": "Phone invite-to-visit rate = callers of last month who visited "
         "this store after their call and by the end of this month / callers of last month "
         "(distinct customer ids): {visited} / {callers} this month.",
         "traffic_invite_anonymous": " {n} calls of last month had no customer id, cannot be "
         "followed and are left out.",
-        "traffic_source_note": "The “not given” row includes {n} orders of this month "
+        "traffic_source_note": "The “Not given” row includes {n} orders of this month "
         "without a matching lead card (no source to attribute them to).",
         "traffic_note_no_invite": "The phone or walk-in register has no customer id: the phone "
         "invite-to-visit rate cannot be computed.",
