@@ -178,7 +178,6 @@ def load_store_month(
     check_store_format(store)
     check_month_format(month)
     check_lang(lang)
-    _SHOWN.clear()  # a new report: its appendix lists what it shows
     data_dir = Path(data) if data else _demo_data()
     months = [month, previous_month(month), previous_month(month, 12)]
     with open_warehouse(data_dir) as wh:
@@ -413,40 +412,25 @@ def _verdict_color(cell: object) -> str:
     return _TONES.get(words, "")
 
 
-#: Ids of the KPIs the report's tables (and funnel chart) have named since the store
-#: month was loaded, in the order first shown: the appendix lists exactly these.
-_SHOWN: dict[str, None] = {}
 _MARKS = "†‡*¹²³⁴⁵ "
 
 
-def note_shown(ids: list[str]) -> None:
-    """Record KPI ids the report shows outside a table (the funnel chart)."""
-    _SHOWN.update(dict.fromkeys(ids))
-
-
-def shown_kpis() -> list[str]:
-    """The KPI ids shown so far (registry and :data:`~kpi_lib.metrics.DECLARED`)."""
-    return list(_SHOWN)
-
-
-def _note_table(frame: pd.DataFrame) -> None:
-    """Record the KPIs a table names in its headers or first column (labels of either
-    language, footnote marks stripped)."""
+def kpis_named(frame: pd.DataFrame | None) -> list[str]:
+    """The KPI ids (registry and ``DECLARED``) a display table names in its headers or
+    first column, in either language, footnote marks stripped; none for an empty table."""
+    if frame is None or frame.empty:
+        return []
     known = {**kpi_label_ids("zh"), **kpi_label_ids("en")}
-    first = frame.iloc[:, 0].tolist() if frame.shape[1] else []
-    for label in (*frame.columns, *first):
-        hit = known.get(str(label).rstrip(_MARKS))
-        if hit:
-            _SHOWN[hit] = None
+    labels = (*frame.columns, *frame.iloc[:, 0].tolist())
+    return list(dict.fromkeys(hit for label in labels
+                              if (hit := known.get(str(label).rstrip(_MARKS)))))
 
 
 def styled(frame: pd.DataFrame, numeric_from: int = 1, *, compact: bool = False) -> Styler:
     """A display table: no index, cells HTML-escaped, numbers right-aligned, our CSS class.
 
-    ``compact`` uses smaller type for wide tables (the benchmark comparison). The KPIs the
-    table names are recorded for the appendix (:func:`shown_kpis`).
+    ``compact`` uses smaller type for wide tables (the benchmark comparison).
     """
-    _note_table(frame)
     css = "kpi-table compact" if compact else "kpi-table"
     styler = (frame.style.hide(axis="index").format(escape="html")
               .format_index(escape="html", axis=1)
@@ -468,7 +452,6 @@ def funnel_stages(sm: StoreMonth) -> pd.DataFrame:
     """Funnel stages for the chart: the count's label and value (NaN when n/a), and the
     registry rate of that stage (``rate_label``, ``rate``; none for the first stage)."""
     lang = sm.lang
-    note_shown([i for stage in FUNNEL_STAGES for i in stage if i])
     return pd.DataFrame({
         "stage": [REGISTRY[count].label(lang) for count, _ in FUNNEL_STAGES],
         "value": [sm.value(count) for count, _ in FUNNEL_STAGES],

@@ -13,7 +13,7 @@ from .diagnosis_rules import TOO_FEW_ID
 from .formatting import format_change, format_value, is_na
 from .i18n import in_sentence, text
 from .metrics import DECLARED, REGISTRY
-from .report_data import PACED, StoreMonth, shown_kpis, store_quarantined
+from .report_data import PACED, StoreMonth, store_quarantined
 from .report_diagnosis import worse_kpis
 
 #: How many findings the summary names.
@@ -284,11 +284,11 @@ def _orders_line(sm: StoreMonth) -> str:
                 change=change, cancelled=cancellations)
 
 
-def definitions_frame(lang: str, metric_ids: list[str] | None = None) -> pd.DataFrame:
-    """Appendix: each KPI of ``metric_ids`` (default: the ones the report's tables and
-    funnel have shown, :func:`kpi_lib.report_data.shown_kpis`) with its exact definition,
-    in registry order, then the KPIs computed outside the cube (``DECLARED``)."""
-    shown = set(shown_kpis() if metric_ids is None else metric_ids)
+def definitions_frame(lang: str, metric_ids: list[str]) -> pd.DataFrame:
+    """Appendix: each KPI of ``metric_ids`` with its exact definition, in registry order,
+    then the KPIs computed outside the cube (``DECLARED``); see
+    :func:`kpi_lib.report_appendix.appendix_frame` for the store report's."""
+    shown = set(metric_ids)
     rows = []
     for metric in (*REGISTRY.values(), *DECLARED.values()):
         if metric.id not in shown:

@@ -31,6 +31,7 @@ from kpi_lib import delivery_mix as dm
 from kpi_lib import forecast as fc
 from kpi_lib import pipeline as pl
 from kpi_lib import plots
+from kpi_lib import report_appendix as rappx
 from kpi_lib import report_compare as rc
 from kpi_lib import report_data as rd
 from kpi_lib import report_diagnosis as rdiag
@@ -216,4 +217,4 @@ if len(sm.issues):
 # %%
 display(Markdown(rd.heading("appendix", lang)))
 display(Markdown(rd.text("appendix_note", lang)))
-display(rd.styled(rsum.definitions_frame(lang), numeric_from=99, compact=True))
+display(rd.styled(rappx.appendix_frame(sm), numeric_from=99, compact=True))

@@ -1,0 +1,46 @@
+"""The store report's appendix: the definition of every KPI its tables and funnel show.
+
+The KPIs are read off the same frames the notebook displays (:func:`report_kpis`, under
+the notebook's own conditions), not recorded while it runs: a report's sections may run
+on two kernels (:mod:`kpi_lib.kernel_pair`), and the appendix must list what both show.
+``tests/test_every_store.py`` compares it with the labels of every rendered table.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import consultants as cons
+from . import delivery_mix as dm
+from . import pipeline as pl
+from . import report_compare as rc
+from . import report_diagnosis as rdiag
+from . import report_trends as rtr
+from . import traffic as tr
+from .report_data import FUNNEL_STAGES, StoreMonth, kpis_named, summary_frame
+from .report_summary import definitions_frame
+
+
+def report_kpis(sm: StoreMonth) -> list[str]:
+    """The KPI ids the store report names in its tables and funnel chart."""
+    lang = sm.lang
+    frames = [summary_frame(sm), rc.comparison_frame(sm), rc.ranking_frame(sm),
+              rtr.trend_frame(sm.trends, lang), dm.mix_frame(sm.delivery_mix, lang),
+              dm.aftercare_frame(sm.delivery_mix, lang), tr.spend_frame(sm.traffic, lang),
+              tr.spend_channel_frame(sm.traffic, lang), tr.traffic_frame(sm.traffic, lang)]
+    if sm.findings:
+        frames.append(rdiag.evidence_frame(sm))
+    if sm.pipeline.compliance is not None:
+        frames.append(pl.compliance_frame(sm.pipeline, lang))
+    if not sm.consultants.table.empty:
+        frames += [cons.consultant_frame(sm.consultants, lang),
+                   cons.score_frame(sm.consultants, lang)]
+    if len(sm.traffic.sources):
+        frames.append(tr.source_frame(sm.traffic, lang))
+    funnel = [i for stage in FUNNEL_STAGES for i in stage if i]
+    return list(dict.fromkeys([*(i for f in frames for i in kpis_named(f)), *funnel]))
+
+
+def appendix_frame(sm: StoreMonth) -> pd.DataFrame:
+    """The appendix table: every KPI the report shows, with its definition."""
+    return definitions_frame(sm.lang, report_kpis(sm))
