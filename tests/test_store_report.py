@@ -99,3 +99,18 @@ def test_cli_reports_a_user_mistake_without_traceback(demo, tmp_path):
     assert "not of the form YYYY-MM" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_two_kernel_report_lists_every_kpi_it_shows_in_its_appendix(rendered):
+    """A single report runs its sections on two kernels (KernelPair): the appendix must
+    still list what both halves show — no more, no less."""
+    from test_every_store import _tables_and_appendix
+
+    from kpi_lib.report_data import FUNNEL_STAGES
+
+    html = next(p for p in rendered.values() if p.suffix == ".html").read_text("utf-8")
+    visible = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", html, flags=re.S)
+    shown, appendix = _tables_and_appendix(visible)
+    funnel = {i for stage in FUNNEL_STAGES for i in stage if i}
+    assert appendix == shown | funnel
+    assert {"followup_compliance", "new_lead_order_share", "call_3d_rate"} <= appendix
