@@ -30,7 +30,7 @@ from .diagnosis_checks import consultant_rate_counts
 from .diagnosis_rules import TOO_FEW_ID
 from .formatting import format_value, is_na
 from .i18n import in_sentence, text
-from .metrics import DECLARED, REGISTRY
+from .metrics import kpi_label
 from .pipeline import as_of_date
 from .scoring import (
     COMPONENTS,
@@ -321,7 +321,7 @@ def column_label(key: str, lang: str, basis: str = "units") -> str:
     metric = kpi_of(key, basis)
     if metric is None:
         return text("consultants_col_" + key, lang)
-    return (DECLARED.get(metric) or REGISTRY[metric]).label(lang)
+    return kpi_label(metric, lang)
 
 
 def component_label(key: str, lang: str, basis: str = "units") -> str:

@@ -399,6 +399,15 @@ DECLARED: dict[str, Declared] = {d.id: d for d in (
 )}
 
 
+def kpi_label(metric_id: str, lang: str) -> str:
+    """The label of a registry or :data:`DECLARED` KPI in ``lang``.
+
+    >>> kpi_label("followup_compliance", "en"), kpi_label("visits", "zh")
+    ('Follow-up compliance', '来店批次')
+    """
+    return (DECLARED.get(metric_id) or get(metric_id)).label(lang)
+
+
 def kpi_label_ids(lang: str) -> dict[str, str]:
     """Label in ``lang`` → id, over the registry and :data:`DECLARED` (labels are unique).
 

@@ -44,7 +44,7 @@ from .coverage import store_coverage
 from .delivery_mix import cell, na_note, pooled, present_columns
 from .formatting import format_value, is_na
 from .i18n import data_value, text
-from .metrics import DECLARED, REGISTRY
+from .metrics import REGISTRY, kpi_label
 
 SPEND_KPIS: tuple[str, ...] = ("ad_spend", "cost_per_visit", "cost_per_lead", "cost_per_order")
 VISIT_KPIS: tuple[str, ...] = ("visits", "first_visits", "repeat_visits", "repeat_visit_share",
@@ -306,7 +306,7 @@ def _heatmap(con: duckdb.DuckDBPyConnection, store: str, start: str,
 # --- display ------------------------------------------------------------------------
 
 def _label(metric_id: str, lang: str) -> str:
-    return (DECLARED.get(metric_id) or REGISTRY[metric_id]).label(lang)
+    return kpi_label(metric_id, lang)
 
 
 def _fmt(value: object, unit: str, reason: object, lang: str) -> str:
