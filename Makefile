@@ -41,7 +41,7 @@ APT_WANTED := libharfbuzz-subset0 poppler-utils
 DEMO_STAMP := data/demo/.complete
 INSTALL_STAMP := $(VENV)/.installed
 
-.PHONY: help setup system-deps report reports bench kpis diagnose test lint lab clean demo
+.PHONY: help setup system-deps report reports bench kpis diagnose plan test lint lab clean demo
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -114,6 +114,10 @@ kpis: setup $(DEMO_STAMP) ## The month's KPI cube as CSV: make kpis MONTH=2026-1
 
 diagnose: setup $(DEMO_STAMP) ## The month's findings: make diagnose MONTH=2026-10 [STORE=S003]
 	$(RUN) diagnose --data "$$KPI_DATA" --month "$$KPI_MONTH" --lang "$$KPI_LANG" --format table \
+	  $(if $(filter command line,$(origin STORE)),--store "$$KPI_STORE")
+
+plan: setup $(DEMO_STAMP) ## Next month's targets and achievement path: make plan MONTH=2026-11 [STORE=S001]
+	$(RUN) plan --data "$$KPI_DATA" --month "$$KPI_MONTH" --lang "$$KPI_LANG" --format table \
 	  $(if $(filter command line,$(origin STORE)),--store "$$KPI_STORE")
 
 .PHONY: calibrate

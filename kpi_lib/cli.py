@@ -196,6 +196,32 @@ def diagnose(
 
 
 @app.command()
+def plan(
+    data: DataOpt,
+    month: Annotated[str, typer.Option(help="month to plan YYYY-MM (up to the month after "
+                                            "the data)")],
+    store: Annotated[str | None, typer.Option(help="store id (default: every store)")] = None,
+    lang: Annotated[str, typer.Option(help="language: zh or en")] = "zh",
+    format: Annotated[str, typer.Option(help="output: table or json")] = "table",
+) -> None:
+    """Recommend the month's delivery and order targets and the path to reach them."""
+    from .errors import ParameterError
+    from .i18n import check_lang
+    from .plan import plan_json, plan_table, run_plan
+
+    if format not in ("table", "json"):
+        raise ParameterError(f"format {format!r} is not available; use table or json")
+    check_lang(lang)
+    plans = run_plan(data, month, store)
+    if format == "json":
+        print(plan_json(plans))
+    else:
+        out = Console(highlight=False)
+        out.width = max(out.width, 150)
+        out.print(plan_table(plans, lang))
+
+
+@app.command()
 def reports(
     month: MonthOpt,
     lang: Annotated[str, typer.Option(help="report language: zh or en")] = "zh",
