@@ -119,9 +119,10 @@ def cube(period: str | Sequence[str], data: str | Path | None = None, *,
     [[1478.0, 2741.0, 0.5392]]
     """
     from kpi_lib.compute import compute_cube
+    from kpi_lib.metrics import REGISTRY
 
     with open_warehouse(data) as wh:
-        return compute_cube(wh.con, period, stores, extra=extra)
+        return compute_cube(wh.con, period, stores, extra=extra, metrics=list(REGISTRY))
 
 
 def store_month(store: str, period: str, lang: str = "zh",

@@ -74,7 +74,7 @@ from scipy.stats import norm
 from . import stats
 from .benchmarks import benchmarks, load_benchmark_config, validate_benchmark_config
 from .compute import compute_cube
-from .metrics import REGISTRY
+from .metrics import REGISTRY, Metric
 from .month_progress import month_elapsed
 
 COMPARE_COLUMNS: tuple[str, ...] = (
@@ -94,6 +94,11 @@ PEER_LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 @cache
+def _counts(m: Metric) -> bool:
+    """A count of events: a ``count`` metric or a sum of per-row counts (follow-ups due)."""
+    return m.type == "count" or (m.type == "sum" and m.unit == "count")
+
+
 def method_of(metric_id: str) -> str:
     """Which comparison method applies to a KPI (see the module docstring).
 
@@ -105,8 +110,8 @@ def method_of(metric_id: str) -> str:
     if m.type != "ratio":
         return "rank"
     num, dens = REGISTRY[m.numerator], [REGISTRY[d] for d in m.denominator]  # type: ignore[index]
-    if num.type == "count":
-        all_counts = all(d.type == "count" for d in dens)
+    if _counts(num):
+        all_counts = all(_counts(d) for d in dens)
         return "proportion" if m.unit == "rate" and all_counts else "count_per_target"
     fixed_amount = all(d.type == "count" and d.measure.table != num.measure.table  # type: ignore[union-attr]
                        for d in dens)

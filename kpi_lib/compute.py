@@ -29,6 +29,7 @@ import pandas as pd
 
 from .errors import ParameterError
 from .metrics import LOOKUP_RELATIONS, LOOKUPS, REGISTRY, Measure, Metric
+from .relations import AS_OF, SHARED, Relation, relations
 from .run_params import check_month_format
 from .workbook import BASE_METRICS, WORKBOOK_SUMS
 
@@ -43,13 +44,20 @@ _RAW_TABLES = ("visits", "calls", "leads", "orders", "marketing")
 
 #: The grains below a store at which the registry's KPIs are also computed, and the
 #: column that carries the grain in each table (a table without one has no KPI at it).
+_PEOPLE = ("callers", "anonymous_calls", "dwell", "lead_stock", "lead_followups")
 GRAINS: dict[str, dict[str, str]] = {
     "consultant": {"visits": "consultant_id", "calls": "consultant_id",
                    "leads": "consultant_id", "orders": "consultant_id",
-                   "targets": "consultant_id"},
+                   "targets": "consultant_id", **{r: "consultant_id" for r in _PEOPLE}},
     "source": {"visits": "source", "calls": "source", "leads": "source",
-               "orders": "lead_source"},  # an order's source is its lead's (LOOKUPS)
+               "orders": "lead_source",  # an order's source is its lead's (LOOKUPS)
+               **{r: "source" for r in _PEOPLE}},
     "channel": {"marketing": "channel"},  # the ad channel of a spend row
+    # a lead's grade at the as-of date (stock) / at the end of its open span (follow-ups)
+    "grade": {"lead_stock": "grade", "lead_followups": "grade"},
+    # every store together: the network's own value (a median from all its rows)
+    "network": {t: "" for t in ("visits", "calls", "leads", "orders", "marketing",
+                                "targets", *_PEOPLE)},
 }
 NOT_AT_GRAIN = "not_at_grain"
 
@@ -112,11 +120,19 @@ def _lookups_used(measure: Measure) -> dict[str, tuple[str, str, str]]:
 
 def _available(measure: Measure, present: set[tuple[str, str]]) -> bool:
     """True when every column the measure needs was in the input."""
+    rel = relations().get(measure.table)
+    if rel is not None:
+        return _relation_inputs(rel, measure.columns) <= present
     needed = {(measure.table, c) for c in measure.columns}
     for other, key, col in _lookups_used(measure).values():
         relation = LOOKUP_RELATIONS.get((other, col))
         needed |= {(other, c) for c in relation[1]} if relation else {(other, key), (other, col)}
     return needed <= present
+
+
+def _relation_inputs(rel: Relation, columns: Sequence[str]) -> set[tuple[str, str]]:
+    """The input columns a relation's ``columns`` need (its own needs included)."""
+    return set(rel.needs) | {rel.inputs[c] for c in columns if c in rel.inputs}
 
 
 def _lookup_source(other: str, col: str) -> str:
@@ -132,6 +148,8 @@ def _aggregates(metric: Metric) -> list[str]:
     flt = f" FILTER (WHERE {where})" if where else ""
     if m.column is None:
         exprs = [f"count(*){flt} AS {_q(metric.id)}"]
+    elif m.median:
+        exprs = [f"median(s.{_q(m.column)}){flt} AS {_q(metric.id)}"]
     elif m.fallback:
         fb = _sub(m.fallback)
         col = f"s.{_q(m.column)}"
@@ -147,7 +165,8 @@ def _aggregates(metric: Metric) -> list[str]:
 
 
 def _group_sql(key: tuple[str, str, str], metrics: list[Metric], span: tuple[date, date],
-               store_filter: bool, by: str | None = None) -> str:
+               store_filter: bool, by: str | None = None,
+               sources: dict[str, str] | None = None) -> str:
     table, period, date_col = key
     lookups: dict[str, tuple[str, str, str]] = {}
     for metric in metrics:
@@ -158,7 +177,9 @@ def _group_sql(key: tuple[str, str, str], metrics: list[Metric], span: tuple[dat
     for i, (alias, (other, k, col)) in enumerate(lookups.items()):
         extra += f", lk{i}.{_q(col)} AS {_q(alias)}"
         joins += f" LEFT JOIN {_lookup_source(other, col)} lk{i} ON t.{_q(k)} = lk{i}.{_q(k)}"
-    source = f"SELECT t.*{extra} FROM {_q(table)} t{joins}"
+    rel = (sources or {}).get(table) or (relations()[table].sql if table in relations()
+                                          else _q(table))
+    source = f"SELECT t.*{extra} FROM {rel} t{joins}"
     d = f"s.{_q(date_col)}"
     where = []
     if period == "in_month":
@@ -172,7 +193,9 @@ def _group_sql(key: tuple[str, str, str], metrics: list[Metric], span: tuple[dat
         if all(conds):
             on += " AND (" + " OR ".join(_sub(c) for c in conds) + ")"  # type: ignore[arg-type]
     unit = "s.store_id"
-    if by is not None:  # one row per store and grain value ('' when not given)
+    if by == "network":
+        unit = "'*' || chr(31)"
+    elif by is not None:  # one row per store and grain value ('' when not given)
         unit = (f"s.store_id || chr(31) || coalesce(CAST(s.{_q(GRAINS[by][table])} "
                 "AS VARCHAR), '')")
     if store_filter:
@@ -186,29 +209,28 @@ def _group_sql(key: tuple[str, str, str], metrics: list[Metric], span: tuple[dat
 
 
 def cube_sql(months: Sequence[str], measures: list[Metric], store_filter: bool,
-             by: str | None = None) -> str:
+             by: str | None = None, sources: dict[str, str] | None = None) -> str:
     """The one SQL statement that computes every available measure (wide: a column each).
 
     ``$stores`` (a list of store ids) is its only parameter when ``store_filter``. With a
     grain ``by`` (:data:`GRAINS`), a row's ``store_id`` is ``store_id`` + chr(31) + the
     grain value, and the rows are the units some measure counts (no store × month grid).
+    ``sources`` names where a relation's rows are read (:func:`relation_source`).
     """
-    bounds = [(m, *month_bounds(m)) for m in months]
-    values = ", ".join(f"('{m}', DATE '{s}', DATE '{e}')" for m, s, e in bounds)
-    span = (bounds[0][1], bounds[-1][2])
+    span = (month_bounds(months[0])[0], month_bounds(months[-1])[1])
     groups: dict[tuple[str, str, str], list[Metric]] = {}
     for metric in measures:
         m = metric.measure
         assert m is not None
         groups.setdefault((m.table, m.period, m.date), []).append(metric)
-    ctes = [f"_months(_m_month, _m_start, _m_end) AS (VALUES {values})"]
+    ctes = [_months_cte(months)]
     if by is None:
         ctes.append("_grid AS (SELECT st.store_id, _months._m_month FROM stores st "
                     "CROSS JOIN _months"
                     + (" WHERE list_contains($stores, st.store_id))" if store_filter else ")"))
     select, joins = ["g.store_id", "g._m_month AS month"], []
     for i, (key, metrics) in enumerate(groups.items()):
-        ctes.append(f"_a{i} AS (\n  {_group_sql(key, metrics, span, store_filter, by)})")
+        ctes.append(f"_a{i} AS (\n  {_group_sql(key, metrics, span, store_filter, by, sources)})")
         joins.append(f"LEFT JOIN _a{i} ON _a{i}.store_id = g.store_id "
                      f"AND _a{i}._m_month = g._m_month")
         for metric in metrics:
@@ -222,6 +244,53 @@ def cube_sql(months: Sequence[str], measures: list[Metric], store_filter: bool,
         ctes.append(f"_grid AS ({units})")
     return ("WITH " + ",\n".join(ctes) + "\nSELECT " + ", ".join(select)
             + "\nFROM _grid g\n" + "\n".join(joins) + "\nORDER BY g.store_id, month")
+
+
+def _months_cte(months: Sequence[str]) -> str:
+    values = ", ".join(f"('{m}', DATE '{s}', DATE '{e}')"
+                       for m, s, e in ((m, *month_bounds(m)) for m in months))
+    return f"_months(_m_month, _m_start, _m_end) AS (VALUES {values})"
+
+
+def relation_source(con: duckdb.DuckDBPyConnection, rel: Relation,
+                    months: Sequence[str]) -> str:
+    """SQL naming ``rel``'s rows for ``months``: for a per-month relation, a temporary
+    table of this connection that holds each month's rows once computed (a report asks
+    for the same months many times); else the relation's own SQL."""
+    for name, sql in SHARED.items():
+        con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} AS SELECT * FROM {sql}")
+    if not rel.per_month:
+        return rel.sql
+    table, done_table = _q(f"_rel_{rel.name}"), _q(f"_rel_{rel.name}_months")
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {done_table} (month VARCHAR)")
+    done = {r[0] for r in con.execute(f"SELECT month FROM {done_table}").fetchall()}
+    todo = sorted(set(months) - done)
+    if todo:
+        query = f"WITH {_months_cte(todo)} SELECT * FROM {rel.sql} r"
+        exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND "
+                             "table_name = ?", [f"_rel_{rel.name}"]).fetchone()[0]
+        con.execute(f"INSERT INTO {table} {query}" if exists
+                    else f"CREATE TEMP TABLE {table} AS {query}")
+        con.executemany(f"INSERT INTO {done_table} VALUES (?)", [[m] for m in todo])
+    return table
+
+
+def relation_rows(con: duckdb.DuckDBPyConnection, name: str, month: str, store: str,
+                  where: str = "TRUE") -> pd.DataFrame:
+    """The rows of the relation ``name`` (:mod:`kpi_lib.relations`) that count for
+    ``store`` in ``month`` and match the SQL condition ``where`` — the units behind a
+    registry count, e.g. the overdue leads behind ``overdue_leads``."""
+    source = relation_source(con, relations()[name], [check_month_format(month)])
+    return con.execute(f"SELECT * FROM {source} r WHERE r.store_id = $store "
+                       f"AND r.month = $month AND ({where})",
+                       {"store": store, "month": month}).df()
+
+
+def as_of_date(con: duckdb.DuckDBPyConnection, month: str) -> date:
+    """``month``'s as-of date: its last day, or the data's last date when the data stop
+    inside it (:data:`kpi_lib.relations.AS_OF`, the date the lead stock is counted at)."""
+    return con.execute(f"WITH {_months_cte([check_month_format(month)])} "
+                       f"SELECT as_of FROM {AS_OF}").fetchone()[0]
 
 
 #: Network-wide results remembered by key in this process; ``None``: not remembering.
@@ -265,8 +334,14 @@ def compute_cube(
     stores: Sequence[str] | None = None,
     *,
     extra: Sequence[Metric] = (),
+    metrics: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Every registry metric for every store (of the ``stores`` table) and month.
+
+    The KPIs over lead-months and callers (:data:`ON_DEMAND`: the lead stock by grade,
+    follow-up compliance, the phone invite-to-visit rate) cost a pass over every lead and
+    follow-up per month, so they are computed when named in ``metrics`` (``list(REGISTRY)``:
+    everything), not by default.
 
     Parameters
     ----------
@@ -275,6 +350,8 @@ def compute_cube(
     stores : restrict to these store ids (default: every store of the ``stores`` table)
     extra : metrics declared outside the registry (:func:`kpi_lib.metrics.declare`),
         computed after the registry's, in the same pass
+    metrics : only these registry ids (and the parts of the ratios among them); None:
+        every registry KPI but :data:`ON_DEMAND`
 
     Returns
     -------
@@ -290,15 +367,39 @@ def compute_cube(
     row for the month, no target). ``na_reason`` is None otherwise.
     """
     month_list = _months(months)
+    registry = _subset(metrics)
     if extra:
-        return _compute_cube(con, month_list, stores, {**REGISTRY, **{m.id: m for m in extra}})
+        return _compute_cube(con, month_list, stores, {**registry, **{m.id: m for m in extra}})
     if _NETWORK is not None:
-        full = remembered(con, ("cube", *month_list),
-                          lambda: _compute_cube(con, month_list, None))
+        full = remembered(con, ("cube", tuple(registry), *month_list),
+                          lambda: _compute_cube(con, month_list, None, registry))
         if stores is None:
             return full.copy()
         return full[full["store_id"].isin([str(s) for s in stores])].reset_index(drop=True)
-    return _compute_cube(con, month_list, stores)
+    return _compute_cube(con, month_list, stores, registry)
+
+
+def _on_demand() -> frozenset[str]:
+    per_month = {r.name for r in relations().values() if r.per_month}
+    base = {i for i, m in REGISTRY.items() if m.measure and m.measure.table in per_month}
+    return frozenset(base | {i for i, m in REGISTRY.items()
+                             if m.type == "ratio" and {m.numerator, *m.denominator} & base})
+
+
+#: Registry KPIs computed only when named (see :func:`compute_cube`).
+ON_DEMAND: frozenset[str] = _on_demand()
+
+
+def _subset(metrics: Sequence[str] | None) -> dict[str, Metric]:
+    """The registry restricted to ``metrics`` and their parts (None: all but ON_DEMAND)."""
+    if metrics is None:
+        return {i: m for i, m in REGISTRY.items() if i not in ON_DEMAND}
+    unknown = [i for i in metrics if i not in REGISTRY]
+    if unknown:
+        raise ParameterError(f"unknown metric id(s): {', '.join(unknown)}")
+    wanted = {p for i in metrics for p in (i, REGISTRY[i].numerator, *REGISTRY[i].denominator)
+              if p}
+    return {i: m for i, m in REGISTRY.items() if i in wanted}
 
 
 def _compute_cube(con: duckdb.DuckDBPyConnection, month_list: list[str],
@@ -308,13 +409,23 @@ def _compute_cube(con: duckdb.DuckDBPyConnection, month_list: list[str],
     present = _present_columns(con)
     measures = [m for m in registry.values() if m.measure is not None]
     available = [m for m in measures if _available(m.measure, present)]  # type: ignore[arg-type]
-    sql = cube_sql(month_list, available, store_filter)
+    sql = cube_sql(month_list, available, store_filter,
+                   sources=_sources(con, available, month_list))
     params = {"stores": [str(s) for s in stores]} if store_filter else None
     wide = con.execute(sql, params).df()
     parts = _parts(wide, measures, available)
     _apply_workbook(con, wide, parts, available, month_list, registry)
     return derive_cube(wide["store_id"].to_numpy(dtype=object),
                        wide["month"].to_numpy(dtype=object), parts, registry)
+
+
+def _sources(con: duckdb.DuckDBPyConnection, measures: list[Metric],
+             months: list[str]) -> dict[str, str]:
+    """Where each relation the ``measures`` count is read (:func:`relation_source`)."""
+    rels = relations()
+    return {t: relation_source(con, rels[t], months)
+            for t in {m.measure.table for m in measures}  # type: ignore[union-attr]
+            if t in rels}
 
 
 def _parts(wide: pd.DataFrame, measures: list[Metric], available: list[Metric]
@@ -327,7 +438,8 @@ def _parts(wide: pd.DataFrame, measures: list[Metric], available: list[Metric]
             parts[metric.id] = np.full(len(wide), np.nan)
             continue
         col = wide[metric.id].to_numpy(dtype="float64", na_value=np.nan)
-        col = np.where(np.isnan(col), 0.0, col)
+        if metric.type != "median":  # no row: a count or sum of 0, but no median
+            col = np.where(np.isnan(col), 0.0, col)
         if metric.measure.na_without_rows:  # type: ignore[union-attr]
             rows = wide[metric.id + "__rows"].to_numpy(dtype="float64", na_value=np.nan)
             col = np.where(np.nan_to_num(rows) > 0, col, np.nan)
@@ -338,29 +450,33 @@ def _parts(wide: pd.DataFrame, measures: list[Metric], available: list[Metric]
 def grain_cube(con: duckdb.DuckDBPyConnection, months: str | Sequence[str], by: str,
                stores: Sequence[str] | None = None,
                metrics: Sequence[str] | None = None) -> pd.DataFrame:
-    """Every registry KPI at a grain below the store (``consultant``, ``source`` or the ad
-    ``channel``, see :data:`GRAINS`): the same declarations and engine as
-    :func:`compute_cube`, the rows also grouped by the grain's column.
+    """Every registry KPI at a grain below the store (``consultant``, ``source``, the ad
+    ``channel`` or the lead ``grade``, see :data:`GRAINS`), or over the whole ``network``
+    (every store together; ``store_id`` and the grain are then ``'*'`` and ''): the same
+    declarations and engine as :func:`compute_cube`, the rows also grouped by the grain's
+    column. A median at a grain is the median of the grain's rows.
 
     Returns the cube's columns with the grain's name after ``store_id``: one row per store
     × grain value × month × metric, for the (value, month) pairs some measure has a row
     for ('' for rows that do not name a value; a pair without any row has no row here).
     A KPI whose table has no such column (e.g. ad spend by consultant) is n/a with
     ``na_reason`` ``"not_at_grain"``. The brand workbook has no grain, so a workbook-only
-    month has no rows here. ``metrics`` limits the work to those KPIs (and their parts).
+    month has no rows here. ``metrics`` limits the work to those KPIs (and their parts);
+    None: as :func:`compute_cube`, every KPI but :data:`ON_DEMAND`.
     """
     if by not in GRAINS:
         raise ParameterError(f"unknown grain {by!r}; known: {', '.join(GRAINS)}")
     month_list = _months(months)
     present = _present_columns(con)
     columns = GRAINS[by]
-    registry = REGISTRY
-    if metrics is not None:
-        wanted = {p for i in metrics for p in (i, REGISTRY[i].numerator,
-                                                *REGISTRY[i].denominator) if p}
-        registry = {i: m for i, m in REGISTRY.items() if i in wanted}
+    registry = _subset(metrics)
     measures = [m for m in registry.values() if m.measure is not None]
     def carried(table: str) -> bool:  # the grain's column is in the input (or its lookup's)
+        if not columns[table]:  # the network: every row
+            return True
+        rel = relations().get(table)
+        if rel is not None:
+            return _relation_inputs(rel, (columns[table],)) <= present
         other, key, col = LOOKUPS.get(table, {}).get(columns[table], (table, "", columns[table]))
         return (other, col) in present and (not key or {(table, key), (other, key)} <= present)
 
@@ -370,7 +486,8 @@ def grain_cube(con: duckdb.DuckDBPyConnection, months: str | Sequence[str], by: 
                  if m.id in at_grain and _available(m.measure, present)]  # type: ignore[arg-type]
     # without a measure at the grain (a workbook-only folder) the SQL names no $stores
     params = {"stores": [str(s) for s in stores]} if stores is not None and available else None
-    wide = con.execute(cube_sql(month_list, available, stores is not None, by), params).df()
+    wide = con.execute(cube_sql(month_list, available, stores is not None, by,
+                                _sources(con, available, month_list)), params).df()
     cube = derive_cube(wide["store_id"].to_numpy(dtype=object),
                        wide["month"].to_numpy(dtype=object), _parts(wide, measures, available),
                        registry)
@@ -465,5 +582,7 @@ def _apply_workbook(con: duckdb.DuckDBPyConnection, wide: pd.DataFrame,
             given = np.full(len(wide), np.nan)
         parts[metric.id] = np.where(use, given, parts[metric.id])
     for metric_id, summed in WORKBOOK_SUMS.items():
+        if metric_id not in parts or not set(summed) <= set(parts):
+            continue  # not asked for (compute_cube's ``metrics``)
         total = np.sum([parts[i] for i in summed], axis=0)
         parts[metric_id] = np.where(use, total, parts[metric_id])

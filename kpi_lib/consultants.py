@@ -12,9 +12,8 @@ receivable and collected (orders delivered in the month), target completion (tar
 units, or ``completion_basis: revenue``: revenue target completion), average deal value,
 collection rate; new leads and ``new_lead_order_share`` (the "conversion" component) come
 through :func:`kpi_lib.diagnosis_checks.consultant_rate_counts`, the counts the
-``consultant_far_from_team`` finding tests. Process behaviour is follow-up compliance
-(``metrics.DECLARED``) as the pipeline section defines it (:func:`_compliance`,
-frequencies from ``params/pipeline.yml``), per consultant. Scoring: :mod:`kpi_lib.scoring`.
+``consultant_far_from_team`` finding tests. Process behaviour is the registry's follow-up
+compliance (``followup_compliance``) at the consultant grain. Scoring: :mod:`kpi_lib.scoring`.
 """
 
 from __future__ import annotations
@@ -31,7 +30,6 @@ from .diagnosis_rules import TOO_FEW_ID
 from .formatting import format_value, is_na
 from .i18n import in_sentence, text
 from .metrics import kpi_label
-from .pipeline import as_of_date
 from .scoring import (
     COMPONENTS,
     ScoringParams,
@@ -116,49 +114,16 @@ def _monthly(con, store: str, months: list[str]) -> pd.DataFrame:
     return out
 
 
-def _compliance(con, store: str, month: str, days: dict[str, int]) -> pd.DataFrame:
-    """Follow-ups due and done per consultant: :mod:`kpi_lib.pipeline`'s definition.
-
-    A lead's k-th follow-up is due k × its grade's frequency after creation; due = the due
-    dates inside its open span in the month (max(created, month start) … min(as-of date,
-    status date − 1)), done = follow-ups logged in that span, capped at due; the grade is
-    the last ``grade_after`` in the span, else the card's grade (an ``O`` earned by
-    ordering is not measured). Grouped by the lead's consultant instead of by grade.
-    """
-    start, _ = month_bounds(month)
-    freq = pd.DataFrame(list(days.items()), columns=["g", "days"])
-    con.register("_cons_freq", freq)
-    args = {"store": store, "asof": as_of_date(con, month), "ms": start}
-    try:
-        return con.execute(
-            """WITH l AS (SELECT * FROM leads WHERE store_id = $store AND created <= $asof
-                          AND consultant_id IS NOT NULL),
-               iv AS (
-                 SELECT lead_id, consultant_id, created, grade, status,
-                        greatest(created, $ms) AS i0,
-                        CASE WHEN status <> 'open' AND status_date IS NOT NULL
-                             THEN least($asof, status_date - 1) ELSE $asof END AS i1
-                 FROM l),
-               fu AS (
-                 SELECT iv.lead_id, any_value(iv.consultant_id) AS consultant_id,
-                        any_value(iv.created) AS created, any_value(iv.i0) AS i0,
-                        any_value(iv.i1) AS i1,
-                        coalesce(arg_max(f.grade_after, f.date) FILTER (
-                            WHERE f.grade_after IS NOT NULL AND f.date <= iv.i1),
-                            CASE WHEN any_value(iv.grade) = 'O'
-                                  AND any_value(iv.status) = 'ordered'
-                                 THEN NULL ELSE any_value(iv.grade) END) AS g,
-                        count(f.date) FILTER (WHERE f.date BETWEEN iv.i0 AND iv.i1) AS n_fu
-                 FROM iv LEFT JOIN followups f ON f.lead_id = iv.lead_id AND f.date <= iv.i1
-                 WHERE iv.i1 >= iv.i0 GROUP BY iv.lead_id),
-               due AS (
-                 SELECT consultant_id, n_fu, (i1 - created) // q.days
-                        - greatest(i0 - created - 1, 0) // q.days AS due
-                 FROM fu JOIN _cons_freq q ON q.g = fu.g)
-               SELECT consultant_id, sum(due) AS due, sum(least(n_fu, due)) AS on_time
-               FROM due GROUP BY consultant_id""", args).df()
-    finally:
-        con.unregister("_cons_freq")
+def _compliance(con, store: str, month: str) -> pd.DataFrame:
+    """Follow-ups due and made per consultant: the registry's ``followups_due`` and
+    ``followups_done`` at the consultant grain (the lead's consultant)."""
+    ids = {"followups_due": "due", "followups_done": "on_time"}
+    cube = grain_cube(con, month, "consultant", [store], list(ids))
+    cube = cube[cube["metric"].isin(ids) & (cube["consultant"] != "")]
+    out = cube.pivot_table(index="consultant", columns="metric", values="value",
+                           aggfunc="first").reindex(columns=list(ids)).rename(columns=ids)
+    out.columns.name = None
+    return out.rename_axis("consultant_id").reset_index()
 
 
 def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
@@ -195,7 +160,7 @@ def load_consultants(con, store: str, month: str,
     counts = consultant_rate_counts(con, month, ["conversion"], store)
     c = counts[counts["rate"] == "conversion"].set_index("consultant_id")
     t["new_leads"], t["converted"] = t["consultant_id"].map(c["n"]), t["consultant_id"].map(c["k"])
-    comp = (_compliance(con, store, month, p.followup_days) if _has(con, "followups")
+    comp = (_compliance(con, store, month) if _has(con, "followups")
             else pd.DataFrame(columns=["consultant_id", "due", "on_time"]))
     t = t.merge(comp, on="consultant_id", how="left")
     for col in _SUMS:  # counts default to 0; money and targets stay n/a without rows
@@ -301,7 +266,7 @@ def _flags(row: pd.Series, lang: str) -> str:
                     for k, mark in _FLAG_MARKS.items() if bool(row.get(k)))
 
 
-#: Consultant columns that are KPIs → their registry (or ``DECLARED``) id: one label,
+#: Consultant columns that are KPIs → their registry id: one label,
 #: one meaning at the store's grain and the consultant's.
 KPI_IDS = {"visits": "visits", "new_leads": "new_leads", "test_drive_rate": "test_drive_rate",
            "conversion": "new_lead_order_share", "orders": "orders",

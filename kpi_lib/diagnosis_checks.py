@@ -181,15 +181,21 @@ class CheckContext:
         return dict(zip(stock["grade"], stock["overdue"].astype(int), strict=True))
 
     def invite_counts(self) -> pd.DataFrame | None:
-        """``store_id, callers, visited``: callers of last month and who came (None: no
-        customer ids to follow a caller to the showroom)."""
-        from .pipeline import present_columns
-        from .traffic import invite_counts
+        """``store_id, callers, visited``: the registry's ``callers_last_month`` and
+        ``callers_visited`` (None: no customer ids to follow a caller to the showroom)."""
+        def build() -> pd.DataFrame | None:
+            cube = compute_cube(self.con, self.month, sorted(self.compare["store_id"].unique()),
+                                metrics=["invite_to_visit_rate"])
+            wide = cube[cube["metric"].isin(["callers_last_month", "callers_visited"])
+                        & cube["na_reason"].isna()].pivot(
+                index="store_id", columns="metric", values="value")
+            if wide.empty:
+                return None
+            return pd.DataFrame({"store_id": wide.index.to_numpy(),
+                                 "callers": wide["callers_last_month"].to_numpy(),
+                                 "visited": wide["callers_visited"].to_numpy()})
 
-        if not ({"customer_id"} <= present_columns(self.con, "calls")
-                and {"customer_id"} <= present_columns(self.con, "visits")):
-            return None
-        return self.cached("invites", lambda: invite_counts(self.con, [self.month]))
+        return self.cached("invites", build)
 
     def elapsed(self, measure: str = "visits") -> pd.Series:
         """Store id → share of the month's ``measure`` (visits, orders, deliveries) its

@@ -31,6 +31,8 @@ def format_value(value: object, unit: str, lang: str = "zh") -> str:
         return f"{number:.2f}"
     if unit == "yuan":
         return f"¥{number:,.0f}"
+    if unit == "minutes":
+        return text("traffic_minutes", lang, n=f"{number:.0f}")
     if unit == "yuan_per":
         return f"¥{number:,.0f}" if abs(number) >= 1000 else f"¥{number:,.1f}"
     return f"{number:,.0f}" if abs(number) >= 10 or number == round(number) else f"{number:.1f}"

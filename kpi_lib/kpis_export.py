@@ -19,6 +19,7 @@ import pandas as pd
 
 from .compute import compute_cube
 from .errors import KpiError, ParameterError, RowIssue
+from .metrics import REGISTRY
 from .warehouse import open_warehouse
 
 EXPORT_COLUMNS = ("store_id", "metric", "numerator", "denominator", "value")
@@ -93,6 +94,6 @@ def export_kpis(data_dir: Path, month: str, out: Path, *, strict: bool = False
             listed = "\n".join(f"  {issue}" for issue in rows)
             raise KpiError(f"--strict: {len(rows)} quarantined row(s), nothing written:\n"
                            f"{listed}")
-        cube = compute_cube(wh.con, month)
+        cube = compute_cube(wh.con, month, metrics=list(REGISTRY))  # every KPI
     write_atomic_csv(tidy_frame(cube), Path(out))
     return issues

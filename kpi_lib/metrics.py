@@ -6,6 +6,9 @@ A closed set of metric types (as in dbt MetricFlow / Cube):
     number of rows of one input table that fall in month ``M`` and pass a filter;
 ``sum``
     Σ of one numeric column over such rows;
+``median``
+    the median of one numeric column over such rows (not additive: never summed or
+    averaged over stores; a group's median is computed from its rows);
 ``ratio``
     Σ numerator / Σ denominator, where both name other (count or sum) metrics and the
     denominator may be a sum of several ids. A zero denominator is n/a
@@ -13,7 +16,11 @@ A closed set of metric types (as in dbt MetricFlow / Cube):
 
 Units (closed set, what :func:`kpi_lib.formatting.format_value` knows): ``count``
 (rows, e.g. visit batches), ``yuan`` (money totals), ``rate`` (a fraction, 0.25 not
-25), ``yuan_per`` (money per unit: cost per visit, average deal value).
+25), ``yuan_per`` (money per unit: cost per visit, average deal value), ``minutes``.
+
+A measure's ``table`` is an input table or a relation of :mod:`kpi_lib.relations`
+(callers of last month, leads at the as-of date with their grade then, follow-ups due by
+schedule), whose rows are counted the same way.
 
 A :class:`Measure` places a row in month ``M`` in one of three ways (``period``):
 
@@ -38,14 +45,14 @@ from typing import Literal
 
 from .schema import CHANNELS
 
-MetricType = Literal["count", "sum", "ratio"]
-Unit = Literal["count", "yuan", "rate", "yuan_per"]
+MetricType = Literal["count", "sum", "median", "ratio"]
+Unit = Literal["count", "yuan", "rate", "yuan_per", "minutes"]
 Direction = Literal["up", "down"] | None
 Section = Literal["traffic", "leads", "closing", "delivery_mix", "aftercare"]
 Period = Literal["in_month", "month_is", "open_at_start"]
 
-METRIC_TYPES: tuple[str, ...] = ("count", "sum", "ratio")
-UNITS: tuple[str, ...] = ("count", "yuan", "rate", "yuan_per")
+METRIC_TYPES: tuple[str, ...] = ("count", "sum", "median", "ratio")
+UNITS: tuple[str, ...] = ("count", "yuan", "rate", "yuan_per", "minutes")
 SECTIONS: tuple[str, ...] = ("traffic", "leads", "closing", "delivery_mix", "aftercare")
 
 #: Columns looked up from another table: table -> {alias: (other table, key, column)}.
@@ -85,6 +92,9 @@ class Measure:
     fallback: str | None = None
     #: n/a (no_data) for a store and month without any matching row
     na_without_rows: bool = False
+    #: the median of ``column`` instead of its sum (a ``median`` metric; not additive:
+    #: a group's median comes from its rows, never from its parts' medians)
+    median: bool = False
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -136,7 +146,7 @@ def _orders(where: str | None = None, requires: tuple[str, ...] = ()) -> Measure
 
 def _m(id: str, zh: str, en: str, unit: Unit, direction: Direction, section: Section,
        measure: Measure, definition: str, definition_zh: str) -> Metric:
-    kind: MetricType = "sum" if measure.column else "count"
+    kind: MetricType = ("median" if measure.median else "sum") if measure.column else "count"
     return Metric(id, zh, en, kind, unit, direction, section, definition, definition_zh,
                   measure=measure)
 
@@ -188,6 +198,28 @@ def _declare() -> list[Metric]:
            "当月经顾问邀约到店的批次"),
         _m("calls", "来电批次", "Phone inquiries", "count", "up", "traffic",
            Measure("calls", "in_month", "date"), "Phone inquiries in M", "当月来电批次"),
+        _m("callers_last_month", "上月来电客户数", "Callers of last month", "count", None,
+           "traffic", Measure("callers", "month_is", "month"),
+           "Distinct customer ids that called the store in M−1",
+           "上月来电客户数（按客户编号去重）"),
+        _m("callers_visited", "上月来电客户到店数", "Callers of last month who visited",
+           "count", "up", "traffic", Measure("callers", "month_is", "month", "visited"),
+           "Callers of M−1 (distinct customer ids) who visited the store after their call "
+           "and before the end of M", "上月来电客户中在来电之后至本月底到店的人数"),
+        _r("invite_to_visit_rate", "来电客户邀约来店率", "Phone invite-to-visit rate", "rate",
+           "up", "traffic", "callers_visited", "callers_last_month",
+           "Callers of M−1 who visited by the end of M / callers of M−1",
+           "上月来电客户到店数 / 上月来电客户数"),
+        _m("anonymous_calls_last_month", "上月无客户编号来电", "Calls of last month without a "
+           "customer id", "count", None, "traffic",
+           Measure("anonymous_calls", "month_is", "month"),
+           "Calls in M−1 without a customer id (cannot be followed to a visit)",
+           "上月来电中无客户编号（无法追踪到店）的来电次数"),
+        _m("dwell_minutes", "展厅停留时间（中位数）", "Showroom dwell time (median)", "minutes",
+           None, "traffic", Measure("dwell", "in_month", "date", column="minutes",
+                                    median=True),
+           "Median of time out − time in (minutes) over visits of M with time out after "
+           "time in", "当月离店时间晚于进店时间的来店批次的停留分钟数中位数"),
         _r("cost_per_visit", "单批次来店成本", "Cost per visit", "yuan_per", "down", "traffic",
            "ad_spend", "visits", "Ad spend / visits" + _NO_SPEND,
            "广宣投放 / 来店批次" + _NO_SPEND_ZH),
@@ -225,9 +257,55 @@ def _declare() -> list[Metric]:
         _m("lost_leads", "战败客户数", "Lost leads", "count", "down", "leads",
            Measure("leads", "in_month", "status_date", "status = 'lost'"),
            "Leads with status lost and status date in M", "状态为战败且状态日期在当月的客户数"),
+        _m("open_leads_new", "本月建卡在跟进客户", "Open leads carded this month", "count",
+           None, "leads", Measure("lead_stock", "month_is", "month", "new"),
+           "Leads created in M and open at M's as-of date (its last day, or the data's last "
+           "date inside M); leads that ordered and await delivery count as O",
+           "当月建卡、截至统计日（月末，数据止于月中时为数据最后一天）仍在跟进的客户；"
+           "已下单待交车的计为 O 级"),
+        _m("open_leads_carried", "此前建卡在跟进客户", "Open leads carded earlier", "count",
+           None, "leads", Measure("lead_stock", "month_is", "month", "NOT new"),
+           "Leads created before M and open at M's as-of date (O: ordered, awaiting "
+           "delivery)", "当月之前建卡、截至统计日仍在跟进的客户（已下单待交车的计为 O 级）"),
+        _m("open_leads", "在跟进客户合计", "Open leads (total)", "count", None, "leads",
+           Measure("lead_stock", "month_is", "month"),
+           "Leads open at M's as-of date, new and carried (O: ordered, awaiting delivery)",
+           "截至统计日仍在跟进的客户合计（本月建卡 + 此前建卡）"),
+        _m("overdue_leads", "超期未跟进客户", "Overdue leads", "count", "down", "leads",
+           Measure("lead_stock", "month_is", "month", "overdue", requires=("overdue",)),
+           "Open leads at M's as-of date whose last contact (last follow-up, else card "
+           "creation) is more than the grade's frequency + grace days before it "
+           "(params/pipeline.yml)",
+           "截至统计日仍在跟进、最后一次接触（最后跟进，无则建卡）距统计日超过该级别跟进频次 "
+           "+ 宽限天数的客户（params/pipeline.yml）"),
+        _m("leads_followup_due", "有到期跟进的客户数", "Leads with follow-ups due", "count",
+           None, "leads", Measure("lead_followups", "month_is", "month"),
+           "Leads with at least one follow-up due in M (see followups_due)",
+           "当月至少有一次跟进到期的客户数"),
+        _m("followups_due", "到期跟进次数", "Follow-ups due", "count", None, "leads",
+           Measure("lead_followups", "month_is", "month", column="due"),
+           "Follow-ups due in M: a lead's k-th is due k × its grade's frequency days after "
+           "the card, counted inside its open span in M (params/pipeline.yml)",
+           "当月到期跟进次数：第k次跟进在建卡后 k×该级别频次 天到期，只计当月在跟进期间"
+           "（params/pipeline.yml）"),
+        _m("followups_done", "实际跟进次数", "Follow-ups made", "count", "up", "leads",
+           Measure("lead_followups", "month_is", "month", column="done"),
+           "Follow-ups logged in M inside the lead's open span, at most as many as were due "
+           "(per lead)", "当月在跟进期间实际跟进次数（每位客户不超过到期次数）"),
+        _r("followup_compliance", "跟进执行率", "Follow-up compliance", "rate", "up", "leads",
+           "followups_done", "followups_due", "Follow-ups made / follow-ups due in M",
+           "实际跟进次数 / 到期跟进次数"),
         _r("lost_rate", "战败率", "Lost rate", "rate", "down", "leads", "lost_leads",
            ("carried_leads", "new_leads"), "Lost leads / (carried-over leads + new leads)",
            "战败客户数 / (留存意向客户数 + 新增意向客户数)"),
+        _m("out_of_control_leads", "失控客户数", "Leads out of control", "count", "down",
+           "leads", Measure("leads", "in_month", "status_date", "status = 'out_of_control'"),
+           "Leads with status out of control and status date in M",
+           "状态为失控且状态日期在当月的客户数"),
+        _r("out_of_control_rate", "失控率", "Out-of-control rate", "rate", "down", "leads",
+           "out_of_control_leads", ("carried_leads", "new_leads"),
+           "Leads out of control / (carried-over leads + new leads)",
+           "失控客户数 / (留存意向客户数 + 新增意向客户数)"),
         # --- closing (成交) ----------------------------------------------------------
         _m("orders", "本月产生订单合计数", "Orders", "count", "up", "closing", _orders(),
            "Orders dated in M, cancelled ones included", "订单日期在当月的订单数（含退订）"),
@@ -359,63 +437,23 @@ def _declare() -> list[Metric]:
 #: Every metric, in funnel order (traffic → leads → closing → delivery mix → aftercare).
 REGISTRY: dict[str, Metric] = {m.id: m for m in _declare()}
 
-@dataclass(frozen=True)
-class Declared:
-    """A KPI the report shows that a Σ/Σ of row counts cannot express (a median, callers of
-    the month before who visited later, follow-ups due by schedule): declared here beside
-    the registry — one id, label, unit, direction and definition — and computed by one
-    function of the module named in ``computed_in``."""
-
-    id: str
-    zh: str
-    en: str
-    unit: str
-    direction: Direction
-    definition: str
-    definition_zh: str
-    computed_in: str
-
-    def label(self, lang: str) -> str:
-        """The label in ``lang`` ("zh" or "en")."""
-        return self.zh if lang == "zh" else self.en
-
-
-#: The KPIs computed outside the cube, by id (labels distinct from the registry's).
-DECLARED: dict[str, Declared] = {d.id: d for d in (
-    Declared("invite_to_visit_rate", "来电客户邀约来店率", "Phone invite-to-visit rate", "rate",
-             "up", "Callers of M−1 (distinct customer ids) who visited the store after their "
-             "call and before the end of M / callers of M−1",
-             "上月来电客户（按客户编号去重）中在来电之后至本月底到店的人数 / 上月来电客户数",
-             "kpi_lib.traffic"),
-    Declared("dwell_minutes", "展厅停留时间（中位数）", "Showroom dwell time (median)",
-             "minutes", None, "Median of time out − time in over visits of M with both times",
-             "当月有进店和离店时间的来店批次的停留分钟数中位数", "kpi_lib.traffic"),
-    Declared("followup_compliance", "跟进执行率", "Follow-up compliance", "rate", "up",
-             "Follow-ups done in M (at most those due, per lead) / follow-ups due in M; the "
-             "k-th is due k × the grade's frequency days after the card "
-             "(params/pipeline.yml)",
-             "本月实际跟进次数（每位客户不超过到期次数）/ 本月到期跟进次数；第k次跟进在建卡后 "
-             "k×该级别频次 天到期（params/pipeline.yml）", "kpi_lib.pipeline"),
-)}
-
-
 def kpi_label(metric_id: str, lang: str) -> str:
-    """The label of a registry or :data:`DECLARED` KPI in ``lang``.
+    """The label of a registry KPI in ``lang``.
 
     >>> kpi_label("followup_compliance", "en"), kpi_label("visits", "zh")
     ('Follow-up compliance', '来店批次')
     """
-    return (DECLARED.get(metric_id) or get(metric_id)).label(lang)
+    return get(metric_id).label(lang)
 
 
 def kpi_label_ids(lang: str) -> dict[str, str]:
-    """Label in ``lang`` → id, over the registry and :data:`DECLARED` (labels are unique).
+    """Label in ``lang`` → id over the registry (labels are unique).
 
     >>> kpi_label_ids("zh")["试乘试驾率"], kpi_label_ids("en")["Follow-up compliance"]
     ('test_drive_rate', 'followup_compliance')
     """
-    out = {m.label(lang): m.id for m in (*REGISTRY.values(), *DECLARED.values())}
-    assert len(out) == len(REGISTRY) + len(DECLARED), "a label with two meanings"
+    out = {m.label(lang): m.id for m in REGISTRY.values()}
+    assert len(out) == len(REGISTRY), "a label with two meanings"
     return out
 
 

@@ -1,6 +1,11 @@
 """Lead pipeline (意向客户管理): grade stock, follow-up compliance, overdue and lost leads.
 
-Definitions (settings in ``params/pipeline.yml``):
+The counts are registry KPIs at the lead-grade grain (``open_leads_new``,
+``open_leads_carried``, ``open_leads``, ``overdue_leads``, ``leads_followup_due``,
+``followups_due``, ``followups_done``, ``followup_compliance``, ``lost_rate``,
+``out_of_control_rate``), computed by :func:`kpi_lib.compute.grain_cube` over the
+relations of :mod:`kpi_lib.relations`; this module lays them out and lists the overdue
+and lost leads behind them. Definitions (settings in ``params/pipeline.yml``):
 
 - **As-of date**: the month's last day, or the data's last date (the latest date in any
   dated table of the whole network) when the data stop earlier in the month.
@@ -27,19 +32,20 @@ Definitions (settings in ``params/pipeline.yml``):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 from typing import Any
 
 import duckdb
 import pandas as pd
 
-from .compute import month_bounds
+from .compute import as_of_date, compute_cube, grain_cube, month_bounds, relation_rows
 from .config import ConfigError, load_yaml
 from .formatting import format_value, is_na
 from .i18n import data_value, month_label, text
-from .metrics import DECLARED
+from .metrics import kpi_label
 from .privacy import mask_series
+from .relations import DATA_END, followup_days
 from .schema import LEAD_GRADES, TABLES
 
 UNGRADED = "?"
@@ -50,11 +56,7 @@ ALL = "all"
 def pipeline_config() -> dict[str, Any]:
     """``params/pipeline.yml``, checked."""
     cfg = load_yaml("pipeline.yml")
-    days = cfg.get("followup_days") or {}
-    if set(days) != set(LEAD_GRADES) or not all(
-            isinstance(v, int) and v > 0 for v in days.values()):
-        raise ConfigError("params/pipeline.yml: followup_days needs a whole number of days > 0 "
-                          f"for each grade {', '.join(LEAD_GRADES)}")
+    followup_days()  # checked where the registry's follow-up relations read it
     fc = cfg.get("forecast") or {}
     if not set(fc.get("grades", [])) <= set(LEAD_GRADES) or not fc.get("grades"):
         raise ConfigError("params/pipeline.yml: forecast.grades must list lead grades")
@@ -77,40 +79,14 @@ def present_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
 
 def data_end(con: duckdb.DuckDBPyConnection) -> date | None:
     """The latest date in any dated table of the network (None without any)."""
-    return con.execute("""
-        SELECT max(d) FROM (
-            SELECT max(date) AS d FROM visits UNION ALL SELECT max(date) FROM calls
-            UNION ALL SELECT max(created) FROM leads UNION ALL SELECT max(date) FROM followups
-            UNION ALL SELECT max(order_date) FROM orders
-            UNION ALL SELECT max(delivered) FROM orders)
-    """).fetchone()[0]
+    return con.execute(f"SELECT {DATA_END}").fetchone()[0]
 
 
-def as_of_date(con: duckdb.DuckDBPyConnection, month: str) -> date:
-    """The month's last day, or the data's last date when that falls inside the month."""
-    start, after = month_bounds(month)
-    last, end = after - timedelta(days=1), data_end(con)
-    return end if end is not None and start <= end < last else last
-
-
-def _days_sql() -> str:
-    days = pipeline_config()["followup_days"]
-    return "(VALUES " + ", ".join(f"('{g}', {d})" for g, d in days.items()) + ") AS fq(g, days)"
-
-
-#: A store's leads with their grade at ``$asof`` (see the module docstring).
-_GRADED = """
-l AS (SELECT * FROM leads WHERE store_id = $store AND created <= $asof),
-fu AS (
-    SELECT f.lead_id, max(f.date) AS last_fu,
-           arg_max(f.grade_after, f.date) FILTER (WHERE f.grade_after IS NOT NULL) AS g_fu
-    FROM followups f JOIN l USING (lead_id) WHERE f.date <= $asof GROUP BY f.lead_id),
-g AS (
-    SELECT l.*, fu.last_fu,
-           coalesce(fu.g_fu, CASE WHEN l.grade = 'O' AND l.status = 'ordered' THEN NULL
-                                  ELSE l.grade END) AS g_now
-    FROM l LEFT JOIN fu USING (lead_id))
-"""
+#: Registry KPIs of the grade table (column → id) and of the compliance table.
+STOCK_KPIS = {"new": "open_leads_new", "carried": "open_leads_carried",
+              "total": "open_leads", "overdue": "overdue_leads"}
+COMPLIANCE_KPIS = {"leads": "leads_followup_due", "due": "followups_due",
+                   "done": "followups_done", "rate": "followup_compliance"}
 
 
 @dataclass
@@ -143,103 +119,70 @@ def load_pipeline(con: duckdb.DuckDBPyConnection, store: str, month: str) -> Pip
     """Compute ``store``'s pipeline for ``month`` (see the module docstring)."""
     cfg = pipeline_config()
     start, after = month_bounds(month)
-    as_of = as_of_date(con, month)
     lead_cols, fu_cols = present_columns(con, "leads"), present_columns(con, "followups")
-    order_cols = present_columns(con, "orders")
     has_fu = bool(fu_cols)
-    o_stock = ""
-    if {"lead_id", "delivered"} <= order_cols:
-        o_stock = """
-        UNION ALL
-        SELECT lead_id, consultant_id, created, 'O', NULL::DATE, FALSE FROM g
-        WHERE status = 'ordered' AND status_date <= $asof AND EXISTS (
-            SELECT 1 FROM orders o WHERE o.lead_id = g.lead_id AND o.order_date <= $asof
-              AND (o.delivered IS NULL OR o.delivered > $asof)
-              AND (o.cancelled IS NULL OR o.cancelled > $asof))"""
-    rows = con.execute(f"""
-        WITH {_GRADED}
-        SELECT lead_id, consultant_id, created, coalesce(g_now, '{UNGRADED}') AS grade,
-               coalesce(last_fu, created) AS last_contact, TRUE AS open
-        FROM g WHERE status = 'open' OR status_date > $asof {o_stock}
-    """, {"store": store, "asof": as_of}).df()
-    rows["new"] = pd.to_datetime(rows["created"]) >= pd.Timestamp(start)
-    days = pd.Series(cfg["followup_days"])
-    rows["days_since"] = (pd.Timestamp(as_of) - pd.to_datetime(rows["last_contact"])).dt.days
-    rows["days_overdue"] = rows["days_since"] - rows["grade"].map(days) - cfg["overdue"][
-        "grace_days"]
-    late = rows[rows["open"] & (rows["days_overdue"] > 0)] if has_fu else rows.iloc[:0]
-    stock = _stock(rows, late)
-    compliance = _compliance(con, store, month) if has_fu else None
-    overdue = _overdue(con, late, lead_cols, int(cfg["overdue"]["top_n"])) if has_fu else None
-    lost, reasons, competitors = _lost(con, store, start, after, lead_cols,
+    by_grade = _by_grade(con, month, [store])
+    stock = _stock(by_grade)
+    compliance = _compliance(by_grade) if has_fu else None
+    overdue = None
+    if has_fu:
+        late = relation_rows(con, "lead_stock", month, store, "overdue")
+        overdue = _overdue(con, late, lead_cols, int(cfg["overdue"]["top_n"]))
+    lost, reasons, competitors = _lost(con, store, month, start, after, lead_cols,
                                        int(cfg["lost"]["top_competitors"]))
-    return Pipeline(store, month, as_of, bool(lead_cols), has_fu, stock, compliance, overdue,
-                    len(late), lost, reasons, competitors)
+    return Pipeline(store, month, as_of_date(con, month), bool(lead_cols), has_fu, stock,
+                    compliance, overdue, int(stock["overdue"].sum()), lost, reasons,
+                    competitors)
 
 
-def _stock(rows: pd.DataFrame, late: pd.DataFrame) -> pd.DataFrame:
+def _by_grade(con: duckdb.DuckDBPyConnection, month: str,
+              stores: list[str] | None) -> pd.DataFrame:
+    """The stock and compliance KPIs per store × grade (registry, grade grain): columns
+    ``store_id``, ``grade`` and the ids of :data:`STOCK_KPIS` / :data:`COMPLIANCE_KPIS`."""
+    ids = [*STOCK_KPIS.values(), *COMPLIANCE_KPIS.values()]
+    cube = grain_cube(con, month, "grade", stores, ids)
+    wide = cube[cube["metric"].isin(ids)].pivot_table(
+        index=["store_id", "grade"], columns="metric", values="value", aggfunc="first",
+        dropna=False).reindex(columns=ids)
+    wide.columns.name = None
+    return wide.reset_index()
+
+
+def _stock(by_grade: pd.DataFrame) -> pd.DataFrame:
     order = [*LEAD_GRADES, UNGRADED]
-    table = pd.DataFrame({
-        "new": rows[rows["new"]].groupby("grade").size(),
-        "carried": rows[~rows["new"]].groupby("grade").size(),
-        "overdue": late.groupby("grade").size(),
-    }).reindex(order).fillna(0).astype(int)
-    table["total"] = table["new"] + table["carried"]
+    table = (by_grade.set_index("grade")[list(STOCK_KPIS.values())]
+             .rename(columns={v: k for k, v in STOCK_KPIS.items()})
+             .reindex(order).fillna(0).astype(int))
     if table.loc[UNGRADED, "total"] == 0:
         table = table.drop(index=UNGRADED)
-    return table.rename_axis("grade").reset_index()[["grade", "new", "carried", "total",
-                                                     "overdue"]]
+    return table.rename_axis("grade").reset_index()[["grade", *STOCK_KPIS]]
 
 
 def compliance_counts(con: duckdb.DuckDBPyConnection, month: str,
                       store: str | None = None) -> pd.DataFrame:
-    """Follow-ups due and done in ``month`` per store × grade (module docstring).
+    """Follow-ups due and done in ``month`` per store × grade (registry, grade grain).
 
     Columns ``store_id, grade, days, leads, due, done``; every store of the network when
     ``store`` is None (the diagnosis tests each store against the network).
     """
-    start, _ = month_bounds(month)
-    args = {"store": store, "asof": as_of_date(con, month), "ms": start}
-    return con.execute(f"""
-        WITH l AS (SELECT * FROM leads WHERE ($store IS NULL OR store_id = $store)
-                   AND created <= $asof),
-        iv AS (
-            SELECT lead_id, store_id, created, grade, status, greatest(created, $ms) AS i0,
-                   CASE WHEN status <> 'open' AND status_date IS NOT NULL
-                        THEN least($asof, status_date - 1) ELSE $asof END AS i1
-            FROM l),
-        fu AS (
-            SELECT iv.lead_id, any_value(iv.store_id) AS store_id,
-                   any_value(iv.created) AS created, any_value(iv.i0) AS i0,
-                   any_value(iv.i1) AS i1,
-                   coalesce(arg_max(f.grade_after, f.date) FILTER (
-                       WHERE f.grade_after IS NOT NULL AND f.date <= iv.i1),
-                       CASE WHEN any_value(iv.grade) = 'O' AND any_value(iv.status) = 'ordered'
-                            THEN NULL ELSE any_value(iv.grade) END) AS g,
-                   count(f.date) FILTER (WHERE f.date BETWEEN iv.i0 AND iv.i1) AS n_fu
-            FROM iv LEFT JOIN followups f ON f.lead_id = iv.lead_id AND f.date <= iv.i1
-            WHERE iv.i1 >= iv.i0 GROUP BY iv.lead_id),
-        due AS (
-            SELECT fu.store_id, fu.g, fq.days, n_fu,
-                   (i1 - created) // fq.days - greatest(i0 - created - 1, 0) // fq.days AS due
-            FROM fu JOIN {_days_sql()} ON fq.g = fu.g)
-        SELECT store_id, g AS grade, any_value(days) AS days,
-               count(*) FILTER (WHERE due > 0) AS leads,
-               sum(due) AS due, sum(least(n_fu, due)) AS done
-        FROM due GROUP BY store_id, g ORDER BY store_id, g
-    """, args).df()
+    wide = _by_grade(con, month, None if store is None else [store])
+    wide = wide[wide["grade"].isin(LEAD_GRADES)
+                & (wide[COMPLIANCE_KPIS["due"]].fillna(0) > 0)]
+    out = wide.rename(columns={v: k for k, v in COMPLIANCE_KPIS.items()})
+    out.insert(2, "days", out["grade"].map(pipeline_config()["followup_days"]))
+    return out[["store_id", "grade", "days", "leads", "due", "done"]].reset_index(drop=True)
 
 
-def _compliance(con: duckdb.DuckDBPyConnection, store: str, month: str) -> pd.DataFrame:
-    per_grade = compliance_counts(con, month, store).drop(columns="store_id")
-    days = pipeline_config()["followup_days"]
-    table = per_grade.set_index("grade").reindex(list(LEAD_GRADES))
-    table["days"] = pd.Series(days)
+def _compliance(by_grade: pd.DataFrame) -> pd.DataFrame:
+    ids = {v: k for k, v in COMPLIANCE_KPIS.items()}
+    table = (by_grade.set_index("grade")[list(ids)].rename(columns=ids)
+             .reindex(list(LEAD_GRADES)))
+    table.insert(0, "days", pd.Series(pipeline_config()["followup_days"]))
     table = table.fillna({"leads": 0, "due": 0, "done": 0})
-    table.loc[ALL] = [float("nan"), table["leads"].sum(), table["due"].sum(),
-                      table["done"].sum()]
+    due, done = table["due"].sum(), table["done"].sum()
+    table.loc[ALL] = [float("nan"), table["leads"].sum(), due, done,
+                      done / due if due else float("nan")]  # = followup_compliance's Σ/Σ
     table[["leads", "due", "done"]] = table[["leads", "due", "done"]].astype(int)
-    table["rate"] = (table["done"] / table["due"].where(table["due"] > 0))
     if table.loc["O", "leads"] == 0:  # O is measured only for leads graded O while open
         table = table.drop(index="O")
     return table.rename_axis("grade").reset_index()
@@ -264,24 +207,15 @@ def _overdue(con: duckdb.DuckDBPyConnection, late: pd.DataFrame, lead_cols: set[
                 "days_overdue", "customer", "phone"]].reset_index(drop=True)
 
 
-def _lost(con: duckdb.DuckDBPyConnection, store: str, start: date, after: date,
+def _lost(con: duckdb.DuckDBPyConnection, store: str, month: str, start: date, after: date,
           lead_cols: set[str], top_n: int):
     args = {"store": store, "ms": start, "me": after}
-    n = con.execute("""
-        SELECT count(*) FILTER (WHERE status = 'lost' AND status_date >= $ms AND status_date < $me),
-               count(*) FILTER (WHERE status = 'out_of_control' AND status_date >= $ms
-                                AND status_date < $me),
-               count(*) FILTER (WHERE created >= $ms AND created < $me
-                                OR created < $ms AND (status = 'open' OR status_date >= $ms))
-        FROM leads WHERE store_id = $store
-    """, args).fetchone()
-    lost, ooc, base = (int(x or 0) for x in n)
-
-    def rate(k: int) -> float:
-        return k / base if base else float("nan")
-
-    summary = {"lost": lost, "out_of_control": ooc, "base": base, "lost_rate": rate(lost),
-               "ooc_rate": rate(ooc)}
+    cube = compute_cube(con, month, [store]).set_index("metric")["value"]
+    base = cube["carried_leads"] + cube["new_leads"]
+    summary = {"lost": cube["lost_leads"], "out_of_control": cube["out_of_control_leads"],
+               "base": base, "lost_rate": cube["lost_rate"],
+               "ooc_rate": cube["out_of_control_rate"]}
+    lost = summary["lost"]
 
     def counts(column: str, limit: int | None) -> pd.DataFrame | None:
         if column not in lead_cols:
@@ -292,7 +226,7 @@ def _lost(con: duckdb.DuckDBPyConnection, store: str, start: date, after: date,
               AND status_date < $me AND nullif(trim({column}), '') IS NOT NULL
             GROUP BY 1 ORDER BY 2 DESC, 1 {f'LIMIT {limit}' if limit else ''}
         """, args).df()
-        df["share"] = df["count"] / lost if lost else float("nan")
+        df["share"] = df["count"] / lost if lost > 0 else float("nan")
         return df
 
     return summary, counts("lost_reason", None), counts("competitor", top_n)
@@ -321,10 +255,9 @@ def grades_frame(data: Pipeline, lang: str) -> pd.DataFrame:
         "na", lang)
     return pd.DataFrame({
         text("pipeline_col_grade", lang): s["grade"].map(lambda g: _grade_label(g, lang)),
-        text("pipeline_col_new", lang): s["new"].map(lambda v: _count(v, lang)),
-        text("pipeline_col_carried", lang): s["carried"].map(lambda v: _count(v, lang)),
-        text("pipeline_col_total", lang): s["total"].map(lambda v: _count(v, lang)),
-        text("pipeline_col_overdue", lang): overdue,
+        **{kpi_label(STOCK_KPIS[c], lang): s[c].map(lambda v: _count(v, lang))
+           for c in ("new", "carried", "total")},
+        kpi_label(STOCK_KPIS["overdue"], lang): overdue,
     })
 
 
@@ -338,10 +271,9 @@ def compliance_frame(data: Pipeline, lang: str) -> pd.DataFrame | None:
         text("pipeline_col_days", lang): c["days"].map(
             lambda v: text("na", lang) if is_na(v) else text("pipeline_every_days", lang,
                                                               n=int(v))),
-        text("pipeline_col_leads", lang): c["leads"].map(lambda v: _count(v, lang)),
-        text("pipeline_col_due", lang): c["due"].map(lambda v: _count(v, lang)),
-        text("pipeline_col_done", lang): c["done"].map(lambda v: _count(v, lang)),
-        DECLARED["followup_compliance"].label(lang): c["rate"].map(
+        **{kpi_label(COMPLIANCE_KPIS[k], lang): c[k].map(lambda v: _count(v, lang))
+           for k in ("leads", "due", "done")},
+        kpi_label("followup_compliance", lang): c["rate"].map(
             lambda v: format_value(v, "rate", lang)),
     })
 
@@ -397,6 +329,11 @@ def overdue_note(lang: str) -> str:
 def lost_note(lang: str) -> str:
     """What the lost table lists (competitors shown from the settings)."""
     return text("pipeline_lost_note", lang, n=pipeline_config()["lost"]["top_competitors"])
+
+
+def stock_labels(lang: str) -> tuple[str, str]:
+    """The legend of the stock bars: the registry labels of new and carried open leads."""
+    return kpi_label(STOCK_KPIS["new"], lang), kpi_label(STOCK_KPIS["carried"], lang)
 
 
 def stock_bars_input(data: Pipeline, lang: str) -> pd.DataFrame:

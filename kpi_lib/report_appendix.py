@@ -30,6 +30,8 @@ def report_kpis(sm: StoreMonth) -> list[str]:
               tr.spend_channel_frame(sm.traffic, lang), tr.traffic_frame(sm.traffic, lang)]
     if sm.findings:
         frames.append(rdiag.evidence_frame(sm))
+    if sm.pipeline.has_leads:
+        frames.append(pl.grades_frame(sm.pipeline, lang))
     if sm.pipeline.compliance is not None:
         frames.append(pl.compliance_frame(sm.pipeline, lang))
     if not sm.consultants.table.empty:

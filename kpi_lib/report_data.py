@@ -416,7 +416,7 @@ _MARKS = "†‡*¹²³⁴⁵ "
 
 
 def kpis_named(frame: pd.DataFrame | None) -> list[str]:
-    """The KPI ids (registry and ``DECLARED``) a display table names in its headers or
+    """The registry KPI ids a display table names in its headers or
     first column, in either language, footnote marks stripped; none for an empty table."""
     if frame is None or frame.empty:
         return []

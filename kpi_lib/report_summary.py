@@ -12,7 +12,7 @@ from .config import report_config
 from .diagnosis_rules import TOO_FEW_ID
 from .formatting import format_change, format_value, is_na
 from .i18n import in_sentence, text
-from .metrics import DECLARED, REGISTRY
+from .metrics import REGISTRY
 from .report_data import PACED, StoreMonth, store_quarantined
 from .report_diagnosis import worse_kpis
 
@@ -285,12 +285,11 @@ def _orders_line(sm: StoreMonth) -> str:
 
 
 def definitions_frame(lang: str, metric_ids: list[str]) -> pd.DataFrame:
-    """Appendix: each KPI of ``metric_ids`` with its exact definition, in registry order,
-    then the KPIs computed outside the cube (``DECLARED``); see
+    """Appendix: each KPI of ``metric_ids`` with its exact definition, in registry order; see
     :func:`kpi_lib.report_appendix.appendix_frame` for the store report's."""
     shown = set(metric_ids)
     rows = []
-    for metric in (*REGISTRY.values(), *DECLARED.values()):
+    for metric in REGISTRY.values():
         if metric.id not in shown:
             continue
         rows.append({

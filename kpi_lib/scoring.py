@@ -46,15 +46,13 @@ class ScoringParams:
     plan_grades: tuple[str, ...]
     plan_goals: dict[str, Any]
     conversion_step: float
-    followup_days: dict[str, int]
 
 
 def _err(msg: str) -> ConfigError:
     return ConfigError(f"params/scoring.yml: {msg}")
 
 
-def parse_params(cfg: dict[str, Any], followup_days: dict[str, int] | None = None
-                 ) -> ScoringParams:
+def parse_params(cfg: dict[str, Any]) -> ScoringParams:
     """Validate a scoring mapping (as read from YAML) with plain messages."""
     comps = cfg.get("components")
     if not isinstance(comps, dict) or set(comps) != set(COMPONENTS):
@@ -79,7 +77,6 @@ def parse_params(cfg: dict[str, Any], followup_days: dict[str, int] | None = Non
     if basis not in ("units", "revenue"):
         raise _err("completion_basis must be units or revenue")
     flags, plan = cfg.get("flags", {}), cfg.get("plan", {})
-    days = followup_days or cfg.get("followup_days") or {}
     return ScoringParams(
         weights=weights, scaling=scaling,
         min_weight_share=float(cfg.get("min_weight_share", 0.6)), completion_basis=basis,
@@ -88,19 +85,13 @@ def parse_params(cfg: dict[str, Any], followup_days: dict[str, int] | None = Non
         improvement_months=int(flags.get("improvement_months", 2)),
         plan_grades=tuple(plan.get("grades", ["needs_improvement"])),
         plan_goals=dict(plan.get("goals", {})),
-        conversion_step=float(plan.get("conversion_step", 0.05)),
-        followup_days={str(g): int(d) for g, d in days.items()})
+        conversion_step=float(plan.get("conversion_step", 0.05)))
 
 
 @cache
 def scoring_params(folder: Path | None = None) -> ScoringParams:
-    """``params/scoring.yml``; follow-up frequencies from ``params/pipeline.yml`` if present."""
-    cfg = load_yaml("scoring.yml", folder)
-    try:
-        days = load_yaml("pipeline.yml", folder).get("followup_days")
-    except ConfigError:
-        days = None
-    return parse_params(cfg, days)
+    """``params/scoring.yml``, checked."""
+    return parse_params(load_yaml("scoring.yml", folder))
 
 
 def scale(value: Any, reference: Any) -> Any:

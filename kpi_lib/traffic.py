@@ -4,19 +4,10 @@ Registry KPIs (ad spend, cost per visit / lead / order, visits, first and repeat
 lead capture rate = new leads / visits, visits leaving details = the register flag's
 share, invited visits, calls) come from one :func:`compute_cube` call over the
 report month and the month before, for every store (network = pooled Σ / Σ; for counts
-and money the network column is the mean per store with data). Computed here because the
-registry's :class:`~kpi_lib.metrics.Measure` cannot express them:
+and money the network column is the mean per store with data; for the median dwell time
+the network's own median over all its visits). The phone invite-to-visit rate and the
+dwell time are registry KPIs over the relations of :mod:`kpi_lib.relations`.
 
-phone invite-to-visit rate (来电客户邀约来店率)
-    callers of M−1 = distinct ``calls.customer_id`` that phoned the store in M−1 (calls
-    without a customer id cannot be followed and are left out, and counted); visited = those
-    of them with a visit to the same store (``visits.customer_id``) dated on or after their
-    first call in M−1 and before the end of M. Rate = visited / callers. A Measure counts
-    rows of one table in month M; this needs M−1's rows, distinct customers and a
-    cross-table existence test.
-dwell time (停留时间)
-    median of ``time_out − time_in`` in minutes over visits of M with both times and
-    ``time_out`` after ``time_in`` (a median is not a Σ / Σ ratio).
 by source (按来源)
     not computed here: the registry's own KPIs at the source grain
     (:func:`kpi_lib.compute.grain_cube`; a visit's ``source``, a lead's, an order's lead's;
@@ -59,7 +50,7 @@ class Traffic:
 
     store: str
     month: str
-    #: one row per KPI (registry ids, then INVITE and DWELL): ``metric``, ``unit``,
+    #: one row per KPI (registry ids): ``metric``, ``unit``,
     #: ``value``, ``numerator``, ``denominator``, ``na_reason``, ``last_value``,
     #: ``last_na_reason``, ``network_value``
     kpis: pd.DataFrame
@@ -85,47 +76,22 @@ def _span(month: str) -> tuple[str, str]:
     return str(start), str(end)
 
 
-def invite_counts(con: duckdb.DuckDBPyConnection, months: list[str]) -> pd.DataFrame:
-    """Callers of M−1 and how many of them visited by the end of M, per store and M."""
-    values = ", ".join(
-        f"('{m}', DATE '{_span(previous_month(m))[0]}', DATE '{_span(m)[0]}', "
-        f"DATE '{_span(m)[1]}')" for m in months)
-    return con.execute(f"""
-        WITH m(month, c_start, c_end, v_end) AS (VALUES {values}),
-        callers AS (
-            SELECT m.month, c.store_id, c.customer_id, min(c.date) AS first_call,
-                   any_value(m.v_end) AS v_end
-            FROM calls c JOIN m ON c.date >= m.c_start AND c.date < m.c_end
-            WHERE c.customer_id IS NOT NULL GROUP BY ALL),
-        hit AS (
-            SELECT DISTINCT k.month, k.store_id, k.customer_id FROM callers k
-            JOIN visits v ON v.store_id = k.store_id AND v.customer_id = k.customer_id
-             AND v.date >= k.first_call AND v.date < k.v_end)
-        SELECT k.month, k.store_id, count(*) AS callers, count(h.customer_id) AS visited
-        FROM callers k LEFT JOIN hit h USING (month, store_id, customer_id)
-        GROUP BY ALL""").df()
 
 
-def _dwell(con: duckdb.DuckDBPyConnection, months: list[str]) -> pd.DataFrame:
-    """Median dwell minutes per store and month, and the network's (store_id NULL)."""
-    start, end = _span(months[0])[0], _span(months[-1])[1]
-    return con.execute("""
-        SELECT store_id, strftime(date, '%Y-%m') AS month,
-               median(date_diff('minute', time_in, time_out)) AS dwell
-        FROM visits WHERE date >= ?::DATE AND date < ?::DATE AND time_out > time_in
-        GROUP BY GROUPING SETS ((store_id, month), (month))""", [start, end]).df()
-
-
-def _kpi_rows(cube: pd.DataFrame, store: str, month: str, last: str) -> list[dict]:
+def _kpi_rows(cube: pd.DataFrame, store: str, month: str, last: str,
+              medians: dict[str, float]) -> list[dict]:
+    """The section's KPI rows; ``medians``: the network's own median of median KPIs."""
     mine = cube[cube["store_id"] == store].set_index(["month", "metric"])
     network = pooled(cube[cube["month"] == month])
     this_month = cube[cube["month"] == month]
     rows = []
-    for metric_id in (*SPEND_KPIS, *VISIT_KPIS):
+    for metric_id in (*SPEND_KPIS, *VISIT_KPIS, INVITE, DWELL):
         unit = REGISTRY[metric_id].unit
         now, before = mine.loc[(month, metric_id)], mine.loc[(last, metric_id)]
         net = network.at[metric_id, "value"]
-        if REGISTRY[metric_id].type != "ratio":  # mean per store with data
+        if REGISTRY[metric_id].type == "median":  # of every visit, not of store medians
+            net = medians.get(metric_id, np.nan)
+        elif REGISTRY[metric_id].type != "ratio":  # mean per store with data
             vals = this_month.loc[this_month["metric"] == metric_id, "value"]
             net = vals.mean() if vals.notna().any() else np.nan
         rows.append({"metric": metric_id, "unit": unit, "value": now["value"],
@@ -135,42 +101,6 @@ def _kpi_rows(cube: pd.DataFrame, store: str, month: str, last: str) -> list[dic
     return rows
 
 
-def _ratio_row(table: pd.DataFrame | None, store: str, month: str, last: str) -> dict:
-    """The invite-to-visit row from the per-store counts (None table: no data)."""
-    row = {"metric": INVITE, "unit": "rate"}
-    if table is None:
-        return row | {"value": np.nan, "numerator": np.nan, "denominator": np.nan,
-                      "na_reason": NO_DATA, "last_value": np.nan,
-                      "last_na_reason": NO_DATA, "network_value": np.nan}
-    for prefix, mo in (("", month), ("last_", last)):
-        hit = table[(table["store_id"] == store) & (table["month"] == mo)]
-        num = float(hit["visited"].sum())
-        den = float(hit["callers"].sum())
-        row[prefix + "value"] = num / den if den else np.nan
-        row[prefix + "na_reason"] = None if den else ZERO_DENOMINATOR
-        if not prefix:
-            row["numerator"], row["denominator"] = num, den
-    net = table[table["month"] == month]
-    den = float(net["callers"].sum())
-    row["network_value"] = float(net["visited"].sum()) / den if den else np.nan
-    return row
-
-
-def _dwell_row(table: pd.DataFrame | None, store: str, month: str, last: str) -> dict:
-    row = {"metric": DWELL, "unit": "minutes", "numerator": np.nan, "denominator": np.nan}
-
-    def pick(mask: pd.Series) -> float:
-        hit = table.loc[mask, "dwell"] if table is not None else pd.Series([], dtype=float)
-        return float(hit.iloc[0]) if len(hit) else np.nan
-
-    for prefix, mo in (("", month), ("last_", last)):
-        value = np.nan if table is None else pick((table["store_id"] == store)
-                                                  & (table["month"] == mo))
-        row[prefix + "value"] = value
-        row[prefix + "na_reason"] = NO_DATA if is_na(value) else None
-    row["network_value"] = np.nan if table is None else pick(
-        table["store_id"].isna() & (table["month"] == month))
-    return row
 
 
 def load_traffic(con: duckdb.DuckDBPyConnection, store: str, month: str) -> Traffic:
@@ -180,30 +110,23 @@ def load_traffic(con: duckdb.DuckDBPyConnection, store: str, month: str) -> Traf
     cols = {t: present_columns(con, t) for t in ("visits", "calls", "leads", "orders",
                                                   "marketing")}
     notes: list[tuple[str, dict]] = []
-    cube = compute_cube(con, [last, month])
-    rows = _kpi_rows(cube, store, month, last)
+    cube = pd.concat([compute_cube(con, [last, month]),
+                      compute_cube(con, [last, month], metrics=[INVITE])], ignore_index=True)
+    medians = grain_cube(con, month, "network", metrics=[DWELL])
+    rows = _kpi_rows(cube, store, month, last,
+                     dict(zip(medians["metric"], medians["value"], strict=True)))
     from_workbook = store_coverage(con, store, month).from_workbook
     mine = cube[(cube["store_id"] == store) & (cube["month"] == month)]
     now = dict(zip(mine["metric"], mine["value"], strict=True))
 
-    can_invite = "customer_id" in cols["calls"] and "customer_id" in cols["visits"]
-    rows.append(_ratio_row(invite_counts(con, [last, month]) if can_invite else None,
-                           store, month, last))
     if not cols["calls"]:
         notes.append(("traffic_note_no_calls", {}))
-    elif not can_invite:
+    elif not ("customer_id" in cols["calls"] and "customer_id" in cols["visits"]):
         notes.append(("traffic_note_no_invite", {}))
-    has_times = {"time_in", "time_out"} <= cols["visits"]
-    rows.append(_dwell_row(_dwell(con, [last, month]) if has_times else None,
-                           store, month, last))
-    if not has_times:
+    if not {"time_in", "time_out"} <= cols["visits"]:
         notes.append(("traffic_note_no_dwell", {}))
-    anonymous = 0
-    if cols["calls"]:
-        p_start, p_end = _span(last)
-        anonymous = int(con.execute(
-            "SELECT count(*) FROM calls WHERE store_id = ? AND date >= ?::DATE "
-            "AND date < ?::DATE AND customer_id IS NULL", [store, p_start, p_end]).fetchone()[0])
+    anonymous = now.get("anonymous_calls_last_month", np.nan)
+    anonymous = 0 if is_na(anonymous) else int(anonymous)
 
     spend = None
     if not cols["marketing"] and from_workbook and not is_na(now.get("ad_spend")):
@@ -309,21 +232,14 @@ def _label(metric_id: str, lang: str) -> str:
     return kpi_label(metric_id, lang)
 
 
-def _fmt(value: object, unit: str, reason: object, lang: str) -> str:
-    if unit == "minutes":
-        return (cell(value, "count", reason, lang) if is_na(value)
-                else text("traffic_minutes", lang, n=f"{float(value):.0f}"))
-    return cell(value, unit, reason, lang)
-
-
 def _kpi_frame(data: Traffic, ids: tuple[str, ...], lang: str) -> pd.DataFrame:
     rows = []
     for r in data.kpis.set_index("metric").loc[list(ids)].itertuples():
         rows.append({
             text("col_kpi", lang): _label(r.Index, lang),
-            text("col_this_month", lang): _fmt(r.value, r.unit, r.na_reason, lang),
-            text("col_last_month", lang): _fmt(r.last_value, r.unit, r.last_na_reason, lang),
-            text("traffic_col_network", lang): _fmt(r.network_value, r.unit, None, lang),
+            text("col_this_month", lang): cell(r.value, r.unit, r.na_reason, lang),
+            text("col_last_month", lang): cell(r.last_value, r.unit, r.last_na_reason, lang),
+            text("traffic_col_network", lang): cell(r.network_value, r.unit, None, lang),
         })
     return pd.DataFrame(rows)
 

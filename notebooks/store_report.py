@@ -121,7 +121,7 @@ if sm.pipeline.has_leads:
     fig = plots.grade_stock_bars(
         pl.stock_bars_input(sm.pipeline, lang),
         rd.text("pipeline_chart_title", lang, month=rd.month_label(month, lang)),
-        rd.text("pipeline_new", lang), rd.text("pipeline_carried", lang))
+        *pl.stock_labels(lang))
     display(fig)
     plots.close(fig)
     display(rd.styled(pl.grades_frame(sm.pipeline, lang)))

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from kpi_lib import kpis_export
-from kpi_lib.compute import compute_cube, grain_cube, month_bounds, previous_month
+from kpi_lib.compute import ON_DEMAND, compute_cube, grain_cube, month_bounds, previous_month
 from kpi_lib.errors import KpiError, ParameterError
 from kpi_lib.metrics import REFERENCE_IDS, REGISTRY
 from kpi_lib.warehouse import open_warehouse
@@ -97,7 +97,7 @@ def con(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def cube(con):
-    frame = compute_cube(con, ["2026-08", "2026-09", "2026-10"])
+    frame = compute_cube(con, ["2026-08", "2026-09", "2026-10"], metrics=list(REGISTRY))
     return frame.set_index(["store_id", "month", "metric"])
 
 
@@ -398,3 +398,85 @@ def test_new_leads_ordering_in_their_month(con, cube):
     rates = by[by["metric"] == "new_lead_order_share"].set_index("consultant")
     assert rates.loc["C11", "value"] == 0.5 and rates.loc["C12", "value"] == 0  # 1/2, 0/2
     assert set(by["metric"]) == {"new_leads", "new_leads_ordered", "new_lead_order_share"}
+
+
+def test_default_cube_leaves_out_only_the_on_demand_kpis(con, cube):
+    """compute_cube without ``metrics``: every KPI but the lead-month and caller ones,
+    with the same values as when everything is asked for."""
+    default = compute_cube(con, "2026-09")
+    assert set(default["metric"]) == set(REGISTRY) - ON_DEMAND
+    assert {"callers_last_month", "callers_visited", "invite_to_visit_rate",
+                         "open_leads_new", "open_leads_carried", "open_leads", "overdue_leads",
+                         "leads_followup_due", "followups_due", "followups_done",
+                         "followup_compliance"} == ON_DEMAND
+    full = cube.reset_index()
+    full = full[full["month"] == "2026-09"].set_index(["store_id", "metric"])["value"]
+    mine = default.set_index(["store_id", "metric"])["value"]
+    assert mine.equals(full.loc[mine.index])
+
+
+def test_invite_to_visit_rate_by_hand(cube):
+    """Callers of September with a customer id: S1 T02 (K02, 09-01), T04 (K06, 09-30);
+    K02 visited on 09-30 (V09, after the call), K06 only on 09-28 (V08, before it) → 1/2.
+    T03 has no customer id (anonymous: 1). S2: T21 anonymous → 0 callers (zero
+    denominator); in November T22 (K24, 10-11) visited on 10-20 (V23) → but November is
+    outside the cube, so S2's October value is 0/0."""
+    inv = cube.loc[("S1", "2026-10", "invite_to_visit_rate")]
+    assert (inv["numerator"], inv["denominator"], inv["value"]) == (1, 2, 0.5)
+    assert cube.loc[("S1", "2026-10", "anonymous_calls_last_month"), "value"] == 1
+    assert cube.loc[("S2", "2026-10", "invite_to_visit_rate"), "na_reason"] == ZERO
+    assert cube.loc[("S2", "2026-10", "anonymous_calls_last_month"), "value"] == 1
+
+
+def test_invite_callers_who_visit_the_month_after(con):
+    """S2: T22 (K24) called on 10-11 and came on 10-20 (V23): November's rate is 1/1."""
+    nov = compute_cube(con, "2026-11", ["S2"], metrics=["invite_to_visit_rate"])
+    row = nov.set_index("metric").loc["invite_to_visit_rate"]
+    assert (row["numerator"], row["denominator"]) == (1, 1)
+
+
+def test_dwell_median_by_hand(con, cube):
+    """S1 September dwell minutes 60 50 20 90 50 15 70 75 → median (50 + 60) / 2 = 55;
+    S2 has no September visit (n/a). October: S1 V10 40, S2 V22 30 and V23 60 → 45; the
+    network's own median of 40, 30, 60 is 40 (not the mean of store medians, 42.5)."""
+    assert cube.loc[("S1", "2026-09", "dwell_minutes"), "value"] == 55
+    assert cube.loc[("S2", "2026-09", "dwell_minutes"), "na_reason"] == NO_DATA
+    assert cube.loc[("S2", "2026-10", "dwell_minutes"), "value"] == 45
+    net = grain_cube(con, "2026-10", "network", metrics=["dwell_minutes"])
+    assert net.set_index("metric").loc["dwell_minutes", "value"] == 40
+
+
+def test_out_of_control_rate_by_hand(cube):
+    """S1 October: L07 out of control on 10-15 → 1 / (carried 3 + new 1)."""
+    row = cube.loc[("S1", "2026-10", "out_of_control_rate")]
+    assert (row["numerator"], row["denominator"], row["value"]) == (1, 4, 0.25)
+
+
+def test_lead_stock_and_follow_ups_by_grade_by_hand(con, cube):
+    """S1 at 2026-09-30. Open: L01 (B: follow-up 09-02, carded 07-15), L06 (A: 09-22,
+    new), L07 (B: no follow-up, new); O stock: L05 (ordered 09-10, O03 delivered 10-08,
+    new); L04 (O02 delivered 09-25) and L08 (O01 delivered 09-03) are not. Overdue: L01
+    (28 days since 09-02 > 14), L06 (8 > 7); not L07 (2 days).
+    Follow-ups due in September (k × frequency after the card, inside the open span):
+    L01 B/14: 09-09, 09-23 → 2, made 1 (09-02); L02 C/30 until 09-11: 09-09 → 1, made 0;
+    L04 O/7 until 09-04: 09-03 → 1, made 1; L06 A/7 from 09-15: 09-22, 09-29 → 2, made 1;
+    L05, L07, L10: none due. Total 3 / 6."""
+    by = grain_cube(con, "2026-09", "grade", ["S1"], ["open_leads_new", "open_leads_carried",
+                                                      "overdue_leads", "followup_compliance"])
+    wide = by.pivot(index="grade", columns="metric", values="value")
+    stock = wide[["open_leads_new", "open_leads_carried", "overdue_leads"]].astype(int)
+    assert stock.to_dict("index") == {
+        "O": {"open_leads_new": 1, "open_leads_carried": 0, "overdue_leads": 0},
+        "A": {"open_leads_new": 1, "open_leads_carried": 0, "overdue_leads": 1},
+        "B": {"open_leads_new": 1, "open_leads_carried": 1, "overdue_leads": 1},
+        "C": {"open_leads_new": 0, "open_leads_carried": 0, "overdue_leads": 0}}
+    assert wide["followups_due"].astype(int).to_dict() == {"O": 1, "A": 2, "B": 2, "C": 1}
+    assert wide["followups_done"].astype(int).to_dict() == {"O": 1, "A": 1, "B": 1, "C": 0}
+    store = cube.loc[("S1", "2026-09", "followup_compliance")]
+    assert (store["numerator"], store["denominator"], store["value"]) == (3, 6, 0.5)
+    assert cube.loc[("S1", "2026-09", "open_leads"), "value"] == 4
+    assert cube.loc[("S1", "2026-09", "leads_followup_due"), "value"] == 4
+    by = grain_cube(con, "2026-09", "consultant", ["S1"], ["followup_compliance"])
+    c = by[by["metric"] == "followup_compliance"].set_index("consultant")
+    assert (c.loc["C11", "numerator"], c.loc["C11", "denominator"]) == (2, 5)  # L01 L02 L06
+    assert (c.loc["C12", "numerator"], c.loc["C12", "denominator"]) == (1, 1)  # L04

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
 from kpi_lib import metrics
 from kpi_lib.metrics import REFERENCE_IDS, REGISTRY, SECTIONS, UNITS, get, labels
+from kpi_lib.relations import relations
 from kpi_lib.schema import CHANNELS, TABLES
 
 CONTRACT_IDS = {
@@ -53,7 +55,8 @@ def test_ratios_name_existing_count_or_sum_metrics(metric):
         assert REGISTRY[part].type in ("count", "sum"), f"{part} is not a base measure"
 
 
-@pytest.mark.parametrize("metric", [m for m in REGISTRY.values() if m.type != "ratio"],
+@pytest.mark.parametrize("metric", [m for m in REGISTRY.values() if m.type != "ratio"
+                                    and m.measure.table not in relations()],
                          ids=lambda m: m.id)
 def test_measures_use_contract_columns(metric):
     m = metric.measure
@@ -115,3 +118,23 @@ def test_get_unknown_id_names_the_known_ones():
         get("nope")
     with pytest.raises(ValueError):
         labels("fr")
+
+
+def test_relation_measures_name_columns_the_relation_has(tmp_path):
+    """Every measure over a derived relation (kpi_lib.relations) names columns its SQL
+    gives, and the relation's inputs are contract columns."""
+    from kpi_lib.compute import relation_source
+    from kpi_lib.warehouse import open_warehouse
+
+    tiny = Path(__file__).parent / "fixtures" / "tiny"
+    with open_warehouse(tiny, db_path=tmp_path / "w.duckdb") as wh:
+        for name, rel in relations().items():
+            source = relation_source(wh.con, rel, ["2026-03"])
+            cols = set(wh.con.execute(f"SELECT * FROM {source} r LIMIT 0").df().columns)
+            assert {"store_id", "consultant_id", "source"} <= cols, name
+            for table, column in (*rel.needs, *rel.inputs.values()):
+                assert column in {c.name for c in TABLES[table].columns}, (name, column)
+            for m in REGISTRY.values():
+                if m.measure is not None and m.measure.table == name:
+                    assert set(m.measure.columns) <= cols, (m.id, m.measure.columns)
+                    assert (m.type in ("sum", "median")) == (m.measure.column is not None)

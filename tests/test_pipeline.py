@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from kpi_lib import pipeline as pl
@@ -151,7 +152,7 @@ def test_without_followups_says_what_is_missing(tmp_path: Path):
     assert "本期无跟进记录" in pl.pipeline_markdown(pipe, "zh")
     # without follow-ups the grade column decides: L2 is H
     assert pipe.stock.set_index("grade").loc["H", "new"] == 1
-    assert pl.grades_frame(pipe, "en")["Of which overdue"].eq("—").all()
+    assert pl.grades_frame(pipe, "en")["Overdue leads"].eq("—").all()
 
 
 def test_without_leads_says_so(tmp_path: Path):
@@ -160,7 +161,8 @@ def test_without_leads_says_so(tmp_path: Path):
     # the coverage note at the top names the missing table once; the section points to it
     assert pl.pipeline_markdown(pipe, "en") == (
         "This section lacks its input (see the data coverage note at the top).")
-    assert pipe.stock["total"].sum() == 0 and pipe.lost["base"] == 0
+    # without a leads table the registry's lead counts are n/a, not 0
+    assert pipe.stock["total"].sum() == 0 and np.isnan(pipe.lost["base"])
     assert pl.lost_frame(pipe, "zh") is None
 
 

@@ -35,7 +35,6 @@ def test_shipped_params(p):
     assert p.weights == {"completion": 30, "conversion": 25, "avg_deal_value": 20,
                          "collection": 15, "process": 10}
     assert [g for g, _ in p.bands] == ["excellent", "good", "pass", "needs_improvement"]
-    assert p.followup_days["H"] == 2 and p.followup_days["C"] == 30
 
 
 def test_seed_template_rows(p):
