@@ -18,8 +18,10 @@ page's box tree. It reports:
     * Chinese: the break falls between two CJK characters of a run of at most
       ``MAX_CJK_LABEL`` characters, in a label: a header cell (``th``), or a body cell
       with at most ``MAX_CJK_LABEL`` CJK characters in all ("越高越 / 好", "团队合 / 计").
-      Longer runs, and body cells holding phrases, may wrap between characters like any
-      Chinese text.
+      A header cell of up to ``zh_breaks.LONG_LABEL`` characters may break only between
+      the words of :func:`kpi_lib.zh_breaks.words` ("新增意向客户 / 当月下单比例", not
+      "新增意 / 向客户数"). Longer runs in body cells holding phrases may wrap between
+      characters like any Chinese text.
 
     Breaks at spaces, after punctuation or between a CJK and a Latin character are fine.
 
@@ -32,6 +34,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from .zh_breaks import LONG_LABEL, boundaries
 
 #: A CJK run up to this long is a label that must not be broken across lines.
 MAX_CJK_LABEL = 6
@@ -183,6 +187,12 @@ def _broken_word(cell, page: int, table) -> LayoutProblem | None:
             continue  # a space (or more) between the lines: a break at a word boundary
         before, after = source[ends[i - 1] - 1], source[starts[i]]
         if _CJK.match(before) and _CJK.match(after):
+            if cell.element_tag == "th" and len(source) <= LONG_LABEL:
+                if ends[i - 1] in boundaries(source):
+                    continue
+                shown = " / ".join(lines)
+                return LayoutProblem("broken_word", page, _table_name(table),
+                                     f"<th> {source!r} broken inside a word: {shown!r}")
             lo, hi = ends[i - 1], starts[i]
             while lo > 0 and _CJK.match(source[lo - 1]):
                 lo -= 1

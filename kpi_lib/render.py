@@ -23,6 +23,7 @@ from . import paths
 from .atomic import publish
 from .errors import RenderError
 from .i18n import month_label, text
+from .zh_breaks import LONG_LABEL, header_html
 
 TEMPLATE_NAME = "kpi_report"
 
@@ -93,12 +94,19 @@ def mark_short_labels(html: str) -> str:
     "越高越 / 好" or "团队合 / 计" (and it has no ``word-break: keep-all``). A ``td`` or
     ``th`` holding only text with 1–:data:`SHORT_LABEL_CJK` CJK characters (and at most 16
     characters in all) gets the class, which the template sets ``white-space: nowrap``;
-    longer Chinese (phrases, sentences) still wraps. See :mod:`kpi_lib.layout_check`.
+    longer Chinese labels (up to :data:`LONG_LABEL` characters; in a body cell, without
+    sentence punctuation) wrap only between words
+    (:func:`kpi_lib.zh_breaks.header_html`: "新增意向客户 / 当月下单比例", never "新增意 /
+    向客户"); sentences wrap anywhere. See :mod:`kpi_lib.layout_check`.
     """
     def mark(m: re.Match[str]) -> str:
         tag, attrs, body = m.groups()
         label = " ".join(html_lib.unescape(body).split())
-        if not (1 <= len(_CJK.findall(label)) <= SHORT_LABEL_CJK and len(label) <= 16):
+        cjk = len(_CJK.findall(label))
+        if cjk > SHORT_LABEL_CJK and len(label) <= LONG_LABEL and not (
+                tag == "td" and re.search(r"[，。；：！？,;]", label)):  # a phrase, not a label
+            return f"<{tag}{attrs}>{header_html(label)}</{tag}>"
+        if not (1 <= cjk <= SHORT_LABEL_CJK and len(label) <= 16):
             return m.group(0)
         if re.search(r'\bclass="', attrs):
             attrs = re.sub(r'\bclass="', f'class="{SHORT_LABEL_CLASS} ', attrs, count=1)

@@ -22,7 +22,8 @@ MONTH = "2026-10"
 STORES = sorted(STORE_ARCHETYPES)
 
 _PAGE = ("<html><head><style>@page { size: A4; margin: 20mm 16mm; } "
-         "table { border-collapse: collapse; font-size: 9pt; } th, td { padding: 1mm 2mm; }"
+         "table { border-collapse: collapse; font-size: 9pt; } th, td { padding: 1mm 2mm; } "
+         ".nw { white-space: nowrap; }"
          "</style></head><body>%s</body></html>")
 
 
@@ -60,6 +61,17 @@ def test_words_and_short_chinese_labels_broken_across_lines_are_found():
     phrase = _PAGE % ('<table><tr><td style="width: 40px">加强展厅接待培训提高留档率</td>'
                       "</tr></table>")
     assert layout_problems(spaces) == [] and layout_problems(phrase) == []
+
+
+def test_long_chinese_headers_break_between_words_only():
+    """A narrow header breaks "新增意 / 向客户数" as is (a problem) and, marked by render,
+    only between words ("新增 / 意向客户数")."""
+    cell = "<table><tr><th style=\"width: 30px\">%s</th><td>1</td></tr></table>"
+    raw = layout_problems(_PAGE % (cell % "新增意向客户数"))
+    assert [p.kind for p in raw] == ["broken_word"] and "新增意向客户数" in str(raw[0])
+    marked = mark_short_labels(_PAGE % (cell % "新增意向客户数"))
+    assert '<span class="nw">新增</span><wbr><span class="nw">意向客户数</span>' in marked
+    assert layout_problems(marked) == []
 
 
 def test_short_chinese_labels_are_kept_on_one_line():
