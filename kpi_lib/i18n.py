@@ -283,7 +283,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "pipeline_overdue_note": "月末仍在跟进、距最近一次联系（无跟进时为建卡日）超过该级别跟进频"
         "次的客户，按超期天数列出前 {n} 个；客户姓名和电话已脱敏。",
         "pipeline_lost_title": "战败与失控",
-        "pipeline_lost_note": "战败原因与战败车型（前 {n} 名）；占比为占本月战败客户数的比例。",
+        "pipeline_lost_note": "全部战败原因，及战败车型的前 {n} 名；占比为占本月战败客户数的比例。",
         "pipeline_ungraded": "未分级",
         "pipeline_all": "合计",
         "pipeline_col_grade": "级别",
@@ -959,8 +959,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "follow-ups) is longer ago than their grade's frequency, the {n} most overdue first; "
         "customer names and phone numbers are masked.",
         "pipeline_lost_title": "Lost and out-of-control leads",
-        "pipeline_lost_note": "Lost reasons and competitor models (top {n}); shares are of the "
-        "month's lost leads.",
+        "pipeline_lost_note": "Every lost reason, and the top {n} competitor models; shares are "
+        "of the month's lost leads.",
         "pipeline_ungraded": "Ungraded",
         "pipeline_all": "Total",
         "pipeline_col_grade": "Grade",

@@ -310,7 +310,7 @@ def grade_stock_bars(stock: pd.DataFrame, title: str, new_label: str,
     carried = [0.0 if _is_na(v) else float(v) for v in stock["carried"]]
     totals = [NA if _is_na(a) and _is_na(b) else _fmt_count(x + y) for a, b, x, y in
               zip(stock["new"], stock["carried"], new, carried, strict=True)]
-    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 2.6), layout="constrained")
+    fig, ax = plt.subplots(figsize=(FIG_WIDTH, 2.9), layout="constrained")
     xs = list(range(len(labels)))
     ax.bar(xs, new, width=0.6, color=PALETTE[0], label=new_label, zorder=2)
     ax.bar(xs, carried, width=0.6, bottom=new, color=PALETTE[5], edgecolor=PALETTE[0],
@@ -323,7 +323,8 @@ def grade_stock_bars(stock: pd.DataFrame, title: str, new_label: str,
     ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.grid(axis="x", visible=False)
     ax.set_title(title, loc="left")
-    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), frameon=False, ncols=2)
+    # under the grades: the registry's labels are long and would run into the title
+    fig.legend(loc="outside lower center", frameon=False, ncols=2)
     return fig
 
 
