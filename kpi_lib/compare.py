@@ -76,6 +76,7 @@ from .benchmarks import benchmarks, load_benchmark_config, validate_benchmark_co
 from .compute import compute_cube
 from .metrics import REGISTRY, Metric
 from .month_progress import month_elapsed
+from .relations import relations
 
 COMPARE_COLUMNS: tuple[str, ...] = (
     "store_id", "region", "metric", "type", "unit", "direction", "numerator", "denominator",
@@ -95,8 +96,10 @@ PEER_LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 @cache
 def _counts(m: Metric) -> bool:
-    """A count of events: a ``count`` metric or a sum of per-row counts (follow-ups due)."""
-    return m.type == "count" or (m.type == "sum" and m.unit == "count")
+    """A count of events: a ``count`` metric, or a sum of per-lead event counts over a
+    relation (follow-ups due / made); not a target's units."""
+    return m.type == "count" or (m.type == "sum" and m.unit == "count"
+                                 and m.measure is not None and m.measure.table in relations())
 
 
 def method_of(metric_id: str) -> str:

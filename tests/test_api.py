@@ -46,7 +46,8 @@ def test_cube_is_the_hand_counted_cube(tiny):
     assert _at(cube, "S2", "lead_capture_rate")["na_reason"] == ZERO
     assert _at(cube, "S2", "target_completion")["value"] == pytest.approx(0.4)
     with open_warehouse(tiny) as wh:
-        pd.testing.assert_frame_equal(cube, compute_cube(wh.con, "2026-09"))
+        pd.testing.assert_frame_equal(cube, compute_cube(wh.con, "2026-09",
+                                                         metrics=list(REGISTRY)))
     only_s2 = kpi_lib.cube(["2026-09", "2026-10"], tiny, stores=["S2"])
     assert set(only_s2["store_id"]) == {"S2"} and set(only_s2["month"]) == {"2026-09", "2026-10"}
 
