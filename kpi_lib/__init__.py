@@ -2,9 +2,11 @@
 
 ``data=None`` everywhere means the demo data (``data/demo``, generated on first use);
 ``period`` is a month ``YYYY-MM``. Everything else lives in one module per job
-(``kpi_lib.compute``, ``kpi_lib.compare``, …); importing ``kpi_lib`` itself stays light
+(``kpi_lib.metrics.cube``, ``kpi_lib.metrics.comparison``, …); importing ``kpi_lib`` itself stays
+light
 (the functions import what they need when called). No name here is also a submodule's
-(``kpi_lib.compare``, ``kpi_lib.warehouse`` are modules), so ``from kpi_lib import x``
+(``kpi_lib.metrics.comparison``, ``kpi_lib.ingest.warehouse`` are modules), so ``from kpi_lib
+import x``
 always means the same thing.
 
 ==================  =========================================================
@@ -35,10 +37,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import pandas as pd
 
-    from kpi_lib.diagnosis import Finding
-    from kpi_lib.metrics import Metric
-    from kpi_lib.report_data import StoreMonth
-    from kpi_lib.warehouse import Warehouse
+    from kpi_lib.analysis.diagnosis import Finding
+    from kpi_lib.ingest.warehouse import Warehouse
+    from kpi_lib.metrics.registry import Metric
+    from kpi_lib.report.store_month import StoreMonth
 
 __all__ = ["cube", "wide", "store_month", "diagnose", "compare_stores", "compare_regions",
            "verdict_frame", "open_warehouse", "sql", "registry", "declare", "Measure",
@@ -46,13 +48,13 @@ __all__ = ["cube", "wide", "store_month", "diagnose", "compare_stores", "compare
 
 #: Names served lazily: name -> (module, attribute; None for the module itself).
 _LAZY = {
-    "registry": ("kpi_lib.metrics", "REGISTRY"),
-    "declare": ("kpi_lib.metrics", "declare"),
-    "Measure": ("kpi_lib.metrics", "Measure"),
-    "wide": ("kpi_lib.explore", "wide"),
-    "verdict_frame": ("kpi_lib.explore", "verdict_frame"),
-    "to_excel": ("kpi_lib.explore", "to_excel"),
-    "plots": ("kpi_lib.plots", None),
+    "registry": ("kpi_lib.metrics.registry", "REGISTRY"),
+    "declare": ("kpi_lib.metrics.registry", "declare"),
+    "Measure": ("kpi_lib.metrics.registry", "Measure"),
+    "wide": ("kpi_lib.report.explore", "wide"),
+    "verdict_frame": ("kpi_lib.report.explore", "verdict_frame"),
+    "to_excel": ("kpi_lib.report.explore", "to_excel"),
+    "plots": ("kpi_lib.report.plots", None),
     "paths": ("kpi_lib.paths", None),
 }
 
@@ -70,7 +72,7 @@ def __dir__() -> list[str]:
 
 
 def _folder(data: str | Path | None) -> Path:
-    from kpi_lib.explore import data_folder
+    from kpi_lib.report.explore import data_folder
 
     return data_folder(data)
 
@@ -83,7 +85,7 @@ def open_warehouse(data: str | Path | None = None) -> Warehouse:
     ...     wh.con.execute("SELECT count(*) FROM stores").fetchone()[0]
     12
     """
-    from kpi_lib.warehouse import open_warehouse as _open
+    from kpi_lib.ingest.warehouse import open_warehouse as _open
 
     return _open(_folder(data))
 
@@ -118,8 +120,8 @@ def cube(period: str | Sequence[str], data: str | Path | None = None, *,
     ...     ["numerator", "denominator", "value"]].round(4).to_numpy().tolist()
     [[1478.0, 2741.0, 0.5392]]
     """
-    from kpi_lib.compute import compute_cube
-    from kpi_lib.metrics import REGISTRY
+    from kpi_lib.metrics.cube import compute_cube
+    from kpi_lib.metrics.registry import REGISTRY
 
     with open_warehouse(data) as wh:
         return compute_cube(wh.con, period, stores, extra=extra, metrics=list(REGISTRY))
@@ -135,21 +137,21 @@ def store_month(store: str, period: str, lang: str = "zh",
     >>> sm.store["store_name"], float(sm.value("test_drives"))
     ('上海浦东4S店', 1478.0)
     """
-    from kpi_lib.report_data import load_store_month
+    from kpi_lib.report.store_month import load_store_month
 
     return load_store_month(store, period, lang, data)
 
 
 def diagnose(period: str, store: str | None = None, data: str | Path | None = None,
              lang: str = "zh") -> list[Finding]:
-    """The findings of ``period`` (``kpi_lib.diagnosis.Finding``), for ``store`` or every
+    """The findings of ``period`` (``kpi_lib.analysis.diagnosis.Finding``), for ``store`` or every
     store, biggest expected effect first — the report's diagnosis section.
 
     >>> import kpi_lib
     >>> [(f.store_id, f.rule_id) for f in kpi_lib.diagnose("2026-10", "S003")][:1]
     [('S003', 'test_drive_low')]
     """
-    from kpi_lib.diagnosis import run_diagnosis
+    from kpi_lib.analysis.diagnosis import run_diagnosis
 
     return run_diagnosis(_folder(data), period, store, lang)
 
@@ -169,7 +171,7 @@ def compare_stores(period: str, stores: Sequence[str] | None = None, *,
     >>> rows.loc[("S003", "test_drive_rate"), "verdict"]
     'clearly_below'
     """
-    from kpi_lib.compare import compare_month
+    from kpi_lib.metrics.comparison import compare_month
 
     with open_warehouse(data) as wh:
         rows = compare_month(wh.con, period)
@@ -191,7 +193,7 @@ def compare_regions(period: str, regions: Sequence[str] | None = None, *,
     >>> rows.loc["test_drive_rate", ["ci_low", "ci_high"]].astype(float).round(3).tolist()
     [0.35, 0.372]
     """
-    from kpi_lib.explore import compare_regions as by_region
+    from kpi_lib.report.explore import compare_regions as by_region
 
     with open_warehouse(data) as wh:
         rows = by_region(wh.con, period)

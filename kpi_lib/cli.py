@@ -89,8 +89,8 @@ def kpis(
     strict: Annotated[bool, typer.Option(help="fail when any row is quarantined")] = False,
 ) -> None:
     """Write the month's KPI cube for every store as a tidy CSV."""
-    from .kpis_export import export_kpis
-    from .run_params import check_data_dir, check_month_format
+    from .run.kpis_export import export_kpis
+    from .run.params import check_data_dir, check_month_format
 
     check_month_format(month)
     issues = export_kpis(check_data_dir(data), month, out, strict=strict)
@@ -113,8 +113,8 @@ def report(
     """
     import contextlib
 
-    from . import warm
-    from .cleanup import remove_leftovers
+    from .run import warm_renderer as warm
+    from .run.cleanup import remove_leftovers
 
     started = time.perf_counter()
     with contextlib.suppress(OSError):
@@ -123,7 +123,7 @@ def report(
     if warm.fallback_reason:
         err.print(warm.fallback_reason, markup=False)
     if served is None:
-        from .store_report import render_store_report
+        from .run.store_reports import render_store_report
 
         outputs = render_store_report(store, month, lang, data, out_dir)
     else:
@@ -142,7 +142,7 @@ def warm_command(
     action: Annotated[str, typer.Argument(help="start, stop or status")] = "status",
 ) -> None:
     """The warm renderer that keeps a kernel loaded between `report` runs."""
-    from . import warm
+    from .run import warm_renderer as warm
 
     hung = ("warm renderer pid {pid} does not answer (stopped or hung): reports render "
             "here meanwhile; `python -m kpi_lib warm stop` ends it")
@@ -181,7 +181,7 @@ def diagnose(
     format: Annotated[str, typer.Option(help="output: table or json")] = "table",
 ) -> None:
     """Print the month's funnel diagnosis: findings sorted by their effect on orders."""
-    from .diagnosis import findings_json, findings_table, run_diagnosis
+    from .analysis.diagnosis import findings_json, findings_table, run_diagnosis
     from .errors import ParameterError
 
     if format not in ("table", "json"):
@@ -205,9 +205,9 @@ def plan(
     format: Annotated[str, typer.Option(help="output: table or json")] = "table",
 ) -> None:
     """Recommend the month's delivery and order targets and the path to reach them."""
+    from .analysis.plan import plan_json, plan_table, run_plan
     from .errors import ParameterError
     from .i18n import check_lang
-    from .plan import plan_json, plan_table, run_plan
 
     if format not in ("table", "json"):
         raise ParameterError(f"format {format!r} is not available; use table or json")
@@ -250,7 +250,7 @@ def reports(
     )
     from rich.table import Table
 
-    from .batch import check_scheduler, index_name, plan_batch, run_batch, summary_name
+    from .run.batch import check_scheduler, index_name, plan_batch, run_batch, summary_name
 
     started = time.perf_counter()
     check_scheduler(scheduler)  # before any work: a wrong address is one line, quickly
@@ -301,7 +301,7 @@ def bench(
     workers: Annotated[int | None, typer.Option(help="Dask workers")] = None,
 ) -> None:
     """Measure the batch, the naive loop, the PDF floor and the KPI cube; write JSON."""
-    from .bench import run_bench
+    from .timing import run_bench
 
     run_bench(out_dir, stores=stores, naive=naive, cube_stores=cube_stores,
               loop_sample=loop_sample, workers=workers, console=err)
@@ -317,9 +317,9 @@ def calibrate(
 
     Exits 1 when a goal is missed (healthy stores with a finding > 2%, or a planted
     defect kind found < 90%)."""
-    from .calibration import calibrate as run
-    from .calibration import calibration_table
-    from .simulate import Settings
+    from .analysis.calibration import calibrate as run
+    from .analysis.calibration import calibration_table
+    from .analysis.simulate import Settings
 
     result = run(seed, networks, Settings(n_stores=stores))
     Console(highlight=False, width=110).print(calibration_table(result))
@@ -330,7 +330,7 @@ def calibrate(
 @app.command()
 def doctor(data: DataOpt = paths.DEMO_DATA) -> None:
     """Check the kernel, CJK font, PDF engine and data folder; print how to fix each."""
-    from .doctor import format_check, run_checks
+    from .setup_check import format_check, run_checks
 
     out = Console(highlight=False, soft_wrap=True)
     checks = run_checks(data)

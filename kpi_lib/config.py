@@ -32,7 +32,7 @@ def load_yaml(name: str, folder: Path | None = None) -> dict[str, Any]:
 
 def metric_ids(cfg: dict[str, Any], key: str, where: str) -> list[str]:
     """``cfg[key]`` as a non-empty list of registry metric ids, or ConfigError."""
-    from .metrics import REGISTRY
+    from .metrics.registry import REGISTRY
 
     ids = cfg.get(key)
     if not isinstance(ids, list) or not ids:
@@ -46,7 +46,7 @@ def metric_ids(cfg: dict[str, Any], key: str, where: str) -> list[str]:
 @cache
 def report_config() -> dict[str, Any]:
     """``params/report.yml``: the summary metrics (known ids) and display settings."""
-    from .metrics import REGISTRY
+    from .metrics.registry import REGISTRY
 
     cfg = load_yaml("report.yml")
     out: dict[str, Any] = {}

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .archetypes import ARCHETYPE_BY_CODE, Archetype, StoreSpec, store_roster
-from .schema import TABLES
+from .ingest.schema import TABLES
 
 __all__ = ["EXTRA_COLUMNS", "TABLE_ORDER", "generate"]
 

@@ -12,7 +12,7 @@ DEMO_DATA = DATA / "demo"
 REPORTS = ROOT / "reports"
 PARAMS = ROOT / "params"
 NOTEBOOKS = ROOT / "notebooks"
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "report" / "templates"
 
 
 #: The language whose reports keep the bare store id (``S007.pdf``); every other

@@ -1,6 +1,6 @@
 """A sample brand KPI workbook (``kpi_workbook_demo.xlsx``) written from a KPI cube.
 
-The template's layout (:data:`kpi_lib.workbook.TEMPLATE_ROWS` and ``MIX_ROWS``): an
+The template's layout (:data:`kpi_lib.ingest.brand_workbook.TEMPLATE_ROWS` and ``MIX_ROWS``): an
 instructions sheet (no month header: the reader skips it with a note), then one sheet
 per store named by its ``store_id``, with 门店名称 and 区域 cells above the header and the
 KPI names in column A. Stores alternate between two header styles: ``1月``…``12月`` under
@@ -11,7 +11,7 @@ has the template's 销售KPI rows and its 交车结构 rows. The derived rows (�
 them (rates to 4 decimals — as text such as "26.43%" in the ``YYYY-MM`` sheets —, money
 to 2 decimals), ``#DIV/0!`` for a zero denominator and "-" when an input is n/a; their
 annual total is left blank. The reader recomputes them anyway and
-:mod:`kpi_lib.workbook_check` finds none that differs (a workbook with wrong derived
+:mod:`kpi_lib.metrics.workbook_check` finds none that differs (a workbook with wrong derived
 cells is built in ``tests/test_workbook_checks.py``). An n/a input (no marketing row) is
 written "-".
 
@@ -30,9 +30,9 @@ import pandas as pd
 
 from . import paths
 from .atomic import atomic_write
-from .metrics import REGISTRY
-from .workbook import MIX_ROWS, TEMPLATE_ROWS
-from .workbook_check import recompute
+from .ingest.brand_workbook import MIX_ROWS, TEMPLATE_ROWS
+from .metrics.registry import REGISTRY
+from .metrics.workbook_check import recompute
 
 FILE_NAME = "kpi_workbook_demo.xlsx"
 DEFAULT_OUT = paths.DATA / "demo_workbook"
@@ -141,8 +141,8 @@ def write_workbook(cube: pd.DataFrame, stores: pd.DataFrame, out: Path) -> Path:
 
 def demo_cube(data_dir: Path = paths.DEMO_DATA) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The KPI cube of every store and month of ``data_dir``, and its stores table."""
-    from .compute import compute_cube
-    from .warehouse import open_warehouse
+    from .ingest.warehouse import open_warehouse
+    from .metrics.cube import compute_cube
 
     with open_warehouse(Path(data_dir)) as wh:
         first, last = wh.con.execute(

@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3 (kpi_lib)
 #     language: python
@@ -23,9 +23,9 @@ reports = None
 # %%
 from IPython.display import Markdown, display
 
-from kpi_lib import overview as ov
-from kpi_lib import plots
-from kpi_lib import report_data as rd
+from kpi_lib.report import network_index as ov
+from kpi_lib.report import plots
+from kpi_lib.report import store_month as rd
 
 plots.use_theme(lang)
 net = ov.load_overview(data, month, lang, reports)

@@ -22,22 +22,22 @@ data = None
 
 # %% tags=["setup"]
 # Setup: everything the sections below read comes from here (`sm`). Keep each section
-# cell self-contained: a single report runs them on two kernels (kpi_lib.kernel_pair).
+# cell self-contained: a single report runs them on two kernels (kpi_lib.run.two_kernels).
 from IPython.display import Markdown, display
 
 import kpi_lib
-from kpi_lib import consultants as cons
-from kpi_lib import delivery_mix as dm
-from kpi_lib import forecast as fc
-from kpi_lib import pipeline as pl
-from kpi_lib import plots
-from kpi_lib import report_appendix as rappx
-from kpi_lib import report_compare as rc
-from kpi_lib import report_data as rd
-from kpi_lib import report_diagnosis as rdiag
-from kpi_lib import report_summary as rsum
-from kpi_lib import report_trends as rtr
-from kpi_lib import traffic as tr
+from kpi_lib.analysis import consultants as cons
+from kpi_lib.analysis import delivery_mix as dm
+from kpi_lib.analysis import forecast as fc
+from kpi_lib.analysis import pipeline as pl
+from kpi_lib.analysis import traffic as tr
+from kpi_lib.report import appendix as rappx
+from kpi_lib.report import comparison_tables as rc
+from kpi_lib.report import findings as rdiag
+from kpi_lib.report import plots
+from kpi_lib.report import store_month as rd
+from kpi_lib.report import summary as rsum
+from kpi_lib.report import trend_tables as rtr
 
 plots.use_theme(lang)
 sm = kpi_lib.store_month(store, month, lang, data)

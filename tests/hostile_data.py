@@ -117,7 +117,7 @@ def hostile_report(tmp_root: Path) -> dict[str, Path]:
     """Render the hostile store report once (under ``tmp_root``); later calls reuse it."""
     global _rendered
     if _rendered is None:
-        from kpi_lib.store_report import render_store_report
+        from kpi_lib.run.store_reports import render_store_report
 
         data = make_hostile_data(tmp_root / "data")
         _rendered = render_store_report(STORE, MONTH, "zh", data, tmp_root / "reports")

@@ -1,6 +1,6 @@
 """Every table of every demo store's report fits the A4 page, in Chinese and in English.
 
-Measured on WeasyPrint's own layout (:mod:`kpi_lib.layout_check`): no box sticks out past
+Measured on WeasyPrint's own layout (:mod:`kpi_lib.run.layout_check`): no box sticks out past
 the page's content area and no table cell's word or short Chinese label is broken across
 lines. The English reports are executed here in one warm kernel; the Chinese ones in
 tests/test_every_store.py (each notebook runs once per language; pytest-xdist puts the two
@@ -12,11 +12,11 @@ from __future__ import annotations
 import pytest
 
 from kpi_lib.archetypes import STORE_ARCHETYPES
-from kpi_lib.layout_check import layout_problems
-from kpi_lib.render import mark_short_labels, notebook_to_html
-from kpi_lib.report_data import _demo_data
-from kpi_lib.store_report import STORE_NOTEBOOK
-from kpi_lib.warm_kernel import WarmKernel
+from kpi_lib.report.store_month import _demo_data
+from kpi_lib.run.layout_check import layout_problems
+from kpi_lib.run.notebook_kernel import WarmKernel
+from kpi_lib.run.render import mark_short_labels, notebook_to_html
+from kpi_lib.run.store_reports import STORE_NOTEBOOK
 
 MONTH = "2026-10"
 STORES = sorted(STORE_ARCHETYPES)

@@ -22,9 +22,9 @@ import pytest
 from typer.testing import CliRunner
 
 from kpi_lib.cli import app
+from kpi_lib.ingest.schema import TABLES
+from kpi_lib.ingest.validate import LIMITS
 from kpi_lib.paths import warehouse_path
-from kpi_lib.schema import TABLES
-from kpi_lib.validate import LIMITS
 
 Corruption = Callable[[Path], None]
 PREVIOUS = "previous output\n"

@@ -15,8 +15,9 @@ import nbformat
 import pytest
 from typer.testing import CliRunner
 
-from kpi_lib import batch, paths
+from kpi_lib import paths
 from kpi_lib.cli import app
+from kpi_lib.run import batch
 
 MONTH = "2026-10"
 STORES = ["S001", "S006", "S012"]
@@ -24,7 +25,7 @@ STORES = ["S001", "S006", "S012"]
 TINY = '''
 from pathlib import Path
 from IPython.display import Markdown, display
-from kpi_lib.warehouse import open_warehouse
+from kpi_lib.ingest.warehouse import open_warehouse
 
 with open_warehouse(Path(data)) as wh:
     row = wh.con.execute("SELECT store_name FROM stores WHERE store_id = ?", [store]).fetchone()

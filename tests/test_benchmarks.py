@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi_lib import benchmarks as bm
 from kpi_lib.config import ConfigError
-from kpi_lib.metrics import REGISTRY
+from kpi_lib.metrics import benchmarks as bm
+from kpi_lib.metrics.registry import REGISTRY
 
 MONTH = "2026-10"
 NO_SUPPLIED = pd.DataFrame(columns=list(bm.SUPPLIED_COLUMNS))

@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi_lib.calibration import MAX_FALSE_ALARMS, MIN_DETECTION, calibrate
-from kpi_lib.diagnosis import evaluate
-from kpi_lib.diagnosis_rules import TOO_FEW_ID, load_rules
-from kpi_lib.simulate import DEFECTS, Settings, SimulatedContext, simulate
+from kpi_lib.analysis.calibration import MAX_FALSE_ALARMS, MIN_DETECTION, calibrate
+from kpi_lib.analysis.diagnosis import evaluate
+from kpi_lib.analysis.diagnosis_rules import TOO_FEW_ID, load_rules
+from kpi_lib.analysis.simulate import DEFECTS, Settings, SimulatedContext, simulate
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +64,8 @@ def test_ratios_come_from_the_registry_definitions(net) -> None:
 
 
 def test_every_finding_rests_on_a_clear_verdict_of_its_own(net) -> None:
-    from kpi_lib.benchmarks import benchmarks, load_benchmark_config
-    from kpi_lib.compare import compare
+    from kpi_lib.metrics.benchmarks import benchmarks, load_benchmark_config
+    from kpi_lib.metrics.comparison import compare
 
     rules, cfg = load_rules(), load_benchmark_config()
     cube = net.cube[net.cube["month"] == net.month]

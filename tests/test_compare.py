@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from kpi_lib import benchmarks as bm
-from kpi_lib import compare as cmp
-from kpi_lib.metrics import REGISTRY
+from kpi_lib.metrics import benchmarks as bm
+from kpi_lib.metrics import comparison as cmp
+from kpi_lib.metrics.registry import REGISTRY
 from kpi_lib.paths import DEMO_DATA
 
 NO_SUPPLIED = pd.DataFrame(columns=list(bm.SUPPLIED_COLUMNS))
@@ -293,7 +293,7 @@ def test_shrunk_rates_pull_small_stores_to_their_region() -> None:
 
 @pytest.fixture(scope="module")
 def demo() -> pd.DataFrame:
-    from kpi_lib.warehouse import open_warehouse
+    from kpi_lib.ingest.warehouse import open_warehouse
 
     if not (DEMO_DATA / "stores.csv").exists():
         pytest.skip("demo data missing: run python -m kpi_lib demo")

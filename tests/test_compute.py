@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpi_lib import kpis_export
-from kpi_lib.compute import ON_DEMAND, compute_cube, grain_cube, month_bounds, previous_month
 from kpi_lib.errors import KpiError, ParameterError
-from kpi_lib.metrics import REFERENCE_IDS, REGISTRY
-from kpi_lib.warehouse import open_warehouse
+from kpi_lib.ingest.warehouse import open_warehouse
+from kpi_lib.metrics.cube import ON_DEMAND, compute_cube, grain_cube, month_bounds, previous_month
+from kpi_lib.metrics.registry import REFERENCE_IDS, REGISTRY
+from kpi_lib.run import kpis_export
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 NO_DATA, ZERO = "no_data", "zero_denominator"
@@ -156,7 +156,7 @@ def test_store_filter(con):
 
 
 def test_remembered_network_cube_gives_the_same_store_rows(con, monkeypatch):
-    from kpi_lib import compute
+    from kpi_lib.metrics import cube as compute
 
     months = ["2026-09", "2026-10"]
     direct = compute_cube(con, months, stores=["S1"])

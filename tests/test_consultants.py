@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from kpi_lib import consultants as cons
-from kpi_lib import plots
-from kpi_lib.diagnosis import Finding
-from kpi_lib.report_data import _demo_data
-from kpi_lib.warehouse import open_warehouse
+from kpi_lib.analysis import consultants as cons
+from kpi_lib.analysis.diagnosis import Finding
+from kpi_lib.ingest.warehouse import open_warehouse
+from kpi_lib.report import plots
+from kpi_lib.report.store_month import _demo_data
 
 MONTH = "2026-10"
 

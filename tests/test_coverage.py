@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from kpi_lib.coverage import store_coverage
-from kpi_lib.report_data import _demo_data
-from kpi_lib.warehouse import open_warehouse
+from kpi_lib.ingest.warehouse import open_warehouse
+from kpi_lib.metrics.coverage import store_coverage
+from kpi_lib.report.store_month import _demo_data
 from kpi_lib.workbook_demo import write_demo_workbook
 
 

@@ -26,9 +26,9 @@ import pytest
 
 from kpi_lib.atomic import JOURNAL_NAME, LOCK_NAME, atomic_write, publish
 from kpi_lib.i18n import month_label, text
+from kpi_lib.ingest.schema import TABLES
+from kpi_lib.ingest.warehouse import open_warehouse
 from kpi_lib.locks import exclusive
-from kpi_lib.schema import TABLES
-from kpi_lib.warehouse import open_warehouse
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists() or os.name != "posix",
                                 reason="needs POSIX signals and /proc")
@@ -357,7 +357,7 @@ def test_publishes_of_the_same_files_never_interleave(tmp_path: Path):
 
 OPEN_WAREHOUSE = """
 import json, sys
-from kpi_lib.warehouse import open_warehouse
+from kpi_lib.ingest.warehouse import open_warehouse
 with open_warehouse(sys.argv[1]) as wh:
     print(json.dumps({"rebuilt": wh.rebuilt, "visits": wh.con.execute(
         "SELECT count(*) FROM visits").fetchone()[0]}))

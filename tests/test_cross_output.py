@@ -34,16 +34,20 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kpi_lib import compare, compute, metrics, overview, report_data
-from kpi_lib import excel_export as xl
 from kpi_lib.archetypes import STORE_ARCHETYPES
-from kpi_lib.compute import compute_cube, previous_month
-from kpi_lib.excel_style import FIRST_DATA_ROW, HEADER_ROW, template_rows
 from kpi_lib.formatting import format_value
 from kpi_lib.i18n import text
-from kpi_lib.metrics import REGISTRY
-from kpi_lib.report_data import _demo_data, load_store_month, na_footnote, summary_frame
-from kpi_lib.warehouse import open_warehouse
+from kpi_lib.ingest.warehouse import open_warehouse
+from kpi_lib.metrics import comparison as compare
+from kpi_lib.metrics import cube as compute
+from kpi_lib.metrics import registry as metrics
+from kpi_lib.metrics.cube import compute_cube, previous_month
+from kpi_lib.metrics.registry import REGISTRY
+from kpi_lib.report import excel_report as xl
+from kpi_lib.report import network_index as overview
+from kpi_lib.report import store_month as report_data
+from kpi_lib.report.excel_style import FIRST_DATA_ROW, HEADER_ROW, template_rows
+from kpi_lib.report.store_month import _demo_data, load_store_month, na_footnote, summary_frame
 from kpi_lib.workbook_demo import write_demo_workbook
 
 LANGS = ("zh", "en")

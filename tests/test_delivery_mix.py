@@ -15,10 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpi_lib import delivery_mix as dm
-from kpi_lib import plots
-from kpi_lib.report_data import _demo_data
-from kpi_lib.warehouse import open_warehouse
+from kpi_lib.analysis import delivery_mix as dm
+from kpi_lib.ingest.warehouse import open_warehouse
+from kpi_lib.report import plots
+from kpi_lib.report.store_month import _demo_data
 
 MONTH = "2026-10"
 

@@ -10,7 +10,7 @@ import pytest
 
 from kpi_lib.archetypes import ARCHETYPES, STORE_ARCHETYPES, store_roster
 from kpi_lib.demo import EXTRA_COLUMNS, TABLE_ORDER, generate
-from kpi_lib.schema import TABLES
+from kpi_lib.ingest.schema import TABLES
 
 BOOL_COLUMNS = {t.name: [c.name for c in t.columns if c.kind == "bool"] for t in TABLES.values()}
 

@@ -17,9 +17,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from kpi_lib.compare import COMPARE_COLUMNS
-from kpi_lib.config import ConfigError, load_yaml
-from kpi_lib.diagnosis import (
+from kpi_lib.analysis.diagnosis import (
     Finding,
     diagnose,
     evaluate,
@@ -27,11 +25,13 @@ from kpi_lib.diagnosis import (
     shortfall,
     sort_findings,
 )
-from kpi_lib.diagnosis_checks import CheckContext, carried_leads_convert_poorly
-from kpi_lib.diagnosis_rules import load_rules, parse_rules
-from kpi_lib.metrics import REGISTRY
-from kpi_lib.report_data import _demo_data
-from kpi_lib.warehouse import open_warehouse
+from kpi_lib.analysis.diagnosis_checks import CheckContext, carried_leads_convert_poorly
+from kpi_lib.analysis.diagnosis_rules import load_rules, parse_rules
+from kpi_lib.config import ConfigError, load_yaml
+from kpi_lib.ingest.warehouse import open_warehouse
+from kpi_lib.metrics.comparison import COMPARE_COLUMNS
+from kpi_lib.metrics.registry import REGISTRY
+from kpi_lib.report.store_month import _demo_data
 
 COLUMNS = COMPARE_COLUMNS
 NAN = float("nan")

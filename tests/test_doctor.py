@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kpi_lib import doctor, paths
+from kpi_lib import paths
+from kpi_lib import setup_check as doctor
 from kpi_lib.cli import app
 
 KERNEL_FIX = ".venv/bin/python -m kpi_lib.kernel"
@@ -126,7 +127,7 @@ def test_without_fontconfig(monkeypatch: pytest.MonkeyPatch):
 
 @pytest.mark.skipif(shutil.which("pdffonts") is None, reason="needs pdffonts (poppler-utils)")
 def test_pdf_font_names_agree_with_pdffonts(tmp_path: Path):
-    from kpi_lib.render import html_to_pdf
+    from kpi_lib.run.render import html_to_pdf
 
     pdf = html_to_pdf('<p style="font-family: DejaVu Sans">KPI</p>'
                       '<p style="font-family: Noto Sans CJK SC">销售漏斗</p>')

@@ -9,14 +9,14 @@ import re
 import pandas as pd
 import pytest
 
-from kpi_lib import excel_export as xl
-from kpi_lib import pipeline as pl
-from kpi_lib import report_data as rd
-from kpi_lib import traffic as tr
+from kpi_lib.analysis import pipeline as pl
+from kpi_lib.analysis import traffic as tr
 from kpi_lib.archetypes import STORE_ARCHETYPES
 from kpi_lib.demo import AD_CHANNELS, COMPETITORS, LOST_REASONS, SOURCES
 from kpi_lib.i18n import DATA_VALUES_EN, data_value, in_sentence
-from kpi_lib.warehouse import open_warehouse
+from kpi_lib.ingest.warehouse import open_warehouse
+from kpi_lib.report import excel_report as xl
+from kpi_lib.report import store_month as rd
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 

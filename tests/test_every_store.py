@@ -6,15 +6,15 @@ import re
 
 import pytest
 
+from kpi_lib.analysis.diagnosis_rules import load_rules
 from kpi_lib.archetypes import STORE_ARCHETYPES
-from kpi_lib.diagnosis_rules import load_rules
 from kpi_lib.i18n import text
-from kpi_lib.layout_check import layout_problems
-from kpi_lib.metrics import kpi_label_ids
-from kpi_lib.render import notebook_to_html
-from kpi_lib.report_data import FUNNEL_STAGES, _demo_data
-from kpi_lib.store_report import STORE_NOTEBOOK
-from kpi_lib.warm_kernel import WarmKernel
+from kpi_lib.metrics.registry import kpi_label_ids
+from kpi_lib.report.store_month import FUNNEL_STAGES, _demo_data
+from kpi_lib.run.layout_check import layout_problems
+from kpi_lib.run.notebook_kernel import WarmKernel
+from kpi_lib.run.render import notebook_to_html
+from kpi_lib.run.store_reports import STORE_NOTEBOOK
 
 #: archetype → the rule whose finding its report must show
 INTENDED = {

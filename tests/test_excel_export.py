@@ -13,12 +13,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from kpi_lib import excel_export as xl
 from kpi_lib import paths
-from kpi_lib.diagnosis import Finding
-from kpi_lib.excel_style import FIRST_DATA_ROW, HEADER_ROW, display_width, safe_text
+from kpi_lib.analysis.diagnosis import Finding
 from kpi_lib.i18n import text, verdict_words
-from kpi_lib.report_data import load_store_month
+from kpi_lib.report import excel_report as xl
+from kpi_lib.report.excel_style import FIRST_DATA_ROW, HEADER_ROW, display_width, safe_text
+from kpi_lib.report.store_month import load_store_month
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 TOTAL_COL = 14  # A = KPI, B..M = January..December, N = year total

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from kpi_lib import forecast as fc
-from kpi_lib import pipeline as pl
+from kpi_lib.analysis import forecast as fc
+from kpi_lib.analysis import pipeline as pl
+from kpi_lib.ingest.warehouse import open_warehouse
 from kpi_lib.paths import DEMO_DATA
-from kpi_lib.warehouse import open_warehouse
 
 HEAD = ("lead_id,store_id,consultant_id,created,source,grade,status,status_date,"
         "customer_name,phone\n")

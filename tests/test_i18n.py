@@ -33,7 +33,7 @@ def test_month_labels():
 
 
 def test_every_quarantine_reason_has_a_chinese_template_with_the_same_fields():
-    from kpi_lib.issue_text import REASONS, REASONS_ZH
+    from kpi_lib.ingest.issue_text import REASONS, REASONS_ZH
 
     assert set(REASONS_ZH) == set(REASONS)
     for code, template in REASONS.items():
@@ -41,7 +41,7 @@ def test_every_quarantine_reason_has_a_chinese_template_with_the_same_fields():
 
 
 def test_reasons_translate_with_their_fields():
-    from kpi_lib.issue_text import translate_reason
+    from kpi_lib.ingest.issue_text import translate_reason
 
     english = "time_out 09:00 is before time_in 10:00"
     assert translate_reason("time_order", english, "zh") == "离店时间 09:00 早于来店时间 10:00"
@@ -49,7 +49,7 @@ def test_reasons_translate_with_their_fields():
 
 
 def test_workbook_reason_with_its_hint_in_chinese():
-    from kpi_lib.issue_text import translate_reason
+    from kpi_lib.ingest.issue_text import translate_reason
 
     english = "'来店批数' is not a row of the KPI template (did you mean '来店批次'?)"
     assert translate_reason("unknown_kpi_row", english, "zh") == (

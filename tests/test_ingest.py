@@ -1,4 +1,5 @@
-"""Tests for kpi_lib.ingest and kpi_lib.validate: reading, header mapping, quarantine."""
+"""Tests for kpi_lib.ingest.load and kpi_lib.ingest.validate: reading, header mapping,
+quarantine."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ import pandas as pd
 import pytest
 
 from kpi_lib.errors import InputFileError, RowIssue
-from kpi_lib.ingest import load_folder
-from kpi_lib.validate import REASONS
+from kpi_lib.ingest.load import load_folder
+from kpi_lib.ingest.validate import REASONS
 
 STORES = "store_id,store_name,region\nS1,北京一店,华北\nS2,上海一店,华东\n"
 CONSULTANTS = "consultant_id,store_id,name\nC1,S1,张三\nC2,S2,李四\n"

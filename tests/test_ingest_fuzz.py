@@ -1,6 +1,6 @@
 """Property-based fuzzing of the ingest (hypothesis; reproducible: derandomized, no database).
 
-Whatever is in the cells or the bytes of a file, :func:`kpi_lib.ingest.load_folder`
+Whatever is in the cells or the bytes of a file, :func:`kpi_lib.ingest.load.load_folder`
 either reads the folder, keeping or quarantining every row it read, or raises
 :class:`~kpi_lib.errors.InputFileError` with a message; never another exception. What it
 reads, the warehouse stores as it is.
@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpi_lib.errors import InputFileError
-from kpi_lib.ingest import Ingested, load_folder
-from kpi_lib.warehouse import build
+from kpi_lib.ingest.load import Ingested, load_folder
+from kpi_lib.ingest.warehouse import build
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 SETTINGS = dict(deadline=None, derandomize=True, database=None,

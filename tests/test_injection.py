@@ -130,7 +130,7 @@ def test_style_blocks_hold_only_css(page):
 
 
 def test_template_escapes_header_values(tmp_path):
-    from kpi_lib.render import notebook_to_html
+    from kpi_lib.run.render import notebook_to_html
 
     nb = nbformat.v4.new_notebook()
     nb.cells.append(nbformat.v4.new_markdown_cell("# Title"))
@@ -350,7 +350,7 @@ def test_report_parameters_are_checked_before_papermill(params, words, report, t
     import papermill
     import papermill.parameterize
 
-    from kpi_lib.store_report import render_store_report
+    from kpi_lib.run.store_reports import render_store_report
 
     def no_run(*args, **kwargs):
         raise AssertionError("papermill got unchecked parameters")
@@ -363,7 +363,7 @@ def test_report_parameters_are_checked_before_papermill(params, words, report, t
 
 
 def test_batch_plan_checks_every_parameter(report, tmp_path):
-    from kpi_lib.batch import plan_batch
+    from kpi_lib.run.batch import plan_batch
 
     data = report["data"]
     for kwargs, words in [
@@ -380,7 +380,7 @@ def test_batch_plan_checks_every_parameter(report, tmp_path):
 
 def test_notebook_refuses_bad_parameters_itself(report):
     """The notebook's first call checks store, month and lang again (papermill run by hand)."""
-    from kpi_lib.report_data import load_store_month
+    from kpi_lib.report.store_month import load_store_month
 
     for args, words in [(("../S1", MONTH, "zh"), "not a valid store id"),
                         ((STORE, "2026-9", "zh"), "not of the form YYYY-MM"),
@@ -411,7 +411,7 @@ def test_papermill_parameters_cell_is_data_not_code(tmp_path):
 
 
 def test_a_data_folder_without_stores_says_so():
-    from kpi_lib.run_params import check_store_known
+    from kpi_lib.run.params import check_store_known
 
     with pytest.raises(ParameterError, match=r"'S1' is not in the data: it holds no stores"):
         check_store_known("S1", [])

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from kpi_lib.errors import RenderError
-from kpi_lib.kernel_pair import KernelPair, split_cells
+from kpi_lib.run.two_kernels import KernelPair, split_cells
 
 
 def _notebook(path: Path, sections: list[str]) -> Path:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from kpi_lib import metrics
-from kpi_lib.metrics import REFERENCE_IDS, REGISTRY, SECTIONS, UNITS, get, labels
-from kpi_lib.relations import relations
-from kpi_lib.schema import CHANNELS, TABLES
+from kpi_lib.ingest.schema import CHANNELS, TABLES
+from kpi_lib.metrics import registry as metrics
+from kpi_lib.metrics.registry import REFERENCE_IDS, REGISTRY, SECTIONS, UNITS, get, labels
+from kpi_lib.metrics.relations import relations
 
 CONTRACT_IDS = {
     "ad_spend", "visits", "first_visits", "lead_capture_rate", "visit_capture_rate",
@@ -121,10 +121,10 @@ def test_get_unknown_id_names_the_known_ones():
 
 
 def test_relation_measures_name_columns_the_relation_has(tmp_path):
-    """Every measure over a derived relation (kpi_lib.relations) names columns its SQL
+    """Every measure over a derived relation (kpi_lib.metrics.relations) names columns its SQL
     gives, and the relation's inputs are contract columns."""
-    from kpi_lib.compute import relation_source
-    from kpi_lib.warehouse import open_warehouse
+    from kpi_lib.ingest.warehouse import open_warehouse
+    from kpi_lib.metrics.cube import relation_source
 
     tiny = Path(__file__).parent / "fixtures" / "tiny"
     with open_warehouse(tiny, db_path=tmp_path / "w.duckdb") as wh:

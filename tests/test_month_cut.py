@@ -3,7 +3,7 @@
 A month still running is not a month that failed: the report says up to which date the
 store's own data run, paces month-to-date values before any comparison with whole months,
 and raises no trend warning from the cut. The shares below are counted from the CSV files
-here, independently of :mod:`kpi_lib.month_progress`.
+here, independently of :mod:`kpi_lib.metrics.month_progress`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import duckdb
 import pandas as pd
 import pytest
 
-from kpi_lib import forecast as fc
-from kpi_lib import report_data as rd
-from kpi_lib import report_summary as rsum
-from kpi_lib.month_progress import store_month
+from kpi_lib.analysis import forecast as fc
+from kpi_lib.ingest.warehouse import open_warehouse
+from kpi_lib.metrics.month_progress import store_month
 from kpi_lib.paths import DEMO_DATA
-from kpi_lib.warehouse import open_warehouse
+from kpi_lib.report import store_month as rd
+from kpi_lib.report import summary as rsum
 
 CUT = "2026-10-10"
 

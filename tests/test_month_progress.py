@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kpi_lib.month_progress import (
+from kpi_lib.ingest.warehouse import open_warehouse
+from kpi_lib.metrics.month_progress import (
     elapsed_share,
     history_incomplete,
     month_elapsed,
@@ -17,7 +18,6 @@ from kpi_lib.month_progress import (
     store_data_start,
     weekday_weights,
 )
-from kpi_lib.warehouse import open_warehouse
 
 
 @pytest.fixture()

@@ -8,10 +8,10 @@ import math
 import pandas as pd
 import pytest
 
-from kpi_lib import overview as ov
 from kpi_lib import paths
-from kpi_lib.compare import compare_month
-from kpi_lib.warehouse import open_warehouse
+from kpi_lib.ingest.warehouse import open_warehouse
+from kpi_lib.metrics.comparison import compare_month
+from kpi_lib.report import network_index as ov
 
 MONTH = "2026-10"
 
@@ -97,7 +97,7 @@ def test_month_cache_same_table_and_reused(tmp_path):
 
 
 def test_month_cache_is_parquet_and_reads_back_exactly(tiny_data, monkeypatch):
-    from kpi_lib import compare
+    from kpi_lib.metrics import comparison as compare
 
     with open_warehouse(tiny_data) as wh:
         fresh = compare_month(wh.con, "2026-09")
@@ -123,7 +123,7 @@ def test_load_overview_demo():
 
 
 def test_bench_cube_smoke(tmp_path):
-    from kpi_lib.bench import run_bench
+    from kpi_lib.timing import run_bench
 
     result = run_bench(tmp_path, cube_stores=10, loop_sample=2, parts=("cube",))
     files = list(tmp_path.glob("*.json"))

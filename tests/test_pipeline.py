@@ -31,9 +31,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kpi_lib import pipeline as pl
+from kpi_lib.analysis import pipeline as pl
+from kpi_lib.ingest.warehouse import open_warehouse
 from kpi_lib.paths import DEMO_DATA
-from kpi_lib.warehouse import open_warehouse
 
 LEADS = """lead_id,store_id,consultant_id,created,source,grade,status,status_date,lost_reason,\
 competitor,customer_name,phone

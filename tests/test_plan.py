@@ -15,10 +15,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpi_lib import plan as pl
-from kpi_lib import plan_path as pp
+from kpi_lib.analysis import plan as pl
+from kpi_lib.analysis import plan_path as pp
 from kpi_lib.errors import ParameterError
-from kpi_lib.warehouse import open_warehouse
+from kpi_lib.ingest.warehouse import open_warehouse
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 

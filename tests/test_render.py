@@ -14,10 +14,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from kpi_lib import plots
 from kpi_lib.atomic import atomic_write, publish
 from kpi_lib.errors import RenderError
-from kpi_lib.render import notebook_to_html, render_report
+from kpi_lib.report import plots
+from kpi_lib.run.render import notebook_to_html, render_report
 
 matplotlib.use("Agg")
 

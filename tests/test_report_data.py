@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpi_lib import report_data as rd
 from kpi_lib.formatting import is_na
-from kpi_lib.metrics import REGISTRY
+from kpi_lib.metrics.registry import REGISTRY
+from kpi_lib.report import store_month as rd
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 

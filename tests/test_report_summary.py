@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from kpi_lib import report_data as rd
-from kpi_lib import report_summary as rsum
+from kpi_lib.report import store_month as rd
+from kpi_lib.report import summary as rsum
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 

@@ -73,7 +73,7 @@ def test_1_stray_files_are_listed_once_as_ignored_by_kpis(tiny_data: Path, tmp_p
 
 
 def test_1_doctor_warns_about_stray_files(tiny_data: Path):
-    from kpi_lib.doctor import check_data
+    from kpi_lib.setup_check import check_data
 
     add_stray_files(tiny_data)
     check = check_data(tiny_data)
@@ -111,7 +111,7 @@ GATED = '''
 import os, time
 from pathlib import Path
 from IPython.display import Markdown, display
-from kpi_lib.warehouse import open_warehouse
+from kpi_lib.ingest.warehouse import open_warehouse
 
 with open_warehouse(Path(data)) as wh:
     row = wh.con.execute("SELECT store_name FROM stores WHERE store_id = ?", [store]).fetchone()
@@ -141,7 +141,8 @@ def gated_notebook(tmp_path_factory) -> Path:
 
 
 def gated_plan(out: Path, notebook: Path, lang: str = "zh", stores=("S012",)):
-    from kpi_lib import batch, paths
+    from kpi_lib import paths
+    from kpi_lib.run import batch
 
     plan = batch.plan_batch(paths.DEMO_DATA, MONTH, lang, out, list(stores))
     plan.notebook = notebook
@@ -170,7 +171,8 @@ BATCH_SCRIPT = """
 import sys
 import tempfile
 from pathlib import Path
-from kpi_lib import batch, paths
+from kpi_lib import paths
+from kpi_lib.run import batch
 scheduler, out, lang, notebook = sys.argv[1:5]
 plan = batch.plan_batch(paths.DEMO_DATA, "2026-10", lang, Path(out), ["S012"])
 plan.notebook = Path(notebook)
@@ -232,9 +234,10 @@ def test_3_a_single_report_after_the_batch_makes_the_next_batch_render_again(
         tmp_path, gated_notebook, monkeypatch):
     import nbformat
 
-    from kpi_lib import batch, paths
-    from kpi_lib.store_report import render_store_files
-    from kpi_lib.warm_kernel import WarmKernel
+    from kpi_lib import paths
+    from kpi_lib.run import batch
+    from kpi_lib.run.notebook_kernel import WarmKernel
+    from kpi_lib.run.store_reports import render_store_files
 
     monkeypatch.setattr(paths, "code_hash", lambda: "the code of this test")  # shared tree
     first = batch.run_batch(gated_plan(tmp_path, gated_notebook), scheduler="sync",
@@ -286,7 +289,7 @@ def test_5_a_batch_that_loses_every_worker_gives_up(tmp_path, gated_notebook, mo
     unfinished store, leaves index.html as it was and exits 3."""
     from distributed import Client
 
-    from kpi_lib import batch
+    from kpi_lib.run import batch
 
     gate = tmp_path / "gate"
     gate.mkdir()
@@ -350,7 +353,7 @@ VISIT_ROW = "V99,S1,2026-09-15,10:00,10:30,C11,,true,网络,A6,true,false,false,
 
 
 def test_4_a_same_size_edit_with_the_old_mtime_invalidates_the_warehouse(tiny_data):
-    from kpi_lib.warehouse import open_warehouse
+    from kpi_lib.ingest.warehouse import open_warehouse
 
     sql = "SELECT count(*) FROM visits WHERE date BETWEEN '2026-09-01' AND '2026-09-30'"
     with open_warehouse(tiny_data) as wh:
@@ -368,7 +371,7 @@ def test_4_a_same_size_edit_with_the_old_mtime_invalidates_the_warehouse(tiny_da
 
 
 def test_4_a_file_changed_during_the_read_is_read_again(tiny_data, tmp_path, monkeypatch):
-    from kpi_lib import snapshot, warehouse
+    from kpi_lib.ingest import snapshot, warehouse
 
     monkeypatch.setattr(snapshot, "RETRY_PAUSE", 0.1)
     real = warehouse.load_folder
@@ -391,7 +394,7 @@ def test_4_a_file_changed_during_the_read_is_read_again(tiny_data, tmp_path, mon
 
 
 def test_4_a_file_that_keeps_changing_is_refused(tiny_data, tmp_path, monkeypatch):
-    from kpi_lib import snapshot
+    from kpi_lib.ingest import snapshot
 
     monkeypatch.setattr(snapshot, "RETRY_PAUSE", 0.1)
     writer = subprocess.Popen([sys.executable, "-c", f"""
@@ -434,7 +437,7 @@ UNSAFE_STORES = [  # (store_id as in the file, as shown, why)
 
 
 def test_6_unsafe_store_ids_are_quarantined_with_the_rows_citing_them(tiny_data, tmp_path):
-    from kpi_lib import batch
+    from kpi_lib.run import batch
 
     with (tiny_data / "stores.csv").open("a", encoding="utf-8", newline="") as fh:
         for sid, _, _ in UNSAFE_STORES:
@@ -457,7 +460,7 @@ def test_6_unsafe_store_ids_are_quarantined_with_the_rows_citing_them(tiny_data,
 
 
 def test_6_a_store_id_a_report_cannot_have_fails_in_one_line_in_the_batch(tmp_path):
-    from kpi_lib import batch
+    from kpi_lib.run import batch
 
     result = batch.render_store("S 013", MONTH, "zh", str(tmp_path), str(tmp_path), {}, "")
     assert (result.status, result.reason) == ("failed", (
@@ -483,7 +486,7 @@ def test_7_text_from_the_data_is_never_a_link_or_an_image(value):
 
     from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-    from kpi_lib.report_data import escape_markdown
+    from kpi_lib.report.store_month import escape_markdown
 
     html = markdown2html_mistune(f"**城市**: {escape_markdown(value)}")
     assert "<a" not in html and "<img" not in html and "href" not in html
@@ -496,7 +499,7 @@ def test_7_text_from_the_data_is_never_a_link_or_an_image(value):
 def test_8_kpis_csv_neutralises_formula_like_cells(tmp_path):
     import pandas as pd
 
-    from kpi_lib.kpis_export import tidy_frame, write_atomic_csv
+    from kpi_lib.run.kpis_export import tidy_frame, write_atomic_csv
 
     cube = pd.DataFrame({"store_id": ["=cmd|' /C calc'!A0", "+1", "@SUM(A1)", "\tS4", "S5"],
                          "metric": ["visits"] * 5, "numerator": [1.0, 2.0, 3.0, 4.0, -5.0],
@@ -687,8 +690,8 @@ def test_10_a_consultant_of_another_store_is_quarantined(tiny_data, tmp_path):
 
 
 def test_10_duplicate_visit_ids_are_said_in_the_summary_not_no_problem(tiny_data):
-    from kpi_lib import report_data as rd
-    from kpi_lib import report_summary as rsum
+    from kpi_lib.report import store_month as rd
+    from kpi_lib.report import summary as rsum
 
     with (tiny_data / "visits.csv").open("a", encoding="utf-8") as fh:
         for vid in ("V02", "V03", "V04"):  # S2's register numbers visits like S1's
@@ -706,8 +709,8 @@ def test_10_duplicate_visit_ids_are_said_in_the_summary_not_no_problem(tiny_data
 
 
 def test_10_dates_in_the_future_are_quarantined(tiny_data, tmp_path, monkeypatch):
-    from kpi_lib.doctor import check_data
-    from kpi_lib.warehouse import open_warehouse
+    from kpi_lib.ingest.warehouse import open_warehouse
+    from kpi_lib.setup_check import check_data
 
     monkeypatch.setenv("KPI_TODAY", "2026-12-07")
     with (tiny_data / "orders.csv").open("a", encoding="utf-8") as fh:  # a typo: 2031
@@ -741,7 +744,7 @@ def test_10_an_empty_optional_table_is_one_line(tiny_data, tmp_path):
 def test_11_a_hung_warm_renderer_never_blocks_a_report(tiny_data, tmp_path, monkeypatch):
     import signal
 
-    from kpi_lib import warm
+    from kpi_lib.run import warm_renderer as warm
 
     runtime = Path(tempfile.mkdtemp(prefix="kpi-rt-"))  # short: a socket path has 107 bytes
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
@@ -784,14 +787,14 @@ def test_11_leftovers_of_a_killed_run_are_removed_on_the_next_start(tmp_path):
     """A real run (a warm kernel started, the xlsx hand-off folder made) SIGKILLed, its
     kernel too: the next start removes its folder and the kernel's connection file, and
     keeps those of a run still alive (this one)."""
-    from kpi_lib import cleanup
+    from kpi_lib.run import cleanup
 
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     run = subprocess.Popen([sys.executable, "-c", """
 import sys, tempfile, time
-from kpi_lib.cleanup import hand_off_prefix
-from kpi_lib.warm_kernel import WarmKernel
+from kpi_lib.run.cleanup import hand_off_prefix
+from kpi_lib.run.notebook_kernel import WarmKernel
 folder = tempfile.mkdtemp(prefix=hand_off_prefix())
 open(folder + "/S1.xlsx", "wb").write(b"customer-level data")
 WarmKernel().warm_up()

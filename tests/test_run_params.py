@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from kpi_lib.errors import ParameterError
-from kpi_lib.run_params import (
+from kpi_lib.run.params import (
     check_month_format,
     check_month_in_range,
     check_store_format,

@@ -8,8 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from kpi_lib.config import ConfigError, load_yaml
-from kpi_lib.scoring import (
+from kpi_lib.analysis.scoring import (
     COMPONENTS,
     component_scores,
     composite,
@@ -22,6 +21,7 @@ from kpi_lib.scoring import (
     scoring_params,
     weakest,
 )
+from kpi_lib.config import ConfigError, load_yaml
 
 NAN = float("nan")
 

@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 
 from kpi_lib.errors import ParameterError
-from kpi_lib.report_data import _demo_data
-from kpi_lib.store_report import render_store_report
+from kpi_lib.report.store_month import _demo_data
+from kpi_lib.run.store_reports import render_store_report
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +106,7 @@ def test_the_two_kernel_report_lists_every_kpi_it_shows_in_its_appendix(rendered
     still list what both halves show — no more, no less."""
     from test_every_store import _tables_and_appendix
 
-    from kpi_lib.report_data import FUNNEL_STAGES
+    from kpi_lib.report.store_month import FUNNEL_STAGES
 
     html = next(p for p in rendered.values() if p.suffix == ".html").read_text("utf-8")
     visible = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", html, flags=re.S)

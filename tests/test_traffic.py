@@ -20,10 +20,10 @@ import pandas as pd
 import pytest
 from test_delivery_mix import MONTH, write_folder
 
-from kpi_lib import plots
-from kpi_lib import traffic as tr
-from kpi_lib.report_data import _demo_data
-from kpi_lib.warehouse import open_warehouse
+from kpi_lib.analysis import traffic as tr
+from kpi_lib.ingest.warehouse import open_warehouse
+from kpi_lib.report import plots
+from kpi_lib.report.store_month import _demo_data
 
 
 @pytest.fixture(autouse=True, scope="module")

@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kpi_lib import plots
-from kpi_lib import report_trends as rt
-from kpi_lib.compute import previous_month
-from kpi_lib.control_charts import laney_sigma_z, p_chart, p_limits, signals, xmr_chart
-from kpi_lib.report_data import _demo_data
-from kpi_lib.trends import load_trends, trends_config, trends_from_cube, worse_run
-from kpi_lib.warehouse import open_warehouse
+from kpi_lib.analysis.control_charts import laney_sigma_z, p_chart, p_limits, signals, xmr_chart
+from kpi_lib.analysis.trends import load_trends, trends_config, trends_from_cube, worse_run
+from kpi_lib.ingest.warehouse import open_warehouse
+from kpi_lib.metrics.cube import previous_month
+from kpi_lib.report import plots
+from kpi_lib.report import trend_tables as rt
+from kpi_lib.report.store_month import _demo_data
 
 matplotlib.use("Agg")
 TINY = Path(__file__).parent / "fixtures" / "tiny"

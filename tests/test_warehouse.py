@@ -1,4 +1,4 @@
-"""Tests for kpi_lib.warehouse: typed tables, present columns, caching, issues."""
+"""Tests for kpi_lib.ingest.warehouse: typed tables, present columns, caching, issues."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kpi_lib.schema import TABLES
-from kpi_lib.warehouse import open_warehouse
+from kpi_lib.ingest.schema import TABLES
+from kpi_lib.ingest.warehouse import open_warehouse
 
 STORES = "store_id,store_name,region\nS1,北京一店,华北\n"
 CONSULTANTS = "consultant_id,store_id,name\nC1,S1,张三\n"

@@ -1,4 +1,5 @@
-"""The warm renderer (kpi_lib.warm): reports served by a background process, same results."""
+"""The warm renderer (kpi_lib.run.warm_renderer): reports served by a background process,
+same results."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from kpi_lib import paths, warm
+from kpi_lib import paths
 from kpi_lib.errors import ParameterError
-from kpi_lib.report_data import _demo_data
+from kpi_lib.report.store_month import _demo_data
+from kpi_lib.run import warm_renderer as warm
 
 
 @pytest.fixture(scope="module")
@@ -103,13 +105,13 @@ def test_a_socket_folder_open_to_others_is_never_used(tmp_path, monkeypatch):
 
 def test_a_socket_path_too_long_for_linux_means_no_renderer(tmp_path, monkeypatch):
     """``sun_path`` holds 107 bytes: a longer path would fail in bind() with a traceback,
-    so no renderer is used and `kpi_lib.warm` says why in one line."""
+    so no renderer is used and `kpi_lib.run.warm_renderer` says why in one line."""
     deep = tmp_path / ("d" * 100)
     deep.mkdir()
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(deep))
     assert warm.socket_path() is None
     assert warm.status() is None and warm.start() is None
-    proc = subprocess.run([sys.executable, "-m", "kpi_lib.warm"], capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "kpi_lib.run.warm_renderer"], capture_output=True,
                           text=True, timeout=120, env={**os.environ, "KPI_WARM": "1"})
     assert (proc.returncode, proc.stderr.splitlines()) == (1, [
         "no private folder with a path short enough for the socket; set XDG_RUNTIME_DIR "

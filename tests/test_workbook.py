@@ -1,4 +1,4 @@
-"""The brand's KPI workbook: reading (kpi_lib.workbook), the warehouse and the cube."""
+"""The brand's KPI workbook: reading (kpi_lib.ingest.brand_workbook), the warehouse and the cube."""
 
 from __future__ import annotations
 
@@ -11,10 +11,16 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kpi_lib.compute import compute_cube
 from kpi_lib.errors import RowIssue
-from kpi_lib.warehouse import open_warehouse
-from kpi_lib.workbook import BASE_METRICS, load_workbooks, metric_of, read_workbooks, suggest
+from kpi_lib.ingest.brand_workbook import (
+    BASE_METRICS,
+    load_workbooks,
+    metric_of,
+    read_workbooks,
+    suggest,
+)
+from kpi_lib.ingest.warehouse import open_warehouse
+from kpi_lib.metrics.cube import compute_cube
 from kpi_lib.workbook_demo import FILE_NAME, demo_cube, write_workbook
 
 TINY = Path(__file__).parent / "fixtures" / "tiny"
@@ -274,7 +280,7 @@ def test_lead_capture_has_one_definition_on_both_paths(tmp_path: Path) -> None:
 # --- the round trip: demo cube -> workbook -> cube ---------------------------------------
 
 def test_round_trip_demo_workbook_gives_the_same_kpis(tmp_path: Path) -> None:
-    from kpi_lib.report_data import _demo_data
+    from kpi_lib.report.store_month import _demo_data
 
     _demo_data()
     raw, stores = demo_cube()

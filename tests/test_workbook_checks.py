@@ -1,6 +1,6 @@
 """The brand workbook's derived cells checked against their recomputation (issue 13.5):
 a cell that differs is listed with sheet, row, month, workbook value and recomputed value
-(kpi_lib.workbook_check), and the store's own cells are in its data-quality section."""
+(kpi_lib.metrics.workbook_check), and the store's own cells are in its data-quality section."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from test_workbook import NAME, book
 
-from kpi_lib import report_data as rd
-from kpi_lib.warehouse import open_warehouse
-from kpi_lib.workbook import load_workbooks
-from kpi_lib.workbook_check import cell_value, check_derived, differs, recompute
+from kpi_lib.ingest.brand_workbook import load_workbooks
+from kpi_lib.ingest.warehouse import open_warehouse
+from kpi_lib.metrics.workbook_check import cell_value, check_derived, differs, recompute
+from kpi_lib.report import store_month as rd
 from kpi_lib.workbook_demo import write_demo_workbook
 
 #: Excel rows 1… of a store sheet with two wrong derived cells and one right #DIV/0!.

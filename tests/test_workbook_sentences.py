@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from kpi_lib import consultants as cons
-from kpi_lib import delivery_mix as dm
-from kpi_lib import forecast as fc
-from kpi_lib import pipeline as pl
-from kpi_lib import report_data as rd
-from kpi_lib import report_summary as rsum
-from kpi_lib import traffic as tr
+from kpi_lib.analysis import consultants as cons
+from kpi_lib.analysis import delivery_mix as dm
+from kpi_lib.analysis import forecast as fc
+from kpi_lib.analysis import pipeline as pl
+from kpi_lib.analysis import traffic as tr
 from kpi_lib.formatting import format_value
-from kpi_lib.warehouse import open_warehouse
+from kpi_lib.ingest.warehouse import open_warehouse
+from kpi_lib.report import store_month as rd
+from kpi_lib.report import summary as rsum
 from kpi_lib.workbook_demo import write_demo_workbook
 
 STORE, MONTH = "S002", "2026-10"
@@ -135,7 +135,7 @@ def test_no_consultant_problem_is_not_claimed_without_consultants(sm):
 def test_all_clear_names_the_key_rates_it_could_not_judge(sm):
     """The template has no test drives, negotiations, register flags, targets or lost
     leads: "every key rate is in line" would claim rates the month does not have."""
-    from kpi_lib import report_diagnosis as rdiag
+    from kpi_lib.report import findings as rdiag
 
     assert not sm.findings
     unjudged = ("visit_capture_rate", "test_drive_rate", "negotiation_rate",

@@ -1,0 +1,357 @@
+"""The network overview of a month (``reports/<month>/index.html``) and the month cache.
+
+The month's network statistics (KPI cube of every store, benchmarks, funnel limits, FDR:
+:func:`kpi_lib.metrics.comparison.compare_month`) are the same for every store report of the month.
+:func:`cached_compare_month` computes them once and keeps them in a small Parquet file
+beside the warehouse (``<data>/.compare-<month>-<key>.parquet``: data only, no pickle, so
+a data folder from elsewhere cannot smuggle code in), keyed by the warehouse fingerprint,
+the month and the code + parameters they depend on; :func:`use_month_cache` makes
+``compare_month`` read it (the batch does this in its kernels).
+
+:func:`load_overview` gathers what the overview notebook shows: the regional table, the
+funnel-plot inputs of every store, which store got which diagnosis, and links to each
+store's HTML/PDF/xlsx (relative, so the index works from the file system, offline): the
+Chinese report (``S007.html``) and, where it exists, the English one (``S007.en.html``;
+names from :func:`kpi_lib.paths.report_stem`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pandas as pd
+
+from .. import paths
+from ..atomic import atomic_write
+from ..config import report_config
+from ..formatting import format_value
+from ..i18n import data_value, text
+from ..metrics.registry import REGISTRY
+
+#: Modules whose source decides the compare table (a change invalidates the cache).
+_CACHE_MODULES = ("metrics", "ingest", "stats", "config")
+#: Counts shown per region, then the key rates (pooled Σ numerator / Σ denominator).
+REGION_COUNTS = ("visits", "new_leads", "orders", "deliveries")
+REPORT_KINDS = ("html", "pdf", "xlsx")
+#: Report languages the index links, in this order (Chinese first).
+REPORT_LANGS = ("zh", "en")
+
+
+# --------------------------------------------------------------------------- month cache
+
+
+@cache
+def code_key() -> str:
+    """Hash of the code and parameter files the compare table depends on."""
+    root = Path(__file__).resolve().parents[1]  # the kpi_lib package
+    h = hashlib.sha256(f"pandas={pd.__version__}\n".encode())
+    files: list[Path] = []
+    for name in _CACHE_MODULES:
+        p = root / name
+        files += sorted(p.rglob("*.py")) if p.is_dir() else [root / f"{name}.py"]
+    files += sorted(paths.PARAMS.glob("*.yml")) + sorted(paths.PARAMS.glob("*.csv"))
+    for f in files:
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def _warehouse_file(con) -> Path | None:
+    """The DuckDB file behind ``con`` (None for an in-memory warehouse)."""
+    try:
+        row = con.execute(
+            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+        ).fetchone()
+    except Exception:  # noqa: BLE001 - any failure just disables the cache
+        return None
+    return Path(row[0]) if row and row[0] else None
+
+
+def cache_path(con, month: str) -> Path | None:
+    """Where the compare table of ``month`` is cached for this warehouse (None: no cache)."""
+    db = _warehouse_file(con)
+    if db is None:
+        return None
+    try:
+        fp = con.execute("SELECT value FROM _meta WHERE key = 'fingerprint'").fetchone()[0]
+    except Exception:  # noqa: BLE001
+        return None
+    key = hashlib.sha256(f"{fp}\n{month}\n{code_key()}".encode()).hexdigest()[:20]
+    return db.parent / f".compare-{month}-{key}.parquet"
+
+
+def cached_compare_month(con, month: str, *, config: dict[str, Any] | None = None
+                         ) -> pd.DataFrame:
+    """:func:`kpi_lib.metrics.comparison.compare_month`, read from / written to the month cache.
+
+    An explicit ``config`` bypasses the cache. A cache that cannot be written (read-only
+    data folder) is simply not kept.
+    """
+    from ..metrics import comparison as compare
+
+    compute = getattr(compare, "_uncached_compare_month", compare.compare_month)
+    path = None if config is not None else cache_path(con, month)
+    if path is not None and path.is_file():
+        with contextlib.suppress(Exception):  # unreadable: computed again below
+            return _read_frame(path)
+    table = compute(con, month, config=config)
+    if path is not None:
+        with contextlib.suppress(OSError, ValueError, ImportError):
+            for old in path.parent.glob(f".compare-{month}-*"):
+                old.unlink()
+            atomic_write(path, table.to_parquet())
+    return table
+
+
+def _read_frame(path: Path) -> pd.DataFrame:
+    """A frame written by ``to_parquet``, object columns (text or None) restored as such."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    frame = table.to_pandas()
+    for col in (table.schema.pandas_metadata or {}).get("columns", []):
+        if col.get("numpy_type") == "object" and col.get("name") in frame:
+            values = frame[col["name"]].astype(object)
+            frame[col["name"]] = values.where(values.notna(), None)
+    return frame
+
+
+def use_month_cache() -> None:
+    """Make ``compare_month`` (compare, report_data, diagnosis) read the month cache, and
+    per-store cubes filters of the network's (:func:`kpi_lib.metrics.cube.remember_network_cubes`).
+
+    Idempotent; for processes that render many stores of one month (the warm kernels).
+    """
+    from ..metrics import comparison as compare
+    from ..metrics import cube as compute
+    from . import store_month as report_data
+
+    compute.remember_network_cubes()
+    if not hasattr(compare, "_uncached_compare_month"):
+        compare._uncached_compare_month = compare.compare_month
+    compare.compare_month = cached_compare_month
+    report_data.compare_month = cached_compare_month
+
+
+# --------------------------------------------------------------------------- overview data
+
+
+@dataclass
+class Overview:
+    """The month's network: stores, compare table, findings, report files and batch status."""
+
+    month: str
+    lang: str
+    stores: pd.DataFrame  # store_id, store_name, region, city, tier
+    network: pd.DataFrame  # compare table (every store × metric)
+    findings: list  # kpi_lib.analysis.diagnosis.Finding, every store, by impact
+    #: store → key → file name relative to the index; the key is the kind ("html") for
+    #: the Chinese report and "<lang>.<kind>" ("en.html") for another language
+    files: dict[str, dict[str, str]]
+    status: dict[str, dict[str, Any]]  # store → batch result (status, reason), if known
+
+
+def load_overview(data: str | Path | None, month: str, lang: str = "zh",
+                  report_dir: str | Path | None = None) -> Overview:
+    """Everything the overview notebook shows; ``report_dir`` holds the store reports."""
+    from ..analysis.diagnosis import diagnose
+    from ..ingest.warehouse import open_warehouse
+    from ..run.params import check_month_format
+    from .store_month import _demo_data
+
+    check_month_format(month)
+    data_dir = Path(data) if data else _demo_data()
+    report_dir = Path(report_dir) if report_dir else paths.REPORTS / month
+    use_month_cache()
+    with open_warehouse(data_dir) as wh:
+        stores = wh.con.execute(
+            "SELECT store_id, store_name, region, city, tier FROM stores ORDER BY store_id"
+        ).df()
+        network = cached_compare_month(wh.con, month)
+        findings = diagnose(wh.con, month, None, lang)
+    files = {store: report_files(report_dir, store) for store in stores["store_id"]}
+    status: dict[str, dict[str, Any]] = {}
+    summary = report_dir / f"{paths.report_stem('batch', lang)}.json"
+    if summary.is_file():
+        with contextlib.suppress(ValueError, OSError):
+            status = {r["store"]: r for r in json.loads(summary.read_text("utf-8"))["stores"]}
+    return Overview(month, lang, stores, network, findings, files, status)
+
+
+def file_key(kind: str, lang: str) -> str:
+    """The key of a report file in :attr:`Overview.files`: ``html`` or ``en.html``."""
+    return kind if lang == paths.DEFAULT_LANG else f"{lang}.{kind}"
+
+
+def report_files(report_dir: Path, store: str) -> dict[str, str]:
+    """The store's report files present in ``report_dir``, in every language."""
+    found = {}
+    for lang in REPORT_LANGS:
+        stem = paths.report_stem(store, lang)
+        for kind in REPORT_KINDS:
+            if (Path(report_dir) / f"{stem}.{kind}").is_file():
+                found[file_key(kind, lang)] = f"{stem}.{kind}"
+    return found
+
+
+def _label(metric_id: str, lang: str) -> str:
+    m = REGISTRY[metric_id]
+    return m.zh if lang == "zh" else m.en
+
+
+def key_rates() -> list[str]:
+    """The rates of the funnel plots (``params/report.yml``: funnel_plot_metrics)."""
+    return list(report_config()["funnel_plot_metrics"])
+
+
+def region_table(ov: Overview) -> pd.DataFrame:
+    """Per region and for the network: stores, counts, pooled key rates (numbers)."""
+    net = ov.network.copy()
+    net["region"] = net["region"].fillna("—")
+    rows = []
+    groups = [(r, g) for r, g in net.groupby("region", sort=True)] + [(None, net)]
+    for region, g in groups:
+        row: dict[str, Any] = {"region": region, "stores": g["store_id"].nunique()}
+        for m in REGION_COUNTS:
+            v = g.loc[g["metric"] == m, "value"]
+            row[m] = float(v.sum()) if v.notna().any() else float("nan")
+        for m in key_rates():
+            r = g[(g["metric"] == m) & g["value"].notna()]
+            den = float(r["denominator"].sum())
+            row[m] = float(r["numerator"].sum()) / den if den > 0 else float("nan")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def region_frame(ov: Overview) -> pd.DataFrame:
+    """:func:`region_table` formatted for display (headers from the catalogue)."""
+    lang, table = ov.lang, region_table(ov)
+    out = pd.DataFrame({
+        text("region", lang): [data_value(r, lang) if isinstance(r, str)
+                               else text("overview_network", lang)
+                               for r in table["region"]],
+        text("overview_col_stores", lang): [format_value(v, "count", lang)
+                                            for v in table["stores"]],
+    })
+    for m in (*REGION_COUNTS, *key_rates()):
+        out[_label(m, lang)] = [format_value(v, REGISTRY[m].unit, lang) for v in table[m]]
+    return out
+
+
+def funnel_panels(ov: Overview) -> list[dict]:
+    """Funnel-plot inputs of every store for the key rates (as in the store report)."""
+    from .comparison_tables import funnel_panels as panels
+
+    return panels(SimpleNamespace(network=ov.network, lang=ov.lang))
+
+
+def outliers(ov: Overview) -> pd.DataFrame:
+    """Stores clearly or worth watching below/above on the key rates: store, metric, verdict."""
+    net = ov.network
+    hit = net[net["metric"].isin(key_rates()) & net["verdict"].astype(str).str.match(
+        r"(clearly|watch)_")]
+    return hit[["store_id", "metric", "verdict"]].reset_index(drop=True)
+
+
+def diagnosis_frame(ov: Overview) -> pd.DataFrame:
+    """Which stores got which diagnosis: one row per rule, its stores by effect."""
+    lang = ov.lang
+    if not ov.findings:
+        return pd.DataFrame()
+    rows: dict[str, dict[str, Any]] = {}
+    for f in ov.findings:
+        row = rows.setdefault(f.rule_id, {"title": f.title, "severity": f.severity,
+                                          "stores": [], "impact": 0.0})
+        row["stores"].append(f.store_id)
+        row["impact"] += float(f.impact or 0.0)
+    sev = {"high": 0, "medium": 1, "low": 2}
+    ordered = sorted(rows.values(), key=lambda r: (sev.get(r["severity"], 3), -r["impact"]))
+    return pd.DataFrame({
+        text("overview_col_diagnosis", lang): [r["title"] for r in ordered],
+        text("overview_col_severity", lang): [text(f"overview_severity_{r['severity']}", lang)
+                                              if r["severity"] in sev else r["severity"]
+                                              for r in ordered],
+        text("overview_col_stores_hit", lang): ["、".join(r["stores"]) if lang == "zh"
+                                                else ", ".join(r["stores"]) for r in ordered],
+        text("overview_col_effect", lang): [format_value(r["impact"], "count", lang)
+                                            for r in ordered],
+    })
+
+
+def _md(value: object) -> str:
+    from .store_month import escape_markdown
+
+    return escape_markdown(value) or "—"
+
+
+def links_markdown(ov: Overview) -> str:
+    """A Markdown table: every store, its top finding, and links to its report files."""
+    lang = ov.lang
+    top: dict[str, list[str]] = {}
+    for f in ov.findings:
+        top.setdefault(f.store_id, []).append(f.title)
+    head = [text("store", lang), text("overview_col_name", lang), text("region", lang),
+            text("overview_col_findings", lang), "HTML", "PDF", "Excel",
+            text("overview_col_status", lang)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for s in ov.stores.itertuples(index=False):
+        files = ov.files.get(s.store_id, {})
+        links = [_links(files, kind) for kind in REPORT_KINDS]
+        titles = top.get(s.store_id, [])
+        shown = _md(titles[0]) + (f" (+{len(titles) - 1})" if len(titles) > 1 else "") \
+            if titles else text("overview_no_finding", lang)
+        st = ov.status.get(s.store_id, {})
+        status = st.get("status")
+        status_text = text(f"overview_status_{status}", lang) if status in (
+            "rendered", "unchanged", "failed") else "—"
+        if status == "failed" and st.get("reason"):
+            status_text += ": " + _md(str(st["reason"])[:120])
+        lines.append("| " + " | ".join([_md(s.store_id), _md(s.store_name), _md(s.region),
+                                         shown, *links, status_text]) + " |")
+    return "\n".join(lines)
+
+
+def _links(files: dict[str, str], kind: str) -> str:
+    """One cell of the links table: the Chinese file (``HTML``) and the English one
+    (``EN``) where they exist, e.g. ``[HTML](S007.html) · [EN](S007.en.html)``; ``—``
+    when neither does."""
+    out = []
+    for lang in REPORT_LANGS:
+        name = files.get(file_key(kind, lang))
+        if name:
+            label = lang.upper() if lang != paths.DEFAULT_LANG else (
+                kind.upper() if kind != "xlsx" else "xlsx")
+            out.append(f"[{label}]({name})")
+    return " · ".join(out) or "—"
+
+
+def intro_markdown(ov: Overview) -> str:
+    """Title and one sentence: stores, findings, reports available."""
+    from ..i18n import month_label
+
+    n_files = sum(1 for f in ov.files.values()
+                  if any(file_key("html", lang) in f for lang in REPORT_LANGS))
+    stores_hit = len({f.store_id for f in ov.findings})
+    return (f"# {text('overview_title', ov.lang)}\n\n"
+            + text("overview_intro", ov.lang, month=month_label(ov.month, ov.lang),
+                   stores=len(ov.stores), reports=n_files, findings=len(ov.findings),
+                   stores_hit=stores_hit))
+
+
+def outliers_markdown(ov: Overview) -> str:
+    """One sentence naming the stores outside the 95% limits on a key rate."""
+    hit = outliers(ov)
+    if hit.empty:
+        return text("overview_outliers_none", ov.lang)
+    sep = "；" if ov.lang == "zh" else "; "
+    items = sep.join(
+        f"{_md(r.store_id)} {_label(r.metric, ov.lang)} "
+        f"{text('overview_verdict_' + str(r.verdict), ov.lang)}"
+        for r in hit.itertuples(index=False))
+    return text("overview_outliers", ov.lang, items=items)

@@ -1,0 +1,199 @@
+"""From a parameterised notebook to the published report: ipynb + HTML + PDF, atomically.
+
+``render_report`` executes the notebook (papermill's parameters, nbclient, in a
+:class:`~kpi_lib.run.notebook_kernel.WarmKernel`), converts it in-process with
+nbconvert and our ``kpi_report`` template (code hidden, offline, A4 print CSS) and prints
+the HTML to PDF with WeasyPrint. Nothing is written until all three are ready; then they
+are moved into place together, so a failed run leaves the previous report untouched.
+"""
+
+from __future__ import annotations
+
+import copy
+import html as html_lib
+import re
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from .. import paths
+from ..atomic import publish
+from ..errors import RenderError
+from ..i18n import month_label, text
+from ..zh_breaks import LONG_LABEL, header_html
+
+TEMPLATE_NAME = "kpi_report"
+
+#: Cell tags honoured when converting: drop the whole cell / only its outputs.
+REMOVE_CELL_TAGS = {"remove-cell", "remove_cell"}
+REMOVE_OUTPUT_TAGS = {"remove-output", "remove_output"}
+
+# --------------------------------------------------------------------------- convert
+
+
+def report_metadata(meta: Mapping[str, Any]) -> dict[str, Any]:
+    """``meta`` completed with what the template shows: month label, header, title."""
+    out = {k: v for k, v in dict(meta).items() if v is not None}
+    lang = out.setdefault("lang", "zh")
+    month = out.get("month", "")
+    if month and "month_label" not in out:
+        try:
+            out["month_label"] = month_label(month, lang)
+        except (ValueError, KeyError, IndexError):
+            out["month_label"] = month
+    if "header" not in out:
+        who = " ".join(str(out[k]) for k in ("store", "store_name") if out.get(k))
+        out["header"] = " · ".join(s for s in (who, out.get("month_label", "")) if s)
+    if "report_title" not in out:
+        out["report_title"] = out.get("title") or text("report_title", lang)
+    return out
+
+
+def notebook_to_html(nb: nbformat.NotebookNode, meta: Mapping[str, Any]) -> str:
+    """The executed notebook as one self-contained HTML page (code hidden, no scripts).
+
+    ``meta`` (store, store_name, month, lang, optional title/region) is stored in
+    ``nb.metadata["kpi_report"]`` of a copy, where the template reads it.
+    """
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    nb = copy.deepcopy(nb)
+    nb.metadata["kpi_report"] = report_metadata(meta)
+    config = Config()
+    config.TagRemovePreprocessor.remove_cell_tags = REMOVE_CELL_TAGS
+    config.TagRemovePreprocessor.remove_all_outputs_tags = REMOVE_OUTPUT_TAGS
+    config.TagRemovePreprocessor.enabled = True
+    exporter = HTMLExporter(
+        config=config,
+        template_name=TEMPLATE_NAME,
+        extra_template_basedirs=[str(paths.TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": _name(meta)}})
+    return mark_short_labels(html)
+
+
+#: A table cell holding only text (no markup inside).
+_TEXT_CELL = re.compile(r"<(t[dh])\b([^>]*)>([^<]*)</\1>")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+#: Cells with Chinese text up to this many characters are labels, kept on one line.
+SHORT_LABEL_CJK = 6
+SHORT_LABEL_CLASS = "short-label"
+
+
+def mark_short_labels(html: str) -> str:
+    """``html`` with short Chinese table labels in class ``short-label`` (no line break).
+
+    WeasyPrint may break Chinese between any two characters, so a narrow column printed
+    "越高越 / 好" or "团队合 / 计" (and it has no ``word-break: keep-all``). A ``td`` or
+    ``th`` holding only text with 1–:data:`SHORT_LABEL_CJK` CJK characters (and at most 16
+    characters in all) gets the class, which the template sets ``white-space: nowrap``;
+    longer Chinese labels (up to :data:`LONG_LABEL` characters; in a body cell, without
+    sentence punctuation) wrap only between words
+    (:func:`kpi_lib.zh_breaks.header_html`: "新增意向客户 / 当月下单比例", never "新增意 /
+    向客户"); sentences wrap anywhere. See :mod:`kpi_lib.run.layout_check`.
+    """
+    def mark(m: re.Match[str]) -> str:
+        tag, attrs, body = m.groups()
+        label = " ".join(html_lib.unescape(body).split())
+        cjk = len(_CJK.findall(label))
+        if cjk > SHORT_LABEL_CJK and len(label) <= LONG_LABEL and not (
+                tag == "td" and re.search(r"[，。；：！？,;]", label)):  # a phrase, not a label
+            return f"<{tag}{attrs}>{header_html(label)}</{tag}>"
+        if not (1 <= cjk <= SHORT_LABEL_CJK and len(label) <= 16):
+            return m.group(0)
+        if re.search(r'\bclass="', attrs):
+            attrs = re.sub(r'\bclass="', f'class="{SHORT_LABEL_CLASS} ', attrs, count=1)
+        else:
+            attrs += f' class="{SHORT_LABEL_CLASS}"'
+        return f"<{tag}{attrs}>{body}</{tag}>"
+
+    return _TEXT_CELL.sub(mark, html)
+
+
+def _name(meta: Mapping[str, Any]) -> str:
+    return "-".join(str(meta[k]) for k in ("store", "month") if meta.get(k)) or "report"
+
+
+def html_to_pdf(html: str, base_url: Path | None = None) -> bytes:
+    """Print the HTML to PDF (A4, fonts subset and embedded) with WeasyPrint.
+
+    Fast (~1 s a page or two) when HarfBuzz's subsetter (Debian ``libharfbuzz-subset0``) is
+    present; without it WeasyPrint subsets the large CJK fonts with fontTools, ~9 s more.
+    """
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    font_config = FontConfiguration()
+    document = HTML(string=html, base_url=str(base_url) if base_url else None)
+    return document.write_pdf(font_config=font_config)
+
+
+# --------------------------------------------------------------------------- publish
+
+
+# ``publish`` and ``atomic_write`` live in :mod:`kpi_lib.atomic` (locked, journaled) and
+# are re-exported from here.
+
+
+# --------------------------------------------------------------------------- together
+
+
+def render_report(
+    notebook: Path, parameters: dict[str, Any], meta: dict[str, Any], out_stem: Path,
+    extra: Mapping[Path, bytes | str] | None = None, *, kernel=None,
+    epilogue: str | None = None, produced: Mapping[str, Path] | None = None,
+    timings: dict[str, float] | None = None,
+    sidecar: Callable[[Mapping[Path, bytes | str]], Mapping[Path, bytes | str]] | None = None,
+) -> dict[str, Path]:
+    """Execute, convert and print ``notebook``; publish ``<out_stem>.{ipynb,html,pdf}``.
+
+    The notebook runs in ``kernel`` (a :class:`~kpi_lib.run.notebook_kernel.WarmKernel`, kept
+    running) or in one started for it. ``epilogue`` is code run after its cells (not part
+    of the report); ``produced`` maps extensions to files the notebook or the epilogue
+    wrote (e.g. ``{"xlsx": path}``), published as ``<out_stem>.<ext>``; ``extra`` maps more
+    paths to their bytes; ``sidecar`` is called with the report's files (path -> data) and
+    returns more files made from them (the batch's stamp of their hashes). Everything is
+    published together; returns ``{"ipynb": path,
+    "html": path, "pdf": path, …}``. Raises :class:`RenderError` when a cell fails; then
+    the previous outputs are left exactly as they were. ``timings``, if given, receives the
+    seconds of each step.
+    """
+    from .notebook_kernel import WarmKernel
+
+    out_stem = Path(out_stem)
+    own = kernel is None
+    kernel = WarmKernel() if own else kernel
+    t0 = time.perf_counter()
+    try:
+        nb = kernel.execute(Path(notebook), parameters, epilogue)
+    finally:
+        if own:
+            kernel.shutdown()
+    made = {ext: Path(p).read_bytes() for ext, p in (produced or {}).items() if Path(p).is_file()}
+    t1 = time.perf_counter()
+    html = notebook_to_html(nb, meta)
+    t2 = time.perf_counter()
+    pdf = html_to_pdf(html, base_url=out_stem.parent)
+    t3 = time.perf_counter()
+    files: dict[str, bytes | str] = {"ipynb": nbformat.writes(nb), "html": html, "pdf": pdf,
+                                     **made}
+    targets = {ext: out_stem.with_name(f"{out_stem.name}.{ext}") for ext in files}
+    outputs = {targets[ext]: data for ext, data in files.items()}
+    side = sidecar(outputs) if sidecar is not None else {}
+    try:
+        publish({**outputs, **(extra or {}), **side})
+    except OSError as exc:  # disk full or made read-only meanwhile: nothing was replaced
+        raise RenderError(f"cannot write the report to {out_stem.parent}: "
+                          f"{exc.strerror or exc}; the previous report is left as it was"
+                          ) from None
+    if timings is not None:
+        timings.update(execute=t1 - t0, html=t2 - t1, pdf=t3 - t2,
+                       publish=time.perf_counter() - t3)
+    return targets
