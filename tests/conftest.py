@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 # Tests render in their own processes: never through (or starting) a warm renderer that a
-# developer's `make report` left running. tests/test_warm.py starts its own.
+# developer's `make report` left running. tests/run/test_warm.py starts its own.
 os.environ["KPI_WARM"] = "0"
 
 #: The hand-counted two-store data folder (see its README.md).
-TINY = Path(__file__).parent / "fixtures" / "tiny"
+TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
 
 
 @pytest.fixture()

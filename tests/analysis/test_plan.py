@@ -20,7 +20,7 @@ from kpi_lib.analysis import plan_path as pp
 from kpi_lib.errors import ParameterError
 from kpi_lib.ingest.warehouse import open_warehouse
 
-TINY = Path(__file__).parent / "fixtures" / "tiny"
+TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
 
 
 @pytest.fixture(scope="module")

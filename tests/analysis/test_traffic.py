@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from test_delivery_mix import MONTH, write_folder
+from tests.analysis.test_delivery_mix import MONTH, write_folder
 
 from kpi_lib.analysis import traffic as tr
 from kpi_lib.ingest.warehouse import open_warehouse

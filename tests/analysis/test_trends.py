@@ -22,7 +22,7 @@ from kpi_lib.report import trend_tables as rt
 from kpi_lib.report.store_month import _demo_data
 
 matplotlib.use("Agg")
-TINY = Path(__file__).parent / "fixtures" / "tiny"
+TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
 
 
 # --- control charts, by hand -------------------------------------------------------------

@@ -24,7 +24,7 @@ from kpi_lib.errors import InputFileError
 from kpi_lib.ingest.load import Ingested, load_folder
 from kpi_lib.ingest.warehouse import build
 
-TINY = Path(__file__).parent / "fixtures" / "tiny"
+TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
 SETTINGS = dict(deadline=None, derandomize=True, database=None,
                 suppress_health_check=[HealthCheck.too_slow])
 #: the referenced tables every example's folder holds, as in the tiny fixture

@@ -23,7 +23,7 @@ from kpi_lib.ingest.warehouse import open_warehouse
 from kpi_lib.metrics.cube import compute_cube
 from kpi_lib.workbook_demo import FILE_NAME, demo_cube, write_workbook
 
-TINY = Path(__file__).parent / "fixtures" / "tiny"
+TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
 NAME = "kpi_workbook.xlsx"
 
 

@@ -19,7 +19,7 @@ from kpi_lib.metrics.cube import ON_DEMAND, compute_cube, grain_cube, month_boun
 from kpi_lib.metrics.registry import REFERENCE_IDS, REGISTRY
 from kpi_lib.run import kpis_export
 
-TINY = Path(__file__).parent / "fixtures" / "tiny"
+TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
 NO_DATA, ZERO = "no_data", "zero_denominator"
 
 #: (store, month) -> metric -> value, or the n/a reason (a string).

@@ -126,7 +126,7 @@ def test_relation_measures_name_columns_the_relation_has(tmp_path):
     from kpi_lib.ingest.warehouse import open_warehouse
     from kpi_lib.metrics.cube import relation_source
 
-    tiny = Path(__file__).parent / "fixtures" / "tiny"
+    tiny = Path(__file__).parents[1] / "fixtures" / "tiny"
     with open_warehouse(tiny, db_path=tmp_path / "w.duckdb") as wh:
         for name, rel in relations().items():
             source = relation_source(wh.con, rel, ["2026-03"])

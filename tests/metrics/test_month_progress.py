@@ -114,7 +114,7 @@ def test_plain_day_share_without_weights() -> None:
 def test_tiny_fixture_data_ends(tmp_path: Path) -> None:
     """tests/fixtures/tiny: S1's last date is O03's delivery 2026-10-08 (after visit V10
     10-01, lead L09 10-02, follow-up of L07 10-05); S2's is visit V23 2026-10-20."""
-    from conftest import TINY
+    from tests.conftest import TINY
 
     with open_warehouse(TINY, db_path=tmp_path / "w.duckdb") as wh:
         assert store_data_end(wh.con) == {"S1": date(2026, 10, 8), "S2": date(2026, 10, 20)}

@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 
 import pytest
-from test_workbook import NAME, book
+from tests.ingest.test_workbook import NAME, book
 
 from kpi_lib.ingest.brand_workbook import load_workbooks
 from kpi_lib.ingest.warehouse import open_warehouse

@@ -20,7 +20,7 @@ from kpi_lib.report import excel_report as xl
 from kpi_lib.report.excel_style import FIRST_DATA_ROW, HEADER_ROW, display_width, safe_text
 from kpi_lib.report.store_month import load_store_month
 
-TINY = Path(__file__).parent / "fixtures" / "tiny"
+TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
 TOTAL_COL = 14  # A = KPI, B..M = January..December, N = year total
 
 #: the template's row names (shared/seeds 000: 纵向比较, showroom block then 交车结构)

@@ -13,7 +13,7 @@ from kpi_lib.formatting import is_na
 from kpi_lib.metrics.registry import REGISTRY
 from kpi_lib.report import store_month as rd
 
-TINY = Path(__file__).parent / "fixtures" / "tiny"
+TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
 
 
 @pytest.fixture()

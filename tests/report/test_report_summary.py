@@ -12,7 +12,7 @@ import pytest
 from kpi_lib.report import store_month as rd
 from kpi_lib.report import summary as rsum
 
-TINY = Path(__file__).parent / "fixtures" / "tiny"
+TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The batch: stores rendered in warm kernels, failures reported, unchanged stores skipped.
 
 A tiny stand-in store notebook (same parameters, one look-up in the warehouse) keeps the
-tests fast; the real store notebook is covered by tests/test_every_store.py. The index is
+tests fast; the real store notebook is covered by tests/system/test_every_store.py. The index is
 rendered from the real overview notebook.
 """
 

@@ -21,7 +21,7 @@ from kpi_lib.run.render import notebook_to_html, render_report
 
 matplotlib.use("Agg")
 
-PROBE = Path(__file__).parent / "fixtures" / "render_probe.ipynb"
+PROBE = Path(__file__).parents[1] / "fixtures" / "render_probe.ipynb"
 PARAMS = {"store": "S001", "month": "2026-10", "lang": "zh", "data": None}
 META = {"store": "S001", "store_name": "城南旗舰店", "region": "华东", "month": "2026-10",
         "lang": "zh"}

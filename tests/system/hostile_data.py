@@ -1,6 +1,6 @@
 """A hostile copy of the tiny fixture and ONE store report rendered from it, per session.
 
-Shared by tests/test_injection.py and tests/test_privacy_outputs.py: the render takes
+Shared by tests/system/test_injection.py and tests/system/test_privacy_outputs.py: the render takes
 10–25 s, so it is cached here (module global) and done once however many tests use it.
 The model name (with </style>) is in the data but no report section shows models.
 """
@@ -16,7 +16,7 @@ import zipfile
 from html import unescape
 from pathlib import Path
 
-FIXTURE = Path(__file__).parent / "fixtures" / "tiny"
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "tiny"
 STORE, MONTH = "S1", "2026-09"
 
 STORE_NAME = "<script>alert(1)</script>\"店'"

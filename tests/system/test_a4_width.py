@@ -3,7 +3,7 @@
 Measured on WeasyPrint's own layout (:mod:`kpi_lib.run.layout_check`): no box sticks out past
 the page's content area and no table cell's word or short Chinese label is broken across
 lines. The English reports are executed here in one warm kernel; the Chinese ones in
-tests/test_every_store.py (each notebook runs once per language; pytest-xdist puts the two
+tests/system/test_every_store.py (each notebook runs once per language; pytest-xdist puts the two
 modules on two workers). The HTML is laid out with ``render()`` only (no PDF is written).
 """
 
@@ -95,7 +95,7 @@ def kernel():
 
 @pytest.mark.parametrize("store", STORES)
 def test_every_table_of_the_english_report_fits_a4(store: str, kernel):
-    """The Chinese reports are measured by tests/test_every_store.py, which renders them
+    """The Chinese reports are measured by tests/system/test_every_store.py, which renders them
     anyway (each notebook is executed once per language in the suite)."""
     params = {"store": store, "month": MONTH, "lang": "en", "data": str(_demo_data())}
     nb = kernel.execute(STORE_NOTEBOOK, params)

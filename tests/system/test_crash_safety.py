@@ -33,7 +33,7 @@ from kpi_lib.locks import exclusive
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists() or os.name != "posix",
                                 reason="needs POSIX signals and /proc")
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "fixtures" / "tiny"
 DEMO = ROOT / "data" / "demo"
 STORE, MONTH = "S1", "2026-09"

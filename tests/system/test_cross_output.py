@@ -51,7 +51,7 @@ from kpi_lib.report.store_month import _demo_data, load_store_month, na_footnote
 from kpi_lib.workbook_demo import write_demo_workbook
 
 LANGS = ("zh", "en")
-TINY = Path(__file__).parent / "fixtures" / "tiny"
+TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
 #: data folder → its report month and stores: the demo's registers (S001 … S012), the
 #: same numbers as the brand's KPI workbook only, and the hand-counted fixture
 CASES: dict[str, tuple[str, tuple[str, ...]]] = {

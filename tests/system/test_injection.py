@@ -1,6 +1,6 @@
 """Injection: hostile names stay text in every output; hostile parameters are refused.
 
-One store report is rendered from a hostile copy of the tiny fixture (tests/hostile_data.py:
+One store report is rendered from a hostile copy of the tiny fixture (tests/system/hostile_data.py:
 store name with <script>, consultants named {{ 7*7 }}<img onerror>, =HYPERLINK(…), +cmd|…).
 Bad STORE / MONTH / LANG / data / out-dir values go through the CLI (in process, and twice
 as a real subprocess), the papermill parameter path and the Makefile.
@@ -20,7 +20,7 @@ from pathlib import Path
 import nbformat
 import openpyxl
 import pytest
-from hostile_data import (
+from tests.system.hostile_data import (
     CITY,
     COMPETITOR,
     CONSULTANTS,
@@ -37,7 +37,7 @@ from hostile_data import (
 from kpi_lib import cli, paths
 from kpi_lib.errors import ParameterError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FORMULA_NAMES = [n for n in CONSULTANTS.values() if n[0] in "=+-@"]
 NAMES = [STORE_NAME, REGION, CITY, COMPETITOR, SOURCE, *CONSULTANTS.values()]
 

@@ -1,6 +1,6 @@
 """Privacy: no customer's full name or phone number in any output of a store report.
 
-The hostile fixture (tests/hostile_data.py) gives the leads and visits registers customer
+The hostile fixture (tests/system/hostile_data.py) gives the leads and visits registers customer
 names and phones; the report shows the most overdue leads with both masked. Every output
 is searched as a whole: the HTML source, the PDF's text, every part of the xlsx and every
 string of the executed notebook (sources, parameters, outputs, metadata; not image data).
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from hostile_data import (
+from tests.system.hostile_data import (
     CUSTOMERS,
     VISIT_CUSTOMERS,
     hostile_report,

@@ -25,7 +25,7 @@ from typer.testing import CliRunner
 
 from kpi_lib.cli import app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOT_A_TABLE = "(such as visits or 来店客户登记表)"
 #: the environment of a CLI subprocess: no warm renderer, not under CI rules
 LOCAL = {**os.environ, "KPI_WARM": "0", "LANG": "C.UTF-8"}
@@ -104,7 +104,7 @@ def test_1_report_lists_stray_files_once_in_the_data_quality_section(tiny_data, 
 # --------------------------------------------------------------------------- batch helpers
 
 MONTH = "2026-10"
-#: A stand-in store notebook (as in tests/test_batch.py) that can be held: while the file
+#: A stand-in store notebook (as in tests/run/test_batch.py) that can be held: while the file
 #: ``$KPI_TEST_GATE/hold-<lang>-<store>`` exists it marks ``started-<lang>-<store>`` and
 #: waits (at most 90 s) for ``$KPI_TEST_GATE/release``.
 GATED = '''
