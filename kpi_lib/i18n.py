@@ -648,6 +648,44 @@ TEXTS: dict[str, dict[str, str]] = {
         "plan_col_difference": "差额",
         "plan_path_note": "本店近3个月转化率向同类门店收缩（经验贝叶斯，权重见JSON）；"
         "标杆：{scope}；每周按天数分摊",
+        # quarantine reasons, by issue code (kpi_lib.ingest.issue_text translates ingest's
+        # English ones: the en entries below)
+        "reason_bad_date": "“{value}”不是日期（应为 YYYY-MM-DD）",
+        "reason_bad_time": "“{value}”不是时间（应为 HH:MM）",
+        "reason_bad_month": "“{value}”不是月份（应为 YYYY-MM）",
+        "reason_bad_bool": "“{value}”不是是/否值（应为 true/false、1/0、yes/no、是/否）",
+        "reason_bad_number": "“{value}”不是数字",
+        "reason_missing_value": "{column} 为必填项，但为空",
+        "reason_bad_code": "“{value}”不是允许的 {column} 取值（允许：{allowed}）",
+        "reason_negative": "{column} 为负数：{value}",
+        "reason_duplicate_key": "{column}“{value}”已在第 {first_row} 行出现",
+        "reason_missing_status_date": "状态为“{status}”，但状态日期为空",
+        "reason_unknown_reference": "{column}“{value}”不在 {table} 中",
+        "reason_time_order": "离店时间 {value} 早于来店时间 {other}",
+        "reason_date_order": "{column} {value} 早于 {other_column} {other}",
+        "reason_bad_row": "该行有 {found} 个值，但表头有 {expected} 列",
+        "reason_unclosed_quote": "此行的引号（\"）没有闭合，其后的行被读成了一个值；"
+        "请删除或补全引号",
+        "reason_too_large": "{column} {value} 过大，不可能正确（超过 {limit}）",
+        "reason_bad_text": "{column} 含有无法识别的字符（“{value}”）："
+        "文件此处已损坏或混用了编码；请重新保存为 UTF-8",
+        "reason_unknown_file": "未读取：“{value}”不是表名（应为 visits、来店客户登记表 等）",
+        "reason_unknown_sheets": "未读取：没有以表名命名的工作表（现有 {value}），应为 visits、"
+        "来店客户登记表 等",
+        "reason_unreadable_file": "未读取：文件名不是表名，且无法作为Excel工作簿打开",
+        "reason_outside_link": "指向数据文件夹以外文件的链接，未读取",
+        "reason_empty_file": "文件为空（0 字节），该表没有数据行",
+        "reason_unsafe_id": "“{value}”不能用作门店代码：{why}",
+        "reason_date_future": "{column} {value} 晚于今天（{today}），是未来的日期",
+        "reason_consultant_store": "顾问“{value}”属于门店 {other}，不属于 {store}",
+        "reason_unknown_kpi_row": "“{value}”不是KPI模板中的行{hint}",
+        "reason_unknown_store_sheet": "工作表“{value}”不对应门店表中的任何门店，已跳过",
+        "reason_month_without_year": "月份表头“{value}”没有年份："
+        "请在表头上方的单元格填写“年份”和年份",
+        "reason_duplicate_month": "月份 {value} 在表头中出现多次，这些列未读取",
+        "reason_workbook_conflict": "{row_label} 在 {month} 有两个不同的值（{value} 和 {other}），"
+        "采用第一个",
+        "reason_excel_error": "单元格为Excel错误值 {value}，按无数据处理",
     },
     "en": {
         "report_title": "Monthly store sales KPI report",
@@ -1368,6 +1406,49 @@ TEXTS: dict[str, dict[str, str]] = {
         "plan_col_difference": "Difference",
         "plan_path_note": "The store's last 3 months' rates, shrunk toward its peers' (empirical"
         " Bayes, weights in the JSON); benchmark: {scope}; weeks by days.",
+        # quarantine reasons, by issue code: ingest's English templates (validate.REASONS,
+        # brand_workbook.REASONS), the same text (a test keeps them equal)
+        "reason_bad_date": "'{value}' is not a date (expected YYYY-MM-DD)",
+        "reason_bad_time": "'{value}' is not a time (expected HH:MM)",
+        "reason_bad_month": "'{value}' is not a month (expected YYYY-MM)",
+        "reason_bad_bool": "'{value}' is not a yes/no value (expected true/false, 1/0, yes/no, "
+        "是/否)",
+        "reason_bad_number": "'{value}' is not a number",
+        "reason_missing_value": "{column} is required but empty",
+        "reason_bad_code": "'{value}' is not an allowed {column} (allowed: {allowed})",
+        "reason_negative": "{column} {value} is negative",
+        "reason_duplicate_key": "{column} '{value}' already appears in row {first_row}",
+        "reason_missing_status_date": "status is '{status}' but status_date is empty",
+        "reason_unknown_reference": "{column} '{value}' is not in {table}",
+        "reason_time_order": "time_out {value} is before time_in {other}",
+        "reason_date_order": "{column} {value} is before {other_column} {other}",
+        "reason_bad_row": "row has {found} values but the header has {expected} columns",
+        "reason_unclosed_quote": "a quote (\") opened in this row is never closed, so the rows "
+        "after it were read as one value; remove it or close it",
+        "reason_too_large": "{column} {value} is too large to be right (more than {limit})",
+        "reason_bad_text": "{column} holds characters that cannot be read ('{value}'): the file "
+        "is damaged here or mixes encodings; save it again as UTF-8",
+        "reason_unknown_file": "not read: '{value}' is not the name of a table (such as visits "
+        "or 来店客户登记表)",
+        "reason_unknown_sheets": "not read: none of its sheets ({value}) is named after a table "
+        "(such as visits or 来店客户登记表)",
+        "reason_unreadable_file": "not read: it is named after no table and cannot be opened as "
+        "a workbook",
+        "reason_outside_link": "a link to a file outside the data folder; not read",
+        "reason_empty_file": "the file is empty (0 bytes): its table has no rows",
+        "reason_unsafe_id": "'{value}' cannot be used as a store id: {why}",
+        "reason_date_future": "{column} {value} is in the future (after {today})",
+        "reason_consultant_store": "consultant_id '{value}' belongs to store {other}, not to "
+        "{store}",
+        "reason_unknown_kpi_row": "'{value}' is not a row of the KPI template{hint}",
+        "reason_unknown_store_sheet": "sheet '{value}' names no store of the stores table; skipped",
+        "reason_month_without_year": "the month header '{value}' has no year: put 年份 and the "
+        "year in a cell above the header row",
+        "reason_duplicate_month": "month {value} appears more than once in the header; its "
+        "columns are not read",
+        "reason_workbook_conflict": "{row_label} for {month} is given twice ({value} and "
+        "{other}); the first is used",
+        "reason_excel_error": "the cell holds the Excel error {value}; read as n/a",
     },
 }
 
@@ -1424,6 +1505,26 @@ def in_sentence(label: str, lang: str = "zh") -> str:
     if lang != "en" or len(first) < 2 or not first[1].islower() or not first[1:].islower():
         return label  # Chinese, a one-letter word, or an acronym such as YoY or H-grade
     return label[:1].lower() + label[1:]
+
+
+#: What joins the parts of a list in running text, by kind: ``items`` (a、b / a, b),
+#: ``clauses`` (a；b / a; b), ``sentences`` (Chinese sentences need no space between them)
+#: and ``grades`` (H、A、B / H/A/B).
+SEPARATORS: dict[str, dict[str, str]] = {
+    "items": {"zh": "、", "en": ", "},
+    "clauses": {"zh": "；", "en": "; "},
+    "sentences": {"zh": "", "en": " "},
+    "grades": {"zh": "、", "en": "/"},
+}
+
+
+def list_sep(lang: str, kind: str = "items") -> str:
+    """The separator of a ``kind`` of list (see :data:`SEPARATORS`) in ``lang``.
+
+    >>> list_sep("zh"), list_sep("en"), list_sep("zh", "clauses"), list_sep("en", "clauses")
+    ('、', ', ', '；', '; ')
+    """
+    return SEPARATORS[kind]["zh" if lang == "zh" else "en"]
 
 
 def check_lang(lang: str) -> str:

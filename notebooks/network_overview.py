@@ -23,36 +23,32 @@ reports = None
 # %%
 from IPython.display import Markdown, display
 
-from kpi_lib.report import network_index as ov
-from kpi_lib.report import plots
-from kpi_lib.report import store_month as rd
+from kpi_lib.report import notebook as report
 
-plots.use_theme(lang)
-net = ov.load_overview(data, month, lang, reports)
-display(Markdown(ov.intro_markdown(net)))
+report.plots.use_theme(lang)
+overview = report.network.load_overview(data, month, lang, reports)
+display(Markdown(report.network.intro_markdown(overview)))
 
 # %%
-display(Markdown(rd.heading("overview_region_heading", lang)))
-display(Markdown(rd.text("overview_region_note", lang)))
-display(rd.styled(ov.region_frame(net), compact=True))
+display(Markdown(report.heading("overview_region_heading", lang)))
+display(Markdown(report.text("overview_region_note", lang)))
+display(report.styled(report.network.region_frame(overview), compact=True))
 
 # %%
-display(Markdown(rd.heading("overview_funnel_heading", lang)))
-display(Markdown(rd.text("overview_funnel_note", lang)))
-fig = plots.funnel_plot_grid(ov.funnel_panels(net), highlight="")
-display(fig)
-plots.close(fig)
-display(Markdown(ov.outliers_markdown(net)))
+display(Markdown(report.heading("overview_funnel_heading", lang)))
+display(Markdown(report.text("overview_funnel_note", lang)))
+report.show(report.plots.funnel_plot_grid(report.network.funnel_panels(overview), highlight=""))
+display(Markdown(report.network.outliers_markdown(overview)))
 
 # %%
-display(Markdown(rd.heading("overview_diagnosis_heading", lang)))
-diag = ov.diagnosis_frame(net)
-if diag.empty:
-    display(Markdown(rd.text("overview_diagnosis_none", lang)))
+display(Markdown(report.heading("overview_diagnosis_heading", lang)))
+findings = report.network.diagnosis_frame(overview)
+if findings.empty:
+    display(Markdown(report.text("overview_diagnosis_none", lang)))
 else:
-    display(rd.styled(diag, numeric_from=3))
+    display(report.styled(findings, numeric_from=3))
 
 # %%
-display(Markdown(rd.heading("overview_links_heading", lang)))
-display(Markdown(rd.text("overview_links_note", lang)))
-display(Markdown(ov.links_markdown(net)))
+display(Markdown(report.heading("overview_links_heading", lang)))
+display(Markdown(report.text("overview_links_note", lang)))
+display(Markdown(report.network.links_markdown(overview)))

@@ -21,200 +21,177 @@ lang = "zh"
 data = None
 
 # %% tags=["setup"]
-# Setup: everything the sections below read comes from here (`sm`). Keep each section
-# cell self-contained: a single report runs them on two kernels (kpi_lib.run.two_kernels).
+# Setup: everything the sections below read comes from here (`sm`, the store's month, and
+# `report`, the report layer). Keep each section cell self-contained: a single report runs
+# them on two kernels (kpi_lib.run.two_kernels).
 from IPython.display import Markdown, display
 
 import kpi_lib
-from kpi_lib.analysis import consultants as cons
-from kpi_lib.analysis import delivery_mix as dm
-from kpi_lib.analysis import forecast as fc
-from kpi_lib.analysis import pipeline as pl
-from kpi_lib.analysis import traffic as tr
-from kpi_lib.report import appendix as rappx
-from kpi_lib.report import comparison_tables as rc
-from kpi_lib.report import findings as rdiag
-from kpi_lib.report import plots
-from kpi_lib.report import store_month as rd
-from kpi_lib.report import summary as rsum
-from kpi_lib.report import trend_tables as rtr
+from kpi_lib.report import notebook as report
 
-plots.use_theme(lang)
+report.plots.use_theme(lang)
 sm = kpi_lib.store_month(store, month, lang, data)
-display(Markdown(rd.header_markdown(sm)))
-display(Markdown(rd.coverage_markdown(sm)))
-display(Markdown(rd.heading("summary", lang)))
-display(Markdown(rsum.summary_markdown(sm)))
+display(Markdown(report.header_markdown(sm)))
+display(Markdown(report.coverage_markdown(sm)))
+display(Markdown(report.heading("summary", lang)))
+display(Markdown(report.summary.summary_markdown(sm)))
 
 # %%
-display(Markdown(rd.heading("kpi_summary", lang)))
-display(Markdown(rd.text("kpi_summary_note", lang)))
-display(rd.styled(rd.summary_frame(sm)))
-display(Markdown(rd.na_footnote(sm)))
+display(Markdown(report.heading("kpi_summary", lang)))
+display(Markdown(report.text("kpi_summary_note", lang)))
+display(report.styled(report.summary_frame(sm)))
+display(Markdown(report.na_footnote(sm)))
 
 # %%
-display(Markdown(rd.heading("funnel", lang)))
-display(Markdown(rd.funnel_note(lang)))
-fig = plots.funnel_chart(
-    rd.funnel_stages(sm), rd.text("funnel_title", lang, month=rd.month_label(month, lang))
-)
-display(fig)
-plots.close(fig)
+display(Markdown(report.heading("funnel", lang)))
+display(Markdown(report.funnel_note(lang)))
+title = report.text("funnel_title", lang, month=report.month_label(month, lang))
+report.show(report.plots.funnel_chart(report.funnel_stages(sm), title))
 
 # %%
-display(Markdown(rd.heading("diagnosis", lang)))
-display(Markdown(rdiag.findings_markdown(sm)))
-display(Markdown(rdiag.watch_markdown(sm)))
+display(Markdown(report.heading("diagnosis", lang)))
+display(Markdown(report.findings.findings_markdown(sm)))
+display(Markdown(report.findings.watch_markdown(sm)))
 if sm.findings:
-    display(Markdown(rd.heading("finding_evidence", lang, level=3)))
-    display(Markdown(rd.text("evidence_note", lang)))
-    display(rd.styled(rdiag.evidence_frame(sm), numeric_from=2, compact=True))
+    display(Markdown(report.heading("finding_evidence", lang, level=3)))
+    display(Markdown(report.text("evidence_note", lang)))
+    display(report.styled(report.findings.evidence_frame(sm), numeric_from=2, compact=True))
 
 # %%
-display(Markdown(rd.heading("comparison", lang)))
-display(Markdown(rd.text("comparison_note", lang)))
-display(rd.styled(rc.comparison_frame(sm), compact=True))
-display(Markdown(rc.comparison_notes(sm)))
+display(Markdown(report.heading("comparison", lang)))
+display(Markdown(report.text("comparison_note", lang)))
+display(report.styled(report.comparison.comparison_frame(sm), compact=True))
+display(Markdown(report.comparison.comparison_notes(sm)))
 
 # %%
-display(Markdown(rd.heading("funnel_plots", lang)))
-display(Markdown(rd.text("funnel_plots_note", lang)))
-fig = plots.funnel_plot_grid(rc.funnel_panels(sm), store)
-display(fig)
-plots.close(fig)
-display(Markdown(rd.text("ranking_note", lang)))
-display(rd.styled(rc.ranking_frame(sm)))
+display(Markdown(report.heading("funnel_plots", lang)))
+display(Markdown(report.text("funnel_plots_note", lang)))
+report.show(report.plots.funnel_plot_grid(report.comparison.funnel_panels(sm), store))
+display(Markdown(report.text("ranking_note", lang)))
+display(report.styled(report.comparison.ranking_frame(sm)))
 
 # %%
-display(Markdown(rd.heading("trends", lang)))
-display(Markdown(rtr.trends_note(sm.trends, lang)))
-display(Markdown(rd.text("trends_table_note", lang)))
-display(rd.styled(rtr.trend_frame(sm.trends, lang), compact=True))
-note = rtr.trends_footnote(sm.trends, lang)
+display(Markdown(report.heading("trends", lang)))
+display(Markdown(report.trends.trends_note(sm.trends, lang)))
+display(Markdown(report.text("trends_table_note", lang)))
+display(report.styled(report.trends.trend_frame(sm.trends, lang), compact=True))
+note = report.trends.trends_footnote(sm.trends, lang)
 if note:
     display(Markdown(note))
 if sm.trends.months:
-    display(Markdown(rtr.lines_note(sm.trends, lang)))
-    fig = plots.trend_lines(rtr.trend_panels(sm.trends, lang), **rtr.trend_legend(sm.trends, lang))
-    display(fig)
-    plots.close(fig)
+    display(Markdown(report.trends.lines_note(sm.trends, lang)))
+    report.show(report.plots.trend_lines(report.trends.trend_panels(sm.trends, lang),
+                                         **report.trends.trend_legend(sm.trends, lang)))
 
 # %%
-display(Markdown(rd.heading("trends_warnings", lang, level=3)))
-display(Markdown(rtr.warnings_markdown(sm.trends, lang)))
+display(Markdown(report.heading("trends_warnings", lang, level=3)))
+display(Markdown(report.trends.warnings_markdown(sm.trends, lang)))
 
 # %%
-display(Markdown(rd.heading("trends_charts", lang, level=3)))
-display(Markdown(rtr.charts_note(sm.trends, lang)))
-for chart in rtr.control_chart_panels(sm.trends, lang):
+display(Markdown(report.heading("trends_charts", lang, level=3)))
+display(Markdown(report.trends.charts_note(sm.trends, lang)))
+for chart in report.trends.control_chart_panels(sm.trends, lang):
     display(Markdown(chart["caption"]))
     if chart["plot"]:
-        fig = plots.control_chart(**chart["plot"])
-        display(fig)
-        plots.close(fig)
+        report.show(report.plots.control_chart(**chart["plot"]))
 
 # %%
-display(Markdown(rd.heading("pipeline", lang)))
-display(Markdown(rd.text("pipeline_note", lang)))
-display(Markdown(pl.pipeline_markdown(sm.pipeline, lang)))
+display(Markdown(report.heading("pipeline", lang)))
+display(Markdown(report.text("pipeline_note", lang)))
+display(Markdown(report.pipeline.pipeline_markdown(sm.pipeline, lang)))
 if sm.pipeline.has_leads:
-    fig = plots.grade_stock_bars(
-        pl.stock_bars_input(sm.pipeline, lang),
-        rd.text("pipeline_chart_title", lang, month=rd.month_label(month, lang)),
-        *pl.stock_labels(lang))
-    display(fig)
-    plots.close(fig)
-    display(rd.styled(pl.grades_frame(sm.pipeline, lang)))
+    report.show(report.plots.grade_stock_bars(
+        report.pipeline.stock_bars_input(sm.pipeline, lang),
+        report.text("pipeline_chart_title", lang, month=report.month_label(month, lang)),
+        *report.pipeline.stock_labels(lang)))
+    display(report.styled(report.pipeline.grades_frame(sm.pipeline, lang)))
 if sm.pipeline.compliance is not None:
-    display(Markdown(rd.heading("pipeline_compliance_title", lang, level=3)))
-    display(Markdown(pl.compliance_note(lang)))
-    display(rd.styled(pl.compliance_frame(sm.pipeline, lang), numeric_from=2))
+    display(Markdown(report.heading("pipeline_compliance_title", lang, level=3)))
+    display(Markdown(report.pipeline.compliance_note(lang)))
+    display(report.styled(report.pipeline.compliance_frame(sm.pipeline, lang), numeric_from=2))
 if sm.pipeline.overdue is not None and len(sm.pipeline.overdue):
-    display(Markdown(rd.heading("pipeline_overdue_title", lang, level=3)))
-    display(Markdown(pl.overdue_note(lang)))
-    display(rd.styled(pl.overdue_frame(sm.pipeline, lang), numeric_from=4, compact=True))
-lost = pl.lost_frame(sm.pipeline, lang)
+    display(Markdown(report.heading("pipeline_overdue_title", lang, level=3)))
+    display(Markdown(report.pipeline.overdue_note(lang)))
+    display(report.styled(report.pipeline.overdue_frame(sm.pipeline, lang), numeric_from=4,
+                          compact=True))
+lost = report.pipeline.lost_frame(sm.pipeline, lang)
 if lost is not None:
-    display(Markdown(rd.heading("pipeline_lost_title", lang, level=3)))
-    display(Markdown(pl.lost_note(lang)))
-    display(rd.styled(lost, numeric_from=2))
+    display(Markdown(report.heading("pipeline_lost_title", lang, level=3)))
+    display(Markdown(report.pipeline.lost_note(lang)))
+    display(report.styled(lost, numeric_from=2))
 
 # %%
-display(Markdown(rd.heading("pipeline_forecast", lang)))
-display(Markdown(fc.forecast_note(lang)))
-display(Markdown(fc.forecast_markdown(sm.forecast, lang)))
+display(Markdown(report.heading("pipeline_forecast", lang)))
+display(Markdown(report.forecast.forecast_note(lang)))
+display(Markdown(report.forecast.forecast_markdown(sm.forecast, lang)))
 if sm.forecast.has_leads:
-    display(rd.styled(fc.forecast_frame(sm.forecast, lang)))
+    display(report.styled(report.forecast.forecast_frame(sm.forecast, lang)))
 
 # %%
-display(Markdown(rd.heading("consultants", lang)))
-display(Markdown(cons.consultants_markdown(sm.consultants, lang)))
+display(Markdown(report.heading("consultants", lang)))
+display(Markdown(report.consultants.consultants_markdown(sm.consultants, lang)))
 if not sm.consultants.table.empty:
-    display(Markdown(rd.heading("consultants_kpi_heading", lang, level=3)))
-    display(rd.styled(cons.consultant_frame(sm.consultants, lang), compact=True))
-    display(Markdown(rd.heading("consultants_score_heading", lang, level=3)))
-    fig = plots.consultant_scores(**cons.score_chart(sm.consultants, lang))
-    display(fig)
-    plots.close(fig)
-    display(rd.styled(cons.score_frame(sm.consultants, lang), compact=True))
-    display(Markdown(rd.text("consultants_na_note", lang)))
+    display(Markdown(report.heading("consultants_kpi_heading", lang, level=3)))
+    display(report.styled(report.consultants.consultant_frame(sm.consultants, lang), compact=True))
+    display(Markdown(report.heading("consultants_score_heading", lang, level=3)))
+    report.show(report.plots.consultant_scores(
+        **report.consultants.score_chart(sm.consultants, lang)))
+    display(report.styled(report.consultants.score_frame(sm.consultants, lang), compact=True))
+    display(Markdown(report.text("consultants_na_note", lang)))
 
 # %%
-display(Markdown(rd.heading("consultants_plan_heading", lang, level=3)))
-plan = cons.improvement_plan_frame(sm.consultants, sm.findings, lang)
+display(Markdown(report.heading("consultants_plan_heading", lang, level=3)))
+plan = report.consultants.improvement_plan_frame(sm.consultants, sm.findings, lang)
 if plan.empty:
-    display(Markdown(cons.plan_none_markdown(sm.consultants, lang)))
+    display(Markdown(report.consultants.plan_none_markdown(sm.consultants, lang)))
 else:
-    display(rd.styled(plan, numeric_from=99, compact=True))
+    display(report.styled(plan, numeric_from=99, compact=True))
 
 # %%
-display(Markdown(rd.heading("mix_aftercare_heading", lang)))
-display(Markdown(rd.heading("mix_aftercare_mix_heading", lang, level=3)))
-display(Markdown(rd.text("mix_aftercare_mix_note", lang)))
-display(rd.styled(dm.mix_frame(sm.delivery_mix, lang)))
-display(Markdown(dm.mix_markdown(sm.delivery_mix, lang)))
-fig = plots.delivery_mix_trend(**dm.mix_trend_input(sm.delivery_mix, lang))
-display(fig)
-plots.close(fig)
-display(Markdown(rd.heading("mix_aftercare_aftercare_heading", lang, level=3)))
-display(Markdown(rd.text("mix_aftercare_aftercare_note", lang)))
-display(rd.styled(dm.aftercare_frame(sm.delivery_mix, lang)))
-display(Markdown(dm.aftercare_markdown(sm.delivery_mix, lang)))
+display(Markdown(report.heading("mix_aftercare_heading", lang)))
+display(Markdown(report.heading("mix_aftercare_mix_heading", lang, level=3)))
+display(Markdown(report.text("mix_aftercare_mix_note", lang)))
+display(report.styled(report.delivery_mix.mix_frame(sm.delivery_mix, lang)))
+display(Markdown(report.delivery_mix.mix_markdown(sm.delivery_mix, lang)))
+report.show(report.plots.delivery_mix_trend(
+    **report.delivery_mix.mix_trend_input(sm.delivery_mix, lang)))
+display(Markdown(report.heading("mix_aftercare_aftercare_heading", lang, level=3)))
+display(Markdown(report.text("mix_aftercare_aftercare_note", lang)))
+display(report.styled(report.delivery_mix.aftercare_frame(sm.delivery_mix, lang)))
+display(Markdown(report.delivery_mix.aftercare_markdown(sm.delivery_mix, lang)))
 
 # %%
-display(Markdown(rd.heading("traffic_heading", lang)))
-display(Markdown(rd.heading("traffic_spend_heading", lang, level=3)))
-display(rd.styled(tr.spend_frame(sm.traffic, lang)))
-spend_channels = tr.spend_channel_frame(sm.traffic, lang)
+display(Markdown(report.heading("traffic_heading", lang)))
+display(Markdown(report.heading("traffic_spend_heading", lang, level=3)))
+display(report.styled(report.traffic.spend_frame(sm.traffic, lang)))
+spend_channels = report.traffic.spend_channel_frame(sm.traffic, lang)
 if spend_channels is not None and len(spend_channels):
-    display(Markdown(rd.heading("traffic_spend_channel_heading", lang, level=4)))
-    display(rd.styled(spend_channels))
-display(Markdown(rd.heading("traffic_visits_heading", lang, level=3)))
-display(rd.styled(tr.traffic_frame(sm.traffic, lang)))
-display(Markdown(rd.heading("traffic_source_heading", lang, level=3)))
-display(Markdown(rd.text("traffic_source_intro", lang)))
+    display(Markdown(report.heading("traffic_spend_channel_heading", lang, level=4)))
+    display(report.styled(spend_channels))
+display(Markdown(report.heading("traffic_visits_heading", lang, level=3)))
+display(report.styled(report.traffic.traffic_frame(sm.traffic, lang)))
+display(Markdown(report.heading("traffic_source_heading", lang, level=3)))
+display(Markdown(report.text("traffic_source_intro", lang)))
 if len(sm.traffic.sources):
-    display(rd.styled(tr.source_frame(sm.traffic, lang), compact=True))
-display(Markdown(rd.heading("traffic_heatmap_heading", lang, level=3)))
-heat = tr.heatmap_input(sm.traffic, lang)
+    display(report.styled(report.traffic.source_frame(sm.traffic, lang), compact=True))
+display(Markdown(report.heading("traffic_heatmap_heading", lang, level=3)))
+heat = report.traffic.heatmap_input(sm.traffic, lang)
 if heat is not None:
-    fig = plots.visit_heatmap(**heat)
-    display(fig)
-    plots.close(fig)
+    report.show(report.plots.visit_heatmap(**heat))
 else:
-    display(Markdown(tr.heatmap_markdown(sm.traffic, lang)))
-display(Markdown(tr.traffic_markdown(sm.traffic, lang)))
+    display(Markdown(report.traffic.heatmap_markdown(sm.traffic, lang)))
+display(Markdown(report.traffic.traffic_markdown(sm.traffic, lang)))
 
 # %%
-display(Markdown(rd.heading("data_quality", lang)))
-sentence, per_file = rd.quality_summary(sm)
+display(Markdown(report.heading("data_quality", lang)))
+sentence, per_file = report.quality_summary(sm)
 display(Markdown(sentence))
-display(rd.styled(per_file, numeric_from=2))
+display(report.styled(per_file, numeric_from=2))
 if len(sm.issues):
-    display(Markdown(rd.text("dq_examples", lang, n=len(rd.quality_examples(sm)))))
-    display(rd.styled(rd.quality_examples(sm), numeric_from=4))
+    display(Markdown(report.text("dq_examples", lang, n=len(report.quality_examples(sm)))))
+    display(report.styled(report.quality_examples(sm), numeric_from=4))
 
 # %%
-display(Markdown(rd.heading("appendix", lang)))
-display(Markdown(rd.text("appendix_note", lang)))
-display(rd.styled(rappx.appendix_frame(sm), numeric_from=99, compact=True))
+display(Markdown(report.heading("appendix", lang)))
+display(Markdown(report.text("appendix_note", lang)))
+display(report.styled(report.appendix.appendix_frame(sm), numeric_from=99, compact=True))

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..formatting import format_value, is_na
-from ..i18n import text
+from ..i18n import list_sep, text
 from ..ingest.schema import CHANNELS
 from ..metrics.cube import NO_DATA, compute_cube, previous_month
 from ..metrics.registry import REGISTRY
@@ -159,7 +159,7 @@ def cell(value: object, unit: str, reason: object, lang: str) -> str:
 
 def na_note(lang: str) -> str:
     """Footnote explaining the n/a marks."""
-    sep = "；" if lang == "zh" else "; "
+    sep = list_sep(lang, "clauses")
     reasons = sep.join(f"{mark} {text('na_' + code, lang)}" for code, mark in NA_MARKS.items())
     return text("na_footnote", lang, reasons=reasons)
 
@@ -209,8 +209,7 @@ def mix_markdown(data: DeliveryMix, lang: str) -> str:
                           recent=format_value(recent, "rate", lang),
                           move=text(f"mix_aftercare_move_{move}", lang)))
     verdict = "good" if good == len(SHIFT_WANTED) else ("bad" if good == 0 else "mixed")
-    sep = "；" if lang == "zh" else "; "
-    return text("mix_aftercare_shift", lang, parts=sep.join(parts),
+    return text("mix_aftercare_shift", lang, parts=list_sep(lang, "clauses").join(parts),
                 verdict=text(f"mix_aftercare_verdict_{verdict}", lang))
 
 

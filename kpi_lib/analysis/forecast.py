@@ -37,7 +37,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from ..formatting import format_value, is_na
-from ..i18n import month_label, text
+from ..i18n import list_sep, month_label, text
 from ..metrics.cube import month_bounds, previous_month, remembered
 from ..metrics.month_progress import store_month
 from .pipeline import as_of_date, data_end, pipeline_config, present_columns
@@ -236,7 +236,7 @@ def _range(iv: tuple, lang: str) -> str:
 
 
 def _join(parts: list[str], lang: str) -> str:
-    return ("" if lang == "zh" else " ").join(parts)
+    return list_sep(lang, "sentences").join(parts)
 
 
 def forecast_frame(data: Forecast, lang: str) -> pd.DataFrame:
@@ -262,15 +262,14 @@ def forecast_frame(data: Forecast, lang: str) -> pd.DataFrame:
 def forecast_note(lang: str) -> str:
     """How the forecast is made (grades and history months from the settings)."""
     cfg = pipeline_config()["forecast"]
-    sep = "、" if lang == "zh" else "/"
-    return text("pipeline_forecast_note", lang, grades=sep.join(cfg["grades"]),
+    return text("pipeline_forecast_note", lang, grades=list_sep(lang, "grades").join(cfg["grades"]),
                 n=cfg["history_months"])
 
 
 def forecast_markdown(data: Forecast, lang: str) -> str:
     """One short paragraph: next month's orders with intervals and target; pacing."""
     nxt = month_label(data.next_month, lang)
-    grades = "、".join(data.grades["grade"]) if lang == "zh" else "/".join(data.grades["grade"])
+    grades = list_sep(lang, "grades").join(data.grades["grade"])
     if not data.has_leads:
         first = text("section_input_see_coverage", lang)  # said once, at the top
     elif is_na(data.expected):

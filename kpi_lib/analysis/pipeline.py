@@ -41,7 +41,7 @@ import pandas as pd
 
 from ..config import ConfigError, load_yaml
 from ..formatting import format_value, is_na
-from ..i18n import data_value, month_label, text
+from ..i18n import data_value, list_sep, month_label, text
 from ..ingest.schema import LEAD_GRADES, TABLES
 from ..metrics.cube import as_of_date, compute_cube, grain_cube, month_bounds, relation_rows
 from ..metrics.registry import kpi_label
@@ -316,8 +316,7 @@ def lost_frame(data: Pipeline, lang: str) -> pd.DataFrame | None:
 def compliance_note(lang: str) -> str:
     """The compliance definition with the configured frequency of each grade."""
     days = pipeline_config()["followup_days"]
-    sep = "、" if lang == "zh" else ", "
-    return text("pipeline_compliance_note", lang, freqs=sep.join(
+    return text("pipeline_compliance_note", lang, freqs=list_sep(lang).join(
         f"{g} {text('pipeline_every_days', lang, n=d)}" for g, d in days.items()))
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 from .. import stats
 from ..config import report_config
 from ..formatting import format_value, is_na
-from ..i18n import text, verdict_words
+from ..i18n import list_sep, text, verdict_words
 from ..metrics.benchmarks import load_benchmark_config, load_supplied
 from ..metrics.comparison import PEER_LEVELS, shrunk_rates
 from ..metrics.registry import REGISTRY
@@ -88,7 +88,7 @@ def comparison_notes(sm: StoreMonth) -> str:
     order = [*SCOPES, *(scope for scope, _ in PEER_LEVELS)]
     scopes = sorted(set(shown["benchmark_scope"].dropna()),
                     key=lambda s: order.index(s) if s in order else len(order))
-    sep = "、" if lang == "zh" else ", "
+    sep = list_sep(lang)
     notes = [text("benchmark_used", lang,
                   scope=sep.join(text(f"scope_{s}", lang) for s in scopes))]
     peers = shown["peer_stores"].dropna()

@@ -30,7 +30,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from ..analysis.consultants import column_label, improvement_plan_frame
 from ..analysis.diagnosis import evidence_line
-from ..i18n import check_lang, data_value, month_label, text, verdict_words
+from ..i18n import check_lang, data_value, list_sep, month_label, text, verdict_words
 from ..metrics.cube import CUBE_COLUMNS, compute_cube
 from .excel_style import (
     TemplateRow,  # noqa: F401  (re-exported)
@@ -272,8 +272,7 @@ def add_consultant_sheet(wb: Workbook, data, store: dict, month: str, lang: str)
                 na_reason=_na("no_data", lang))
             flags = [text("consultants_flag_" + k, lang) for k in ("excellent", "needs_improvement")
                      if bool(rec.get(k))]
-            sep = "；" if lang == "zh" else "; "
-            put(ws, r, len(_CONSULTANT_COLS) + 2, sep.join(flags) or None)
+            put(ws, r, len(_CONSULTANT_COLS) + 2, list_sep(lang, "clauses").join(flags) or None)
         else:
             shade_row(ws, r, len(headers))
     fit_columns(ws)

@@ -7,7 +7,7 @@ import pandas as pd
 from ..analysis.diagnosis import watch_list
 from ..config import report_config
 from ..formatting import format_value, is_na
-from ..i18n import in_sentence, text, verdict_words
+from ..i18n import in_sentence, list_sep, text, verdict_words
 from ..metrics.registry import REGISTRY
 from .store_month import StoreMonth
 
@@ -41,12 +41,10 @@ def findings_markdown(sm: StoreMonth) -> str:
     if not sm.findings:
         worse = worse_kpis(sm)
         if worse:
-            sep = "、" if lang == "zh" else ", "
-            return text("diagnosis_none_but_worse", lang, kpis=sep.join(worse))
+            return text("diagnosis_none_but_worse", lang, kpis=list_sep(lang).join(worse))
         unjudged = unjudged_rates(sm)
         if unjudged:  # "every key rate is in line" only of the rates there are
-            sep = "、" if lang == "zh" else ", "
-            return text("diagnosis_none_some_na", lang, kpis=sep.join(
+            return text("diagnosis_none_some_na", lang, kpis=list_sep(lang).join(
                 in_sentence(k, lang) for k in unjudged))
         return text("diagnosis_none", lang)
     colon = "：" if lang == "zh" else ": "

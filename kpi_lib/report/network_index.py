@@ -32,7 +32,7 @@ from .. import paths
 from ..atomic import atomic_write
 from ..config import report_config
 from ..formatting import format_value
-from ..i18n import data_value, text
+from ..i18n import data_value, list_sep, text
 from ..metrics.registry import REGISTRY
 
 #: Modules whose source decides the compare table (a change invalidates the cache).
@@ -349,8 +349,7 @@ def outliers_markdown(ov: Overview) -> str:
     hit = outliers(ov)
     if hit.empty:
         return text("overview_outliers_none", ov.lang)
-    sep = "；" if ov.lang == "zh" else "; "
-    items = sep.join(
+    items = list_sep(ov.lang, "clauses").join(
         f"{_md(r.store_id)} {_label(r.metric, ov.lang)} "
         f"{text('overview_verdict_' + str(r.verdict), ov.lang)}"
         for r in hit.itertuples(index=False))

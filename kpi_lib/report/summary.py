@@ -10,7 +10,7 @@ import pandas as pd
 from ..analysis.diagnosis_rules import TOO_FEW_ID
 from ..config import report_config
 from ..formatting import format_change, format_value, is_na
-from ..i18n import in_sentence, text
+from ..i18n import in_sentence, list_sep, text
 from ..metrics.cube import previous_month
 from ..metrics.registry import REGISTRY
 from .findings import worse_kpis
@@ -58,9 +58,8 @@ def _finding_lines(sm: StoreMonth) -> list[str]:
     if not shown:
         worse = worse_kpis(sm)
         if worse:  # never "no problem" beside a KPI clearly worse than its benchmark
-            sep = "、" if lang == "zh" else ", "
             return [text("summary_worse_kpis", lang,
-                         kpis=sep.join(in_sentence(k, lang) for k in worse)), *note]
+                         kpis=list_sep(lang).join(in_sentence(k, lang) for k in worse)), *note]
         return note or [text("summary_no_findings", lang)]
     return [text("summary_finding", lang, title=f.title, effect=_sentence(f.impact_text))
             for f in shown if f.impact_text] + note

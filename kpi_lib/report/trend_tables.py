@@ -17,7 +17,7 @@ import pandas as pd
 
 from ..analysis.trends import Growth, Trends
 from ..formatting import format_change, format_value, is_na
-from ..i18n import month_label, text
+from ..i18n import list_sep, month_label, text
 from ..metrics.cube import previous_month
 from ..metrics.registry import REGISTRY
 
@@ -85,7 +85,7 @@ def trends_footnote(tr: Trends, lang: str = "zh") -> str:
     used = [(c, m) for c, m in _NA_MARKS.items() if any(str(x).endswith(m) for x in cells)]
     if not used:
         return ""
-    sep = "；" if lang == "zh" else "; "
+    sep = list_sep(lang, "clauses")
     return text("na_footnote", lang,
                 reasons=sep.join(f"{m} {text('na_' + c, lang)}" for c, m in used))
 
@@ -109,7 +109,7 @@ def trends_note(tr: Trends, lang: str = "zh") -> str:
         parts.append(text("trends_too_short_for_charts", lang, n=tr.config["min_chart_months"]))
     if tr.partial_end is not None:
         parts.append(text("trends_partial_month", lang, date=tr.partial_end.isoformat()))
-    return ("" if lang == "zh" else " ").join(parts)
+    return list_sep(lang, "sentences").join(parts)
 
 
 def warnings_markdown(tr: Trends, lang: str = "zh") -> str:
@@ -137,7 +137,7 @@ def warnings_markdown(tr: Trends, lang: str = "zh") -> str:
         (bullets if g.flagged else plain).append(line)
     body = ("\n".join(f"- {b}" for b in bullets) if bullets else
             text("trends_no_warnings", lang, n=len(tr.months)))
-    return body + ("\n\n" + ("" if lang == "zh" else " ").join(plain) if plain else "")
+    return body + ("\n\n" + list_sep(lang, "sentences").join(plain) if plain else "")
 
 
 def _growth_text(tr: Trends, g: Growth, lang: str) -> str:
@@ -196,7 +196,7 @@ def control_chart_panels(tr: Trends, lang: str = "zh") -> list[dict[str, Any]]:
             fields["mr"] = format_value(mr, unit, lang)
         caption = text(f"trends_chart_{chart.kind}", lang, **fields)
         if chart.signals:
-            items = ("、" if lang == "zh" else ", ").join(
+            items = list_sep(lang).join(
                 _signal_text(metric, s.rule, s.direction, s.month, lang, run)
                 for s in chart.signals)
             caption += text("trends_chart_signals", lang, items=items)

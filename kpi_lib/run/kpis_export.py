@@ -22,8 +22,6 @@ from ..ingest.warehouse import open_warehouse
 from ..metrics.cube import compute_cube
 from ..metrics.registry import REGISTRY
 
-EXPORT_COLUMNS = ("store_id", "metric", "numerator", "denominator", "value")
-
 
 def format_number(x: float) -> str:
     """A number as written in the CSV: '' for NaN, '12' for 12.0, else the shortest repr.

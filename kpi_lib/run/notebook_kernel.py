@@ -10,7 +10,7 @@ per Dask worker, the warm renderer (:mod:`kpi_lib.run.warm_renderer`) one per pr
 Kernel: the notebooks run in the ``kpi-report`` kernelspec (see :mod:`kpi_lib.kernel`),
 whose argv is the absolute path of this interpreter; it is (re)installed into
 ``sys.prefix`` when missing. Checked with a probe cell printing ``sys.executable``: it
-prints ``/work/main/.venv/bin/python``. (The venv's own ``python3`` spec would work too:
+prints this venv's ``bin/python``. (The venv's own ``python3`` spec would work too:
 its argv is the bare word ``python``, which jupyter_client replaces by ``sys.executable``
 of the launching process; but a user-level ``python3`` spec in ``~/.local/share/jupyter``
 may point anywhere, hence the named spec.)
@@ -38,8 +38,9 @@ XLSX_EPILOGUE = '''if "sm" in globals():
     with open(xlsx_tmp, "wb") as _fh:
         _fh.write(_wb(sm, lang, year_cube=_cube))'''
 #: Run once by :meth:`WarmKernel.warm_up`: the imports of the report notebooks.
-WARM_UP = ("import kpi_lib.report.network_index, kpi_lib.report.store_month, "
-           "kpi_lib.report.plots, kpi_lib.report.excel_report\nimport matplotlib.pyplot")
+WARM_UP = ("import kpi_lib.report.notebook, kpi_lib.report.network_index, "
+           "kpi_lib.report.store_month, kpi_lib.report.plots, kpi_lib.report.excel_report\n"
+           "import matplotlib.pyplot")
 KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR"]
 CELL_TIMEOUT = 600
 

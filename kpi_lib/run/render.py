@@ -135,13 +135,6 @@ def html_to_pdf(html: str, base_url: Path | None = None) -> bytes:
     return document.write_pdf(font_config=font_config)
 
 
-# --------------------------------------------------------------------------- publish
-
-
-# ``publish`` and ``atomic_write`` live in :mod:`kpi_lib.atomic` (locked, journaled) and
-# are re-exported from here.
-
-
 # --------------------------------------------------------------------------- together
 
 
