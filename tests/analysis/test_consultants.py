@@ -4,8 +4,6 @@ run on the demo stores S001 and S012 (2026-10)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from kpi_lib.analysis import consultants as cons
@@ -53,17 +51,14 @@ FILES = {
 }
 
 
-def _folder(root: Path, drop: tuple[str, ...] = (), **replace: str) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    for name, body in {**FILES, **replace}.items():
-        if name not in drop:
-            (root / f"{name}.csv").write_text(body, encoding="utf-8")
-    return root
+def _tables(drop: tuple[str, ...] = (), **replace: str) -> dict[str, str | None]:
+    """The tables above, some replaced, the ``drop`` ones absent."""
+    return {name: None if name in drop else body for name, body in {**FILES, **replace}.items()}
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory) -> cons.Consultants:
-    with open_warehouse(_folder(tmp_path_factory.mktemp("cons"))) as wh:
+def data(make_warehouse) -> cons.Consultants:
+    with make_warehouse(_tables()) as wh:
         return cons.load_consultants(wh.con, "S1", MONTH)
 
 
@@ -158,13 +153,13 @@ def test_frames(data):
     assert "销售完成率×30%" in text and "待改进 <70" in text and "重新归一" in text
 
 
-def test_missing_tables_are_said(tmp_path):
+def test_missing_tables_are_said(make_warehouse):
     visits = FILES["visits"].replace(",consultant_id", "").replace(",C1,", ",").replace(
         ",C2,", ",").replace(",C5,", ",")
-    folder = _folder(tmp_path / "d", drop=("followups",), visits=visits)
-    with open_warehouse(folder) as wh:
+    with make_warehouse(_tables(drop=("followups",), visits=visits)) as wh:
         d = cons.load_consultants(wh.con, "S1", MONTH)
         empty = cons.load_consultants(wh.con, "S9", MONTH)
+        before = cons.load_consultants(wh.con, "S1", "2023-01")  # a list, nobody in post
     assert d.missing == ["consultants_missing_visits", "consultants_missing_followups"]
     assert d.table["process"].isna().all() and d.table["test_drive_rate"].isna().all()
     # 李四 keeps only completion (30) and conversion (25): 55% of the weight < 60% → n/a
@@ -177,8 +172,6 @@ def test_missing_tables_are_said(tmp_path):
     # S9 has no consultant list at all: the coverage note at the top says so, once
     assert cons.consultants_markdown(empty, "en") == (
         "This section lacks its input (see the data coverage note at the top).")
-    with open_warehouse(folder) as wh:  # a list, but nobody of it in post in 2023-01
-        before = cons.load_consultants(wh.con, "S1", "2023-01")
     assert "no sales consultant" in cons.consultants_markdown(before, "en")
 
 
@@ -221,9 +214,9 @@ def test_store_target_differing_from_the_consultants_is_said_once(data):
         "own target).")
 
 
-def test_no_target_sentence_when_the_targets_agree(tmp_path):
+def test_no_target_sentence_when_the_targets_agree(make_warehouse):
     targets = FILES["targets"].replace("S1,2026-10,,5", "S1,2026-10,,4")
-    with open_warehouse(_folder(tmp_path / "d", targets=targets)) as wh:
+    with make_warehouse(_tables(targets=targets)) as wh:
         d = cons.load_consultants(wh.con, "S1", MONTH)
     assert d.store_target == 4 and cons.target_note(d, "zh") is None
     assert "门店目标" not in cons.consultants_markdown(d, "zh")

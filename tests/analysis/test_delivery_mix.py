@@ -10,8 +10,6 @@ S2, October: O7 (existing, trade-in, call yes), O8 (walk-in, call no). Network O
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -80,26 +78,14 @@ S1,2026-09,网络,8000
 }
 
 
-def write_folder(folder: Path, drop: dict[str, list[str]] | None = None) -> Path:
-    """The literal data folder above, optionally without some columns."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, body in FILES.items():
-        path = folder / f"{name}.csv"
-        path.write_text(body, encoding="utf-8")
-        if drop and name in drop:
-            pd.read_csv(path, dtype=str).drop(columns=drop[name]).to_csv(path, index=False)
-    return folder
-
-
 @pytest.fixture(autouse=True, scope="module")
 def _theme() -> None:
     plots.use_theme("zh")  # the CJK font for the figures
 
 
 @pytest.fixture(scope="module")
-def mix(tmp_path_factory) -> dm.DeliveryMix:
-    tmp = tmp_path_factory.mktemp("mix")
-    with open_warehouse(write_folder(tmp / "data"), db_path=tmp / "w.duckdb") as wh:
+def mix(make_warehouse) -> dm.DeliveryMix:
+    with make_warehouse(FILES) as wh:
         assert wh.issues == []
         return dm.load_delivery_mix(wh.con, "S1", MONTH)
 
@@ -153,9 +139,9 @@ def test_mix_shift_too_few(mix):
     assert "不足 20 台" in dm.mix_markdown(mix, "zh")
 
 
-def test_mix_shift_by_hand(tmp_path, monkeypatch):
+def test_mix_shift_by_hand(make_warehouse, monkeypatch):
     monkeypatch.setattr(dm, "MIN_SHIFT_DELIVERIES", 1)
-    with open_warehouse(write_folder(tmp_path / "d"), db_path=tmp_path / "w.duckdb") as wh:
+    with make_warehouse(FILES) as wh:
         data = dm.load_delivery_mix(wh.con, "S1", MONTH)
     assert data.shift == {"delivery_share_existing_customer": (0.0, 0.2),
                           "trade_in_share": (0.0, 0.4), "delivery_share_walk_in": (1.0, 0.6)}
@@ -164,9 +150,8 @@ def test_mix_shift_by_hand(tmp_path, monkeypatch):
     assert "结构在改善" in sentence
 
 
-def test_absent_aftercare_column_is_no_data(tmp_path):
-    folder = write_folder(tmp_path / "d", drop={"orders": ["letter_7d"]})
-    with open_warehouse(folder, db_path=tmp_path / "w.duckdb") as wh:
+def test_absent_aftercare_column_is_no_data(make_warehouse):
+    with make_warehouse(FILES, drop={"orders": ["letter_7d"]}) as wh:
         data = dm.load_delivery_mix(wh.con, "S1", MONTH)
     a = data.aftercare.set_index("metric")
     assert pd.isna(a.at["letter_7d_rate", "value"])

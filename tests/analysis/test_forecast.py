@@ -10,7 +10,6 @@ leads and the 4 open A leads.
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
 
@@ -50,21 +49,13 @@ BASE = {
 ORDER_HEAD = "order_id,store_id,consultant_id,order_date,model,price,channel,trade_in,delivered\n"
 
 
-def _write(folder: Path, files: dict[str, str]) -> Path:
-    folder.mkdir()
-    for name, body in {**BASE, **files}.items():
-        (folder / name).write_text(body, encoding="utf-8")
-    return folder
-
-
 @pytest.fixture()
-def con(tmp_path: Path):
-    folder = _write(tmp_path / "data", {
-        "leads.csv": LEADS, "followups.csv": FOLLOWUPS,
+def con(make_warehouse):
+    with make_warehouse({
+        **BASE, "leads.csv": LEADS, "followups.csv": FOLLOWUPS,
         "orders.csv": ORDER_HEAD + "O9,S2,C2,2026-10-31,A6,1,fleet,false,\n",
         "targets.csv": "store_id,month,units\nS1,2026-10,5\n",
-    })
-    with open_warehouse(folder) as wh:
+    }) as wh:
         yield wh.con
 
 
@@ -100,9 +91,8 @@ def test_forecast_uses_the_network_rate_when_the_store_has_few(con):
 
 
 def test_forecast_uses_the_store_rate_with_enough_history(con, monkeypatch):
-    cfg = pl.pipeline_config()
-    patched = {**cfg, "forecast": {**cfg["forecast"], "min_history": 1}}
-    monkeypatch.setattr(fc, "pipeline_config", lambda: patched)
+    patched = {**fc.forecast_config(), "min_history": 1}
+    monkeypatch.setattr(fc, "forecast_config", lambda: patched)
     f = fc.load_forecast(con, "S1", "2026-10")
     g = f.grades.set_index("grade")
     assert g["source"].tolist() == ["store", "store"]
@@ -120,12 +110,11 @@ def test_without_history_no_forecast_but_the_actual_and_target(con):
     assert "nan" not in frame.to_string().lower()
 
 
-def test_pacing_on_data_that_stop_mid_month(tmp_path: Path):
+def test_pacing_on_data_that_stop_mid_month(make_warehouse):
     rows = "".join(f"D{i},S1,C1,2026-10-01,A6,1,walk_in,false,2026-10-{1 + i % 15:02d}\n"
                    for i in range(40))
-    folder = _write(tmp_path / "data", {
-        "orders.csv": ORDER_HEAD + rows, "targets.csv": "store_id,month,units\nS1,2026-10,90\n"})
-    with open_warehouse(folder) as wh:
+    with make_warehouse({**BASE, "orders.csv": ORDER_HEAD + rows,
+                         "targets.csv": "store_id,month,units\nS1,2026-10,90\n"}) as wh:
         f = fc.load_forecast(wh.con, "S1", "2026-10")
         assert str(pl.as_of_date(wh.con, "2026-10")) == "2026-10-15"
     p = f.pacing

@@ -26,8 +26,6 @@ Lost 2 (L4, L7), out of control 1 (L5); base = carried 4 (L1, L3, L4, L7) + new 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -66,9 +64,7 @@ O9,S1,C1,,2026-10-31,A6,200000,fleet,false,
 """
 
 
-def _folder(root: Path, followups: bool = True, leads: bool = True) -> Path:
-    folder = root / "data"
-    folder.mkdir()
+def _tables(followups: bool = True, leads: bool = True) -> dict[str, str]:
     files = {
         "stores.csv": "store_id,store_name,region\nS1,一号店,华东\n",
         "consultants.csv": "consultant_id,store_id,name\nC1,S1,张三\n",
@@ -78,14 +74,12 @@ def _folder(root: Path, followups: bool = True, leads: bool = True) -> Path:
         files["leads.csv"] = LEADS
     if followups:
         files["followups.csv"] = FOLLOWUPS
-    for name, body in files.items():
-        (folder / name).write_text(body, encoding="utf-8")
-    return folder
+    return files
 
 
 @pytest.fixture()
-def pipe(tmp_path: Path) -> pl.Pipeline:
-    with open_warehouse(_folder(tmp_path)) as wh:
+def pipe(make_warehouse) -> pl.Pipeline:
+    with make_warehouse(_tables()) as wh:
         return pl.load_pipeline(wh.con, "S1", "2026-10")
 
 
@@ -144,8 +138,8 @@ def test_display_frames_and_sentences(pipe):
     assert pl.stock_bars_input(pipe, "en")["grade"].tolist() == ["O", "H", "A", "B", "C"]
 
 
-def test_without_followups_says_what_is_missing(tmp_path: Path):
-    with open_warehouse(_folder(tmp_path, followups=False)) as wh:
+def test_without_followups_says_what_is_missing(make_warehouse):
+    with make_warehouse(_tables(followups=False)) as wh:
         pipe = pl.load_pipeline(wh.con, "S1", "2026-10")
     assert pipe.compliance is None and pipe.overdue is None
     assert pl.compliance_frame(pipe, "zh") is None and pl.overdue_frame(pipe, "zh") is None
@@ -155,8 +149,8 @@ def test_without_followups_says_what_is_missing(tmp_path: Path):
     assert pl.grades_frame(pipe, "en")["Overdue leads"].eq("—").all()
 
 
-def test_without_leads_says_so(tmp_path: Path):
-    with open_warehouse(_folder(tmp_path, followups=False, leads=False)) as wh:
+def test_without_leads_says_so(make_warehouse):
+    with make_warehouse(_tables(followups=False, leads=False)) as wh:
         pipe = pl.load_pipeline(wh.con, "S1", "2026-10")
     # the coverage note at the top names the missing table once; the section points to it
     assert pl.pipeline_markdown(pipe, "en") == (

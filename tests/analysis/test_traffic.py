@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from tests.analysis.test_delivery_mix import MONTH, write_folder
 
 from kpi_lib.analysis import traffic as tr
 from kpi_lib.ingest.warehouse import open_warehouse
 from kpi_lib.report import plots
 from kpi_lib.report.store_month import _demo_data
+from tests.analysis.test_delivery_mix import FILES, MONTH
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -32,9 +32,8 @@ def _theme() -> None:
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory) -> tr.Traffic:
-    tmp = tmp_path_factory.mktemp("traffic")
-    with open_warehouse(write_folder(tmp / "data"), db_path=tmp / "w.duckdb") as wh:
+def data(make_warehouse) -> tr.Traffic:
+    with make_warehouse(FILES) as wh:
         assert wh.issues == []
         return tr.load_traffic(wh.con, "S1", MONTH)
 
@@ -114,10 +113,9 @@ def test_conversion_by_source(data):
     assert "“未注明”一行含本月 1 张无对应客户卡的订单" in tr.traffic_markdown(data, "zh")
 
 
-def test_absent_columns_say_so(tmp_path):
-    folder = write_folder(tmp_path / "d", drop={"visits": ["time_in", "time_out"],
-                                                "calls": ["customer_id"]})
-    with open_warehouse(folder, db_path=tmp_path / "w.duckdb") as wh:
+def test_absent_columns_say_so(make_warehouse):
+    with make_warehouse(FILES, drop={"visits": ["time_in", "time_out"],
+                                     "calls": ["customer_id"]}) as wh:
         data = tr.load_traffic(wh.con, "S1", MONTH)
     assert data.heatmap is None and tr.heatmap_input(data, "zh") is None
     assert "无进店时间" in tr.heatmap_markdown(data, "zh")
@@ -146,10 +144,8 @@ def test_demo_smoke(store):
         plots.close(plots.visit_heatmap(**tr.heatmap_input(data, lang)))
 
 
-def test_absent_calls_table_and_a_month_without_visits(tmp_path):
-    folder = write_folder(tmp_path / "d")
-    (folder / "calls.csv").unlink()
-    with open_warehouse(folder, db_path=tmp_path / "w.duckdb") as wh:
+def test_absent_calls_table_and_a_month_without_visits(make_warehouse):
+    with make_warehouse({**FILES, "calls": None}) as wh:  # no calls table
         data = tr.load_traffic(wh.con, "S2", "2026-08")
     assert _kpi(data, "calls")["na_reason"] == "no_data"
     assert data.sources.empty and tr.heatmap_input(data, "en") is None

@@ -6,7 +6,6 @@ Every expected number is derived row by row in ``tests/fixtures/tiny/README.md``
 from __future__ import annotations
 
 import csv
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -199,44 +198,33 @@ def test_month_helpers():
 
 # --- absent optional columns and tables ---------------------------------------------
 
-def _variant(tmp_path: Path, drop: dict[str, list[str]] | None = None,
-             remove: tuple[str, ...] = ()) -> Path:
-    """A copy of the fixture without some columns or files."""
-    folder = tmp_path / "data"
-    shutil.copytree(TINY, folder)
-    for table, cols in (drop or {}).items():
-        path = folder / f"{table}.csv"
-        pd.read_csv(path, dtype=str).drop(columns=cols).to_csv(path, index=False)
-    for table in remove:
-        (folder / f"{table}.csv").unlink()
-    return folder
-
-
-def _cube_of(folder: Path, tmp_path: Path, month: str = "2026-09") -> pd.DataFrame:
-    with open_warehouse(folder, db_path=tmp_path / "v.duckdb") as wh:
+def _cube_of(make_warehouse, tables: dict[str, str | None],
+             drop: dict[str, list[str]] | None = None, month: str = "2026-09") -> pd.DataFrame:
+    """The cube of the fixture's tables, some without some columns or absent (None)."""
+    with make_warehouse(tables, drop=drop) as wh:
         assert wh.issues == []
         return compute_cube(wh.con, month).set_index(["store_id", "metric"])
 
 
-def test_absent_negotiated_column_is_no_data(tmp_path):
-    cube = _cube_of(_variant(tmp_path, drop={"visits": ["negotiated"]}), tmp_path)
+def test_absent_negotiated_column_is_no_data(make_warehouse, tiny_tables):
+    cube = _cube_of(make_warehouse, tiny_tables, drop={"visits": ["negotiated"]})
     for store in ("S1", "S2"):
         assert cube.loc[(store, "negotiation_rate"), "na_reason"] == NO_DATA
         assert pd.isna(cube.loc[(store, "negotiation_rate"), "value"])
     assert cube.loc[("S1", "test_drive_rate"), "value"] == 0.5  # the rest is unchanged
 
 
-def test_absent_optional_order_columns_are_no_data(tmp_path):
-    folder = _variant(tmp_path, drop={"orders": ["delivered", "cancelled", "insurance"]})
-    cube = _cube_of(folder, tmp_path)
+def test_absent_optional_order_columns_are_no_data(make_warehouse, tiny_tables):
+    cube = _cube_of(make_warehouse, tiny_tables,
+                    drop={"orders": ["delivered", "cancelled", "insurance"]})
     for metric in ("deliveries", "delivery_conversion", "carried_orders", "cancellations",
                    "insurance_rate", "delivery_share_walk_in", "target_completion"):
         assert cube.loc[("S1", metric), "na_reason"] == NO_DATA, metric
     assert cube.loc[("S1", "orders"), "value"] == 5
 
 
-def test_absent_tables_are_no_data(tmp_path):
-    cube = _cube_of(_variant(tmp_path, remove=("marketing", "targets")), tmp_path)
+def test_absent_tables_are_no_data(make_warehouse, tiny_tables):
+    cube = _cube_of(make_warehouse, {**tiny_tables, "marketing": None, "targets": None})
     for metric in ("ad_spend", "cost_per_visit", "cost_per_order", "target_completion"):
         assert (cube.loc[(slice(None), metric), "na_reason"] == NO_DATA).all(), metric
     assert cube.loc[("S1", "visits"), "value"] == 8
@@ -245,8 +233,8 @@ def test_absent_tables_are_no_data(tmp_path):
 # --- the CSV export ------------------------------------------------------------------
 
 @pytest.fixture
-def data_copy(tmp_path):
-    return _variant(tmp_path)
+def data_copy(tiny_data):
+    return tiny_data  # a writable copy of the fixture (conftest.py)
 
 
 def _read(path: Path) -> list[dict[str, str]]:

@@ -8,13 +8,13 @@ import math
 from pathlib import Path
 
 import pytest
-from tests.ingest.test_workbook import NAME, book
 
 from kpi_lib.ingest.brand_workbook import load_workbooks
 from kpi_lib.ingest.warehouse import open_warehouse
 from kpi_lib.metrics.workbook_check import cell_value, check_derived, differs, recompute
 from kpi_lib.report import store_month as rd
 from kpi_lib.workbook_demo import write_demo_workbook
+from tests.ingest.test_workbook import NAME, book
 
 #: Excel rows 1… of a store sheet with two wrong derived cells and one right #DIV/0!.
 S1 = [

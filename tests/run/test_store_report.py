@@ -104,9 +104,8 @@ def test_cli_reports_a_user_mistake_without_traceback(demo, tmp_path):
 def test_the_two_kernel_report_lists_every_kpi_it_shows_in_its_appendix(rendered):
     """A single report runs its sections on two kernels (KernelPair): the appendix must
     still list what both halves show — no more, no less."""
-    from tests.system.test_every_store import _tables_and_appendix
-
     from kpi_lib.report.store_month import FUNNEL_STAGES
+    from tests.system.test_every_store import _tables_and_appendix
 
     html = next(p for p in rendered.values() if p.suffix == ".html").read_text("utf-8")
     visible = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", html, flags=re.S)

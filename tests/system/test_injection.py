@@ -20,6 +20,9 @@ from pathlib import Path
 import nbformat
 import openpyxl
 import pytest
+
+from kpi_lib import cli, paths
+from kpi_lib.errors import ParameterError
 from tests.system.hostile_data import (
     CITY,
     COMPETITOR,
@@ -33,9 +36,6 @@ from tests.system.hostile_data import (
     hostile_report,
     pdf_text,
 )
-
-from kpi_lib import cli, paths
-from kpi_lib.errors import ParameterError
 
 ROOT = Path(__file__).resolve().parents[2]
 FORMULA_NAMES = [n for n in CONSULTANTS.values() if n[0] in "=+-@"]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+
 from tests.system.hostile_data import (
     CUSTOMERS,
     VISIT_CUSTOMERS,
