@@ -11,7 +11,7 @@ and test-drive rate, orders (cancelled included), deliveries, delivered revenue,
 receivable and collected (orders delivered in the month), target completion (target
 units, or ``completion_basis: revenue``: revenue target completion), average deal value,
 collection rate; new leads and ``new_lead_order_share`` (the "conversion" component) come
-through :func:`kpi_lib.analysis.diagnosis_checks.consultant_rate_counts`, the counts the
+through :func:`kpi_lib.analysis.consultant_rates.consultant_rate_counts`, the counts the
 ``consultant_far_from_team`` finding tests. Process behaviour is the registry's follow-up
 compliance (``followup_compliance``) at the consultant grain. Scoring:
 :mod:`kpi_lib.analysis.scoring`.
@@ -27,9 +27,19 @@ import pandas as pd
 
 from ..formatting import format_value, is_na
 from ..i18n import in_sentence, text
-from ..metrics.cube import grain_cube, month_bounds, previous_month
+from ..metrics.months import month_bounds, previous_month
 from ..metrics.registry import kpi_label
-from .diagnosis_checks import consultant_rate_counts
+from .consultant_data import (
+    completion_by_month,
+    followup_counts,
+    has_input,
+    missing_inputs,
+    monthly_sums,
+    ratio,
+    roster_of,
+    team_completion,
+)
+from .consultant_rates import consultant_rate_counts
 from .diagnosis_rules import TOO_FEW_ID
 from .scoring import (
     COMPONENTS,
@@ -73,74 +83,17 @@ class Consultants:
     store_target: float = NAN
 
 
-def _has(con, table: str, column: str | None = None) -> bool:
-    sql = "SELECT count(*) FROM _columns WHERE table_name = ?"
-    args = [table]
-    if column:
-        sql, args = sql + " AND column_name = ?", [table, column]
-    return bool(con.execute(sql, args).fetchall()[0][0])
-
-
-def _roster(con, store: str, month: str) -> pd.DataFrame:
-    start, end = month_bounds(month)
-    return con.execute(
-        """SELECT c.consultant_id, c.name FROM consultants c
-           WHERE c.store_id = ? AND (c.hired IS NULL OR c.hired < ?)
-             AND (c."left" IS NULL OR c."left" >= ?)
-             AND (c.role IS NULL OR c.role = 'sales' OR c.consultant_id IN (
-                  SELECT consultant_id FROM targets WHERE store_id = ? AND month = ?))
-           ORDER BY c.consultant_id""", [store, end, start, store, month]).df()
-
-
-#: Registry KPIs at the consultant grain (:func:`kpi_lib.metrics.cube.grain_cube`) → columns.
-_GRAIN_COLUMNS = {"orders": "orders", "deliveries": "deliveries", "delivered_revenue": "revenue",
-                  "receivable": "receivable", "collected": "collected",
-                  "target_units": "target_units", "target_revenue": "target_revenue",
-                  "visits": "visits", "test_drives": "test_drives"}
-
-
-def _monthly(con, store: str, months: list[str]) -> pd.DataFrame:
-    """Orders, deliveries, money, targets, visits and test drives per consultant × month
-    (the registry's measures at the consultant grain)."""
-    cube = grain_cube(con, months, "consultant", [store], list(_GRAIN_COLUMNS))
-    cube = cube[cube["metric"].isin(_GRAIN_COLUMNS) & (cube["consultant"] != "")]
-    out = (cube.pivot_table(index=["month", "consultant"], columns="metric", values="value",
-                            aggfunc="first", dropna=False)
-           .rename(columns=_GRAIN_COLUMNS).reset_index()
-           .rename(columns={"consultant": "consultant_id"}))
-    out.columns.name = None
-    for col in _GRAIN_COLUMNS.values():
-        if col not in out:
-            out[col] = NAN
-    return out
-
-
-def _compliance(con, store: str, month: str) -> pd.DataFrame:
-    """Follow-ups due and made per consultant: the registry's ``followups_due`` and
-    ``followups_done`` at the consultant grain (the lead's consultant)."""
-    ids = {"followups_due": "due", "followups_done": "on_time"}
-    cube = grain_cube(con, month, "consultant", [store], list(ids))
-    cube = cube[cube["metric"].isin(ids) & (cube["consultant"] != "")]
-    out = cube.pivot_table(index="consultant", columns="metric", values="value",
-                           aggfunc="first").reindex(columns=list(ids)).rename(columns=ids)
-    out.columns.name = None
-    return out.rename_axis("consultant_id").reset_index()
-
-
-def _ratio(num: pd.Series, den: pd.Series) -> pd.Series:
-    return num.astype(float) / den.astype(float).where(den > 0)
-
 
 def _rates(t: pd.DataFrame, basis: str) -> pd.DataFrame:
     """Rates of a frame of sums (consultants or the one-row team)."""
     t = t.copy()
-    t["test_drive_rate"] = _ratio(t["test_drives"], t["visits"])
-    t["conversion"] = _ratio(t["converted"], t["new_leads"])
-    t["completion"] = (_ratio(t["deliveries"], t["target_units"]) if basis == "units"
-                       else _ratio(t["revenue"], t["target_revenue"]))
-    t["avg_deal_value"] = _ratio(t["revenue"], t["deliveries"])
-    t["collection"] = _ratio(t["collected"], t["receivable"])
-    t["process"] = _ratio(t["on_time"], t["due"])
+    t["test_drive_rate"] = ratio(t["test_drives"], t["visits"])
+    t["conversion"] = ratio(t["converted"], t["new_leads"])
+    t["completion"] = (ratio(t["deliveries"], t["target_units"]) if basis == "units"
+                       else ratio(t["revenue"], t["target_revenue"]))
+    t["avg_deal_value"] = ratio(t["revenue"], t["deliveries"])
+    t["collection"] = ratio(t["collected"], t["receivable"])
+    t["process"] = ratio(t["on_time"], t["due"])
     return t
 
 
@@ -148,20 +101,39 @@ def load_consultants(con, store: str, month: str,
                      params: ScoringParams | None = None) -> Consultants:
     """Every listed consultant's KPIs, score, grade and flags for ``store`` in ``month``."""
     p = params or scoring_params()
-    roster = _roster(con, store, month)
+    roster = roster_of(con, store, month)
     n_back = max(p.improvement_months, 1)
     history = [previous_month(month, k) for k in range(n_back - 1, -1, -1)]
     year_ago = previous_month(month, 12)
-    monthly = _monthly(con, store, [*history, year_ago])
-    missing = _missing(con, roster, store)
+    monthly = monthly_sums(con, store, [*history, year_ago])
+    missing = missing_inputs(con, roster, store)
+    t = _month_table(con, store, month, roster, monthly, missing, p)
+    if not roster.empty and t["target_units"].isna().all():
+        missing.append("consultants_missing_targets")
+    hist = _completion_history(t, monthly, month, history, year_ago, p)
+    team = _team_rates(t, p)
+    refs = _score_and_flag(t, team, hist, p)
+    team["score"] = float(t["score"].mean()) if t["score"].notna().any() else NAN
+    team["completion_prev"] = team_completion(monthly, t, previous_month(month), p)
+    team["completion_last_year"] = team_completion(monthly, t, year_ago, p)
+    store_target = con.execute(
+        "SELECT sum(units) FROM targets WHERE store_id = ? AND month = ? "
+        "AND consultant_id IS NULL", [store, month]).fetchone()[0]
+    return Consultants(store, month, t.reset_index(drop=True), team, refs, p, missing,
+                       NAN if store_target is None else float(store_target))
 
+
+def _month_table(con, store: str, month: str, roster: pd.DataFrame, monthly: pd.DataFrame,
+                 missing: list[str], p: ScoringParams) -> pd.DataFrame:
+    """The roster with each consultant's sums (``_SUMS``) and rates of the month; what the
+    data lack (``missing``) stays n/a."""
     t = roster.copy()
     now = monthly[monthly["month"] == month].drop(columns="month")
     t = t.merge(now, on="consultant_id", how="left")
     counts = consultant_rate_counts(con, month, ["conversion"], store)
     c = counts[counts["rate"] == "conversion"].set_index("consultant_id")
     t["new_leads"], t["converted"] = t["consultant_id"].map(c["n"]), t["consultant_id"].map(c["k"])
-    comp = (_compliance(con, store, month) if _has(con, "followups")
+    comp = (followup_counts(con, store, month) if has_input(con, "followups")
             else pd.DataFrame(columns=["consultant_id", "due", "on_time"]))
     t = t.merge(comp, on="consultant_id", how="left")
     for col in _SUMS:  # counts default to 0; money and targets stay n/a without rows
@@ -174,29 +146,43 @@ def load_consultants(con, store: str, month: str,
     if "consultants_missing_followups" in missing:
         t[["due", "on_time"]] = NAN
     t["revenue"] = t["revenue"].where(t["deliveries"] > 0)
-    t = _rates(t, p.completion_basis)
-    if not roster.empty and t["target_units"].isna().all():
-        missing.append("consultants_missing_targets")
+    return _rates(t, p.completion_basis)
 
-    wide = _completion_wide(monthly, p.completion_basis)
+
+def _completion_history(t: pd.DataFrame, monthly: pd.DataFrame, month: str,
+                        history: list[str], year_ago: str, p: ScoringParams) -> pd.DataFrame:
+    """Adds completion_prev and completion_last_year to ``t`` (in place); returns each
+    consultant's completion over the ``history`` months (for the improvement flag)."""
+    wide = completion_by_month(monthly, p.completion_basis)
     t["completion_prev"] = t["consultant_id"].map(
         wide.get(previous_month(month), pd.Series(dtype=float)))
     t["completion_last_year"] = t["consultant_id"].map(
         wide.get(year_ago, pd.Series(dtype=float)))
-    hist = pd.DataFrame({m: t["consultant_id"].map(wide.get(m, pd.Series(dtype=float)))
+    return pd.DataFrame({m: t["consultant_id"].map(wide.get(m, pd.Series(dtype=float)))
                          for m in history})
 
+
+def _team_rates(t: pd.DataFrame, p: ScoringParams) -> dict[str, float]:
+    """The team's sums and rates (the listed consultants pooled); completion counts only
+    consultants with a target."""
     team_sums = t[list(_SUMS)].sum(min_count=1).to_frame().T
     has_target = t["target_units"].notna() if p.completion_basis == "units" else (
         t["target_revenue"].notna())
     team_sums["deliveries_t"] = t.loc[has_target, "deliveries"].sum()
     team_sums["revenue_t"] = t.loc[has_target, "revenue"].sum()
     team = {k: float(v) for k, v in _rates(team_sums, p.completion_basis).iloc[0].items()}
-    team["completion"] = float((_ratio(team_sums["deliveries_t"], team_sums["target_units"])
+    team["completion"] = float((ratio(team_sums["deliveries_t"], team_sums["target_units"])
                                 if p.completion_basis == "units" else
-                                _ratio(team_sums["revenue_t"], team_sums["target_revenue"]))
+                                ratio(team_sums["revenue_t"], team_sums["target_revenue"]))
                                .iloc[0])
     team["n"] = float(len(t))
+    return team
+
+
+def _score_and_flag(t: pd.DataFrame, team: dict[str, float], hist: pd.DataFrame,
+                    p: ScoringParams) -> dict[str, float]:
+    """Component scores, composite score, grade and flags of each consultant (in place);
+    returns the components' references."""
     refs = references(p, team)
     scores = component_scores(t, refs)
     t[[f"s_{c}" for c in COMPONENTS]] = scores.to_numpy()
@@ -206,51 +192,7 @@ def load_consultants(con, store: str, month: str,
     t["excellent"] = flag_excellent(t["completion"], p)
     t["needs_improvement"] = flag_improvement(hist, p).to_numpy() if len(t) else []
     t["weakest"] = weakest(scores, p)
-    team["score"] = float(t["score"].mean()) if t["score"].notna().any() else NAN
-    team["completion_prev"] = _team_completion(monthly, t, previous_month(month), p)
-    team["completion_last_year"] = _team_completion(monthly, t, year_ago, p)
-    store_target = con.execute(
-        "SELECT sum(units) FROM targets WHERE store_id = ? AND month = ? "
-        "AND consultant_id IS NULL", [store, month]).fetchone()[0]
-    return Consultants(store, month, t.reset_index(drop=True), team, refs, p, missing,
-                       NAN if store_target is None else float(store_target))
-
-
-def _completion_wide(monthly: pd.DataFrame, basis: str) -> dict[str, pd.Series]:
-    """Month -> completion by consultant (n/a without a target)."""
-    m = monthly.fillna({"deliveries": 0.0})
-    num, den = (("deliveries", "target_units") if basis == "units"
-                else ("revenue", "target_revenue"))
-    m = m.assign(c=_ratio(m[num].fillna(0.0), m[den]))
-    return {mo: g.set_index("consultant_id")["c"] for mo, g in m.groupby("month")}
-
-
-def _team_completion(monthly: pd.DataFrame, t: pd.DataFrame, month: str,
-                     p: ScoringParams) -> float:
-    num, den = (("deliveries", "target_units") if p.completion_basis == "units"
-                else ("revenue", "target_revenue"))
-    m = monthly[(monthly["month"] == month) & monthly["consultant_id"].isin(t["consultant_id"])
-                & monthly[den].notna()]
-    total = float(m[den].sum())
-    return float(m[num].fillna(0.0).sum()) / total if total > 0 else NAN
-
-
-def _missing(con, roster: pd.DataFrame, store: str) -> list[str]:
-    if roster.empty and not con.execute(
-            "SELECT count(*) FROM consultants WHERE store_id = ?", [store]).fetchone()[0]:
-        # no consultant list for the store at all: the coverage note at the top says so
-        # once; what the other registers lack does not matter then
-        return ["section_input_see_coverage"]
-    out = []
-    if roster.empty:
-        out.append("consultants_missing_roster")
-    if not _has(con, "visits", "consultant_id"):
-        out.append("consultants_missing_visits")
-    if not _has(con, "followups"):
-        out.append("consultants_missing_followups")
-    if not _has(con, "orders", "receivable") or not _has(con, "orders", "collected"):
-        out.append("consultants_missing_collection")
-    return out
+    return refs
 
 
 # --- display -------------------------------------------------------------------------

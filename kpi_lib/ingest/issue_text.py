@@ -13,8 +13,8 @@ import re
 from functools import cache
 
 from ..i18n import TEXTS, check_lang, text
-from .brand_workbook import REASONS as WORKBOOK_REASONS
 from .validate import REASONS as TABLE_REASONS
+from .workbook_reader import REASONS as WORKBOOK_REASONS
 
 #: Every English reason template of ingest, by code (tables and the brand workbook).
 REASONS: dict[str, str] = {**TABLE_REASONS, **WORKBOOK_REASONS}

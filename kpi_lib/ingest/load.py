@@ -251,7 +251,7 @@ def _add_workbook(out: Ingested, data_dir: Path) -> None:
     create it (store_id, store_name, region) — after the reference checks, so rows of
     other tables are not checked against workbook stores.
     """
-    from kpi_lib.ingest.brand_workbook import load_workbooks, workbook_files
+    from kpi_lib.ingest.workbook_reader import load_workbooks, workbook_files
     from kpi_lib.metrics.workbook_check import check_derived
 
     paths = workbook_files(data_dir)

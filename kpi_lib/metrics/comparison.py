@@ -74,8 +74,10 @@ from scipy.stats import norm
 from .. import stats
 from .benchmarks import benchmarks, load_benchmark_config, validate_benchmark_config
 from .cube import compute_cube
+from .kpi_types import Metric
 from .month_progress import month_elapsed
-from .registry import REGISTRY, Metric
+from .peer_spread import peer_spread_test
+from .registry import REGISTRY
 from .relations import relations
 
 COMPARE_COLUMNS: tuple[str, ...] = (
@@ -88,10 +90,6 @@ VERDICTS: tuple[str, ...] = ("too_few", "na", "in_line", "watch_above", "watch_b
                              "clearly_above", "clearly_below")
 METHODS: tuple[str, ...] = ("proportion", "count_per_target", "amount_per_event",
                             "descriptive", "rank", "peer_spread")
-#: peer groups of the peer-spread method, narrowest first: (scope, attributes shared)
-PEER_LEVELS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("tier_region_peers", ("tier", "region")), ("tier_peers", ("tier",)),
-    ("region_peers", ("region",)), ("network_peers", ()))
 
 
 @cache
@@ -232,78 +230,6 @@ def _test_proportions(df: pd.DataFrame, rows: np.ndarray, cfg: dict[str, Any]) -
     df.loc[rows, "ci_low"], df.loc[rows, "ci_high"] = lo, hi
 
 
-def _peer_group(i: int, others: np.ndarray, attrs: dict[str, np.ndarray],
-                min_group: int) -> tuple[str, np.ndarray]:
-    """The narrowest of :data:`PEER_LEVELS` with ``min_group`` stores like row ``i``."""
-    for scope, keys in PEER_LEVELS:
-        group = others
-        for key in keys:
-            a = attrs[key]
-            group = group[a[group] == a[i]] if a[i] is not None else group[:0]
-        if len(group) >= min_group:
-            return scope, group
-    return PEER_LEVELS[-1][0], others
-
-
-def _spread(i: int, ok: np.ndarray, resid: np.ndarray, attrs: dict[str, np.ndarray],
-            min_group: int) -> float:
-    """How much stores like row ``i`` differ for ordinary reasons: the robust standard
-    deviation (:func:`kpi_lib.stats.robust_sd`) of the other stores' log values around
-    their own peer groups' medians (``resid``), over the store's tier in every region
-    (the network without tiers) — a wider pool than the peer group itself, whose few
-    stores give a noisy spread."""
-    others = ok[(ok != i) & np.isfinite(resid[ok])]
-    tier = attrs["tier"]
-    pool = others[tier[others] == tier[i]] if tier[i] is not None else others
-    r = resid[pool if len(pool) >= min_group else others]
-    return stats.robust_sd(r, winsor=0.2) if len(r) else 0.0
-
-
-def _peer_spread(df: pd.DataFrame, rows: np.ndarray, stores: pd.DataFrame,
-                 cfg: dict[str, Any], elapsed: pd.Series | None) -> None:
-    """The peer-spread test of ``rows`` (in place; see the module docstring)."""
-    cap, t = cfg["capacity"], cfg["tests"]
-    info = stores.drop_duplicates("store_id").set_index("store_id")
-    ids = df["store_id"].to_numpy(dtype=object)
-    attrs = {a: info[a].reindex(ids).to_numpy(dtype=object) if a in info else
-             np.full(len(ids), None, dtype=object) for a in ("tier", "region")}
-    share = (np.ones(len(ids)) if elapsed is None else
-             elapsed.reindex(ids).fillna(1.0).clip(1e-3, 1.0).to_numpy(dtype=float))
-    metrics = df["metric"].to_numpy()
-    value = df["value"].to_numpy(dtype=float)
-    count = np.where(np.isnan(df["denominator"].to_numpy(dtype=float)),
-                     value, df["denominator"].to_numpy(dtype=float))
-    is_count = df["type"].to_numpy() != "ratio"
-    with np.errstate(divide="ignore", invalid="ignore"):
-        paced = np.log(np.where(is_count, value / share, value * share))
-    for metric in pd.unique(metrics[rows]):
-        mine = np.where(rows & (metrics == metric))[0]
-        ok = mine[np.isfinite(paced[mine]) & (count[mine] > 0)]
-        groups = {i: _peer_group(i, ok[ok != i], attrs, cap["min_group"]) for i in ok}
-        resid = np.full(len(df), np.nan)
-        for i, (_, group) in groups.items():
-            if len(group) >= 2:
-                resid[i] = paced[i] - np.median(paced[group])
-        for i in ok:
-            scope, group = groups[i]
-            if len(group) < 2:
-                continue
-            ref = float(np.median(paced[group]))
-            sigma = max(cap["min_spread"], _spread(i, ok, resid, attrs, cap["min_group"]))
-            z = (paced[i] - ref) / np.sqrt(sigma**2 + 1.0 / max(count[i], 1.0))
-            bench = np.exp(ref) * (share[i] if is_count[i] else 1.0 / share[i])
-            df.iloc[i, df.columns.get_loc("benchmark")] = bench
-            df.iloc[i, df.columns.get_loc("benchmark_scope")] = scope
-            df.iloc[i, df.columns.get_loc("z")] = z
-    z = df["z"].to_numpy(dtype=float)
-    live = rows & np.isfinite(z)
-    df.loc[live, "p"] = 2.0 * norm.sf(np.abs(z[live]))
-    watch = norm.ppf(0.5 + t["watch_level"] / 2)
-    clear = norm.ppf(0.5 + t["clear_level"] / 2)
-    df.loc[live, "_out_w"] = np.abs(z[live]) > watch
-    df.loc[live, "_out_c"] = np.abs(z[live]) > clear
-
-
 def compare(cube: pd.DataFrame, stores: pd.DataFrame, bench: pd.DataFrame, *,
             config: dict[str, Any] | None = None,
             elapsed: pd.Series | None = None) -> pd.DataFrame:
@@ -325,7 +251,34 @@ def compare(cube: pd.DataFrame, stores: pd.DataFrame, bench: pd.DataFrame, *,
     docstring), in the cube's row order.
     """
     cfg = validate_benchmark_config(config) if config is not None else load_benchmark_config()
-    t = cfg["tests"]
+    df, wide = _with_benchmarks(cube, stores, bench)
+    spread = set(cfg["capacity"]["metrics"]) | set(cfg["capacity"]["spread_metrics"])
+    method = df["metric"].map(lambda m: "peer_spread" if m in spread else method_of(m)
+                              ).to_numpy()
+    _pick_benchmark(df, wide, cfg)
+    for col in ("ci_low", "ci_high", "z", "p", "p_adj", "phi", "tau2"):
+        df[col] = np.nan
+    df["_out_w"] = False
+    df["_out_c"] = False
+    peer = (method == "peer_spread") & df["value"].notna().to_numpy()
+    df.loc[method == "peer_spread", ["benchmark", "benchmark_scope"]] = [np.nan, None]
+    if peer.any():
+        peer_spread_test(df, peer, stores, cfg, elapsed)
+    method, is_count = _expected_and_gap(df, method)
+    prop, live, too_few = _test_rates(df, method, is_count, cfg)
+    metric_col = df["metric"].to_numpy()
+    families = [prop & live] + [peer & (metric_col == m) for m in pd.unique(metric_col[peer])]
+    df["p_adj"] = _adjusted_p(df["p"].to_numpy(dtype=float), families, cfg["tests"]["fdr_q"])
+    verdict = _verdicts(df, method, too_few, cfg)
+    df["verdict"] = verdict.astype(object)
+    df["worse"] = _worse(df["direction"], verdict)
+    return df[list(COMPARE_COLUMNS)].reset_index(drop=True)
+
+
+def _with_benchmarks(cube: pd.DataFrame, stores: pd.DataFrame,
+                     bench: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cube with each store's region, every benchmark scope's value and reference
+    stores, and the registry's type, unit and direction; and the scopes' values wide."""
     df = cube.drop(columns=[c for c in ("month",) if c in cube]).merge(
         stores[["store_id", "region"]], on="store_id", how="left")
     wide = bench.pivot_table(index=["store_id", "metric"], columns="scope", values="value",
@@ -347,19 +300,12 @@ def compare(cube: pd.DataFrame, stores: pd.DataFrame, bench: pd.DataFrame, *,
     df["type"] = df["metric"].map({m: x.type for m, x in meta.items()})
     df["unit"] = df["metric"].map({m: x.unit for m, x in meta.items()})
     df["direction"] = df["metric"].map({m: x.direction for m, x in meta.items()})
-    spread = set(cfg["capacity"]["metrics"]) | set(cfg["capacity"]["spread_metrics"])
-    method = df["metric"].map(lambda m: "peer_spread" if m in spread else method_of(m)
-                              ).to_numpy()
-    _pick_benchmark(df, wide, cfg)
-    for col in ("ci_low", "ci_high", "z", "p", "p_adj", "phi", "tau2"):
-        df[col] = np.nan
-    df["_out_w"] = False
-    df["_out_c"] = False
-    peer = (method == "peer_spread") & df["value"].notna().to_numpy()
-    df.loc[method == "peer_spread", ["benchmark", "benchmark_scope"]] = [np.nan, None]
-    if peer.any():
-        _peer_spread(df, peer, stores, cfg, elapsed)
+    return df, wide
 
+
+def _expected_and_gap(df: pd.DataFrame, method: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``expected``, ``gap`` and ``network_pct`` (in place); returns the methods (a
+    "proportion" above 1 is tested as a count per target) and which rows are counts."""
     num = df["numerator"].to_numpy(dtype=float)
     den = df["denominator"].to_numpy(dtype=float)
     val = df["value"].to_numpy(dtype=float)
@@ -370,7 +316,17 @@ def compare(cube: pd.DataFrame, stores: pd.DataFrame, bench: pd.DataFrame, *,
     df["expected"] = expected
     df["gap"] = np.where(is_count, val - bench_v, num - expected)
     df["network_pct"] = _network_pct(df)
+    return method, is_count
 
+
+def _test_rates(df: pd.DataFrame, method: np.ndarray, is_count: np.ndarray,
+                cfg: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The proportion and Poisson tests (in place); returns the proportion rows, the rows
+    with a value, a benchmark and enough volume, and those with too little volume."""
+    t = cfg["tests"]
+    den = df["denominator"].to_numpy(dtype=float)
+    val = df["value"].to_numpy(dtype=float)
+    bench_v = df["benchmark"].to_numpy(dtype=float)
     minvol = df["metric"].map(lambda m: cfg["min_volume"]["by_metric"].get(
         m, cfg["min_volume"]["default"])).to_numpy(dtype=float)
     na = np.isnan(val) | np.isnan(bench_v)
@@ -387,19 +343,29 @@ def compare(cube: pd.DataFrame, stores: pd.DataFrame, bench: pd.DataFrame, *,
             df.loc[rows, "ci_low"], df.loc[rows, "ci_high"] = lo, hi
             df.loc[rows, "_out_w"] = (bench_v[rows] < lo) | (bench_v[rows] > hi)
             df.loc[rows, "_out_c"] = (bench_v[rows] < lo_c) | (bench_v[rows] > hi_c)
+    return prop, live, too_few
 
-    p_all = df["p"].to_numpy(dtype=float)
-    p_adj = np.full(len(df), np.nan)
-    metric_col = df["metric"].to_numpy()
-    families = [prop & live] + [peer & (metric_col == m) for m in pd.unique(metric_col[peer])]
-    for family in families:  # the funnel KPIs together; each size-dependent KPI alone
+
+def _adjusted_p(p_all: np.ndarray, families: list[np.ndarray], q: float) -> np.ndarray:
+    """Benjamini–Hochberg within each family: the funnel KPIs together; each
+    size-dependent KPI alone."""
+    p_adj = np.full(len(p_all), np.nan)
+    for family in families:
         if family.any():
-            p_adj[family] = stats.fdr(p_all[family], t["fdr_q"])[1]
-    df["p_adj"] = p_adj
+            p_adj[family] = stats.fdr(p_all[family], q)[1]
+    return p_adj
+
+
+def _verdicts(df: pd.DataFrame, method: np.ndarray, too_few: np.ndarray,
+              cfg: dict[str, Any]) -> np.ndarray:
+    """Each row's verdict (module docstring) from its limits, adjusted p and percentile."""
+    val = df["value"].to_numpy(dtype=float)
+    bench_v = df["benchmark"].to_numpy(dtype=float)
+    p_adj = df["p_adj"].to_numpy(dtype=float)
     out_w = df["_out_w"].to_numpy(dtype=bool)
     out_c = df["_out_c"].to_numpy(dtype=bool)
     clear = out_c & np.where(np.isin(method, ("proportion", "peer_spread")),
-                             np.nan_to_num(p_adj, nan=1.0) < t["fdr_q"], True)
+                             np.nan_to_num(p_adj, nan=1.0) < cfg["tests"]["fdr_q"], True)
     side = np.where(val < bench_v, "below", "above")
     pct = df["network_pct"].to_numpy(dtype=float)
     band = cfg["network_pct"]
@@ -411,17 +377,19 @@ def compare(cube: pd.DataFrame, stores: pd.DataFrame, bench: pd.DataFrame, *,
     verdict = np.where(by_rank, np.where(rank_side == "", "in_line",
                                          np.char.add("watch_", rank_side)), verdict)
     verdict = np.where(too_few, "too_few", verdict)
-    verdict = np.where(np.isnan(val) | (np.isnan(bench_v) & ~by_rank), "na", verdict)
-    df["verdict"] = verdict.astype(object)
+    return np.where(np.isnan(val) | (np.isnan(bench_v) & ~by_rank), "na", verdict)
 
-    sign = df["direction"].map({"up": 1, "down": -1}).to_numpy(dtype=float)
+
+def _worse(direction: pd.Series, verdict: np.ndarray) -> pd.arrays.BooleanArray:
+    """True for a flagged verdict in the KPI's bad direction, False for the good one, NA
+    for the others and for KPIs without a direction."""
+    sign = direction.map({"up": 1, "down": -1}).to_numpy(dtype=float)
     flagged = np.char.startswith(verdict.astype(str), "watch") | np.char.startswith(
         verdict.astype(str), "clearly")
     below = np.char.endswith(verdict.astype(str), "below")
     worse = pd.array(np.where(below, sign > 0, sign < 0), dtype="boolean")
     worse[~flagged | np.isnan(sign)] = pd.NA
-    df["worse"] = worse
-    return df[list(COMPARE_COLUMNS)].reset_index(drop=True)
+    return worse
 
 
 def _stores(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
