@@ -92,7 +92,8 @@ $(INSTALL_STAMP): pyproject.toml
 	$(PY) -m kpi_lib.kernel
 	touch $@
 
-$(DEMO_STAMP): $(INSTALL_STAMP) kpi_lib/demo.py kpi_lib/archetypes.py
+$(DEMO_STAMP): $(INSTALL_STAMP) kpi_lib/demo.py kpi_lib/demo_basics.py kpi_lib/demo_tables.py \
+		kpi_lib/archetypes.py
 	$(RUN) demo --out data/demo
 	touch $@
 

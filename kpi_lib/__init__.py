@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
     from kpi_lib.analysis.diagnosis import Finding
     from kpi_lib.ingest.warehouse import Warehouse
-    from kpi_lib.metrics.registry import Metric
+    from kpi_lib.metrics.kpi_types import Metric
     from kpi_lib.report.store_month import StoreMonth
 
 __all__ = ["cube", "wide", "store_month", "diagnose", "compare_stores", "compare_regions",
@@ -50,7 +50,7 @@ __all__ = ["cube", "wide", "store_month", "diagnose", "compare_stores", "compare
 _LAZY = {
     "registry": ("kpi_lib.metrics.registry", "REGISTRY"),
     "declare": ("kpi_lib.metrics.registry", "declare"),
-    "Measure": ("kpi_lib.metrics.registry", "Measure"),
+    "Measure": ("kpi_lib.metrics.kpi_types", "Measure"),
     "wide": ("kpi_lib.report.explore", "wide"),
     "verdict_frame": ("kpi_lib.report.explore", "verdict_frame"),
     "to_excel": ("kpi_lib.report.explore", "to_excel"),
@@ -72,9 +72,18 @@ def __dir__() -> list[str]:
 
 
 def _folder(data: str | Path | None) -> Path:
-    from kpi_lib.report.explore import data_folder
+    """The data folder: ``None`` is the demo data (generated on first use), else checked.
 
-    return data_folder(data)
+    >>> _folder(None).name
+    'demo'
+    """
+    if data is None:
+        from kpi_lib.demo import ensure_demo_data
+
+        return ensure_demo_data()
+    from kpi_lib.ingest.inputs import check_data_dir
+
+    return check_data_dir(Path(data))
 
 
 def open_warehouse(data: str | Path | None = None) -> Warehouse:
@@ -139,7 +148,7 @@ def store_month(store: str, period: str, lang: str = "zh",
     """
     from kpi_lib.report.store_month import load_store_month
 
-    return load_store_month(store, period, lang, data)
+    return load_store_month(store, period, lang, _folder(data))
 
 
 def diagnose(period: str, store: str | None = None, data: str | Path | None = None,

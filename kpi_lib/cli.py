@@ -89,8 +89,9 @@ def kpis(
     strict: Annotated[bool, typer.Option(help="fail when any row is quarantined")] = False,
 ) -> None:
     """Write the month's KPI cube for every store as a tidy CSV."""
+    from .ingest.inputs import check_data_dir
+    from .metrics.months import check_month_format
     from .run.kpis_export import export_kpis
-    from .run.params import check_data_dir, check_month_format
 
     check_month_format(month)
     issues = export_kpis(check_data_dir(data), month, out, strict=strict)

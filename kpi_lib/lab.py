@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from . import paths
-from .kernel import KERNEL_NAME
+from .run.kernelspec import KERNEL_NAME
 
 LOOPBACK = "127.0.0.1"
 

@@ -97,7 +97,7 @@ def find_kernel_dir() -> Path:
     """The folder of the ``kpi-report`` kernelspec Jupyter would use (or where it belongs)."""
     from jupyter_client.kernelspec import KernelSpecManager
 
-    from .kernel import KERNEL_NAME, kernelspec_dir
+    from .run.kernelspec import KERNEL_NAME, kernelspec_dir
 
     found = KernelSpecManager().find_kernel_specs().get(KERNEL_NAME)
     return Path(found) if found else kernelspec_dir()
@@ -214,8 +214,7 @@ def check_data(data_dir: Path = paths.DEMO_DATA) -> Check:
     """The data folder has input files and a warehouse: its months, stores, quarantine."""
     from .errors import KpiError
     from .ingest.load import input_files
-    from .ingest.warehouse import open_warehouse
-    from .run.store_reports import data_months
+    from .ingest.warehouse import data_months, open_warehouse
 
     data_dir = Path(data_dir)
     if data_dir.resolve() == paths.DEMO_DATA.resolve():

@@ -117,9 +117,9 @@ class CheckContext:
 
     def has_column(self, table: str, column: str) -> bool:
         """Whether the input held ``table.column``."""
-        return bool(self.con.execute(
-            "SELECT count(*) FROM _columns WHERE table_name = ? AND column_name = ?",
-            [table, column]).fetchone()[0])
+        from ..ingest.warehouse import has
+
+        return has(self.con, table, column)
 
     # --- network-wide counts the checks test (the calibration simulator,
     # kpi_lib.analysis.simulate, overrides these with simulated frames) -------------------------
@@ -140,9 +140,10 @@ class CheckContext:
 
     def compliance_counts(self) -> pd.DataFrame | None:
         """``store_id, grade, due, done`` (None without a follow-up register)."""
-        from .pipeline import compliance_counts, present_columns
+        from ..ingest.warehouse import has
+        from .pipeline import compliance_counts
 
-        if not present_columns(self.con, "followups"):
+        if not has(self.con, "followups"):
             return None
         return self.cached("compliance", lambda: compliance_counts(self.con, self.month))
 

@@ -6,19 +6,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..ingest.warehouse import has
 from ..metrics.cube import grain_cube
 from ..metrics.months import month_bounds
 from .scoring import ScoringParams
 
 NAN = float("nan")
 
-
-def has_input(con, table: str, column: str | None = None) -> bool:
-    sql = "SELECT count(*) FROM _columns WHERE table_name = ?"
-    args = [table]
-    if column:
-        sql, args = sql + " AND column_name = ?", [table, column]
-    return bool(con.execute(sql, args).fetchall()[0][0])
 
 
 def roster_of(con, store: str, month: str) -> pd.DataFrame:
@@ -99,10 +93,10 @@ def missing_inputs(con, roster: pd.DataFrame, store: str) -> list[str]:
     out = []
     if roster.empty:
         out.append("consultants_missing_roster")
-    if not has_input(con, "visits", "consultant_id"):
+    if not has(con, "visits", "consultant_id"):
         out.append("consultants_missing_visits")
-    if not has_input(con, "followups"):
+    if not has(con, "followups"):
         out.append("consultants_missing_followups")
-    if not has_input(con, "orders", "receivable") or not has_input(con, "orders", "collected"):
+    if not has(con, "orders", "receivable") or not has(con, "orders", "collected"):
         out.append("consultants_missing_collection")
     return out

@@ -26,13 +26,13 @@ import numpy as np
 import pandas as pd
 
 from ..formatting import format_value, is_na
-from ..i18n import in_sentence, text
+from ..i18n import in_sentence, list_sep, text
+from ..ingest.warehouse import has
 from ..metrics.months import month_bounds, previous_month
 from ..metrics.registry import kpi_label
 from .consultant_data import (
     completion_by_month,
     followup_counts,
-    has_input,
     missing_inputs,
     monthly_sums,
     ratio,
@@ -133,7 +133,7 @@ def _month_table(con, store: str, month: str, roster: pd.DataFrame, monthly: pd.
     counts = consultant_rate_counts(con, month, ["conversion"], store)
     c = counts[counts["rate"] == "conversion"].set_index("consultant_id")
     t["new_leads"], t["converted"] = t["consultant_id"].map(c["n"]), t["consultant_id"].map(c["k"])
-    comp = (followup_counts(con, store, month) if has_input(con, "followups")
+    comp = (followup_counts(con, store, month) if has(con, "followups")
             else pd.DataFrame(columns=["consultant_id", "due", "on_time"]))
     t = t.merge(comp, on="consultant_id", how="left")
     for col in _SUMS:  # counts default to 0; money and targets stay n/a without rows
@@ -319,7 +319,7 @@ def consultants_markdown(data: Consultants, lang: str) -> str:
     if data.table.empty:
         return "\n\n".join(text(k, lang) for k in data.missing)
     t, p = data.table, data.params
-    sep = "；" if lang == "zh" else "; "
+    sep = list_sep(lang, "clauses")
     lines = [text("consultants_summary", lang, n=len(t),
                   deliveries=_fmt(data.team["deliveries"], "count", lang),
                   completion=_fmt(data.team["completion"], "rate", lang),
@@ -417,7 +417,7 @@ def improvement_plan_frame(data: Consultants, findings: list, lang: str) -> pd.D
                                   for k in ("item", "measures")), due,
                      text("consultants_plan_support_excellent", lang),
                      text("consultants_plan_effect_excellent", lang)))
-    sep = "；" if lang == "zh" else "; "
+    sep = list_sep(lang, "clauses")
     for f in findings:
         if f.rule_id == TOO_FEW_ID:
             continue

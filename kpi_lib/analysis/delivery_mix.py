@@ -21,7 +21,9 @@ import pandas as pd
 from ..formatting import format_value, is_na
 from ..i18n import list_sep, text
 from ..ingest.schema import CHANNELS
-from ..metrics.cube import NO_DATA, compute_cube, previous_month
+from ..ingest.warehouse import present_columns
+from ..metrics.cube import NO_DATA, compute_cube
+from ..metrics.months import previous_month
 from ..metrics.registry import REGISTRY
 
 #: Aftercare rates shown, in this order.
@@ -60,12 +62,6 @@ class DeliveryMix:
     #: metric -> (earlier 3-month share, recent 3-month share); None when too few
     shift: dict[str, tuple[float, float]] | None
 
-
-def present_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    """Canonical columns of ``table`` present in the input (empty: the table is absent)."""
-    rows = con.execute("SELECT column_name FROM _columns WHERE table_name = ?",
-                       [table]).fetchall()
-    return {str(r[0]) for r in rows}
 
 
 def pooled(cube: pd.DataFrame) -> pd.DataFrame:

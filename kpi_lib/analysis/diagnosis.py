@@ -38,9 +38,10 @@ import pandas as pd
 
 from ..formatting import format_value
 from ..i18n import check_lang, in_sentence, text, verdict_words
+from ..metrics.months import check_month_format
 from ..metrics.registry import REGISTRY
-from ..run.params import check_month_format
-from .diagnosis_checks import CHECKS, CheckContext, CheckResult, compare_evidence
+from .check_context import CheckContext, CheckResult, compare_evidence
+from .diagnosis_checks import CHECKS
 from .diagnosis_rules import SEVERITIES, Condition, Rule, RuleSet, load_rules
 
 NAN = float("nan")
@@ -410,14 +411,9 @@ def diagnose(con: Any, month: str, store: str | None = None, lang: str = "zh",
 def run_diagnosis(data: Path, month: str, store: str | None = None,
                   lang: str = "zh") -> list[Finding]:
     """Check the parameters against the data folder, then :func:`diagnose`."""
-    from ..ingest.warehouse import open_warehouse
-    from ..run.params import (
-        check_data_dir,
-        check_month_in_range,
-        check_store_format,
-        check_store_known,
-    )
-    from ..run.store_reports import data_months
+    from ..ingest.inputs import check_data_dir, check_store_format, check_store_known
+    from ..ingest.warehouse import data_months, open_warehouse
+    from ..metrics.months import check_month_in_range
 
     check_month_format(month)
     if store is not None:

@@ -31,16 +31,22 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cache
+from typing import Any
 
 import duckdb
 import pandas as pd
 from scipy.stats import norm
 
+from ..config import ConfigError, load_yaml
 from ..formatting import format_value, is_na
 from ..i18n import list_sep, month_label, text
-from ..metrics.cube import month_bounds, previous_month, remembered
+from ..ingest.schema import LEAD_GRADES
+from ..ingest.warehouse import present_columns
+from ..metrics.cube import remembered
 from ..metrics.month_progress import store_month
-from .pipeline import as_of_date, data_end, pipeline_config, present_columns
+from ..metrics.months import month_bounds, previous_month
+from ..metrics.relation_tables import as_of_date, data_end
 
 
 def _intervals(mean: float, sd: float, levels, floor: float = 0.0) -> dict[float, tuple]:
@@ -76,6 +82,18 @@ def project_month(deliveries: int, elapsed: int, days: int, levels=(0.8, 0.95),
     mean = deliveries / s
     sd = math.sqrt(deliveries * (1 - s) / s ** 2)
     return mean, sd, _intervals(mean, sd, levels, floor=deliveries)
+
+
+
+@cache
+def forecast_config() -> dict[str, Any]:
+    """The ``forecast`` section of ``params/pipeline.yml``, checked."""
+    fc = load_yaml("pipeline.yml").get("forecast") or {}
+    if not set(fc.get("grades", [])) <= set(LEAD_GRADES) or not fc.get("grades"):
+        raise ConfigError("params/pipeline.yml: forecast.grades must list lead grades")
+    if not all(0 < lv < 1 for lv in fc.get("levels", [])):
+        raise ConfigError("params/pipeline.yml: forecast.levels must be fractions between 0 and 1")
+    return fc
 
 
 @dataclass
@@ -163,7 +181,7 @@ def _last_day(month: str) -> date:
 def load_forecast(con: duckdb.DuckDBPyConnection, store: str, month: str) -> Forecast:
     """Forecast next month's orders from ``store``'s stock at the end of ``month``, and pace
     ``month`` when its data stop early (see the module docstring)."""
-    cfg = pipeline_config()["forecast"]
+    cfg = forecast_config()
     grades, levels = list(cfg["grades"]), tuple(cfg["levels"])
     nxt, end, as_of = previous_month(month, -1), data_end(con), as_of_date(con, month)
     history = _history_months(month, end, int(cfg["history_months"]))
@@ -261,7 +279,7 @@ def forecast_frame(data: Forecast, lang: str) -> pd.DataFrame:
 
 def forecast_note(lang: str) -> str:
     """How the forecast is made (grades and history months from the settings)."""
-    cfg = pipeline_config()["forecast"]
+    cfg = forecast_config()
     return text("pipeline_forecast_note", lang, grades=list_sep(lang, "grades").join(cfg["grades"]),
                 n=cfg["history_months"])
 

@@ -39,13 +39,16 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from ..config import ConfigError, load_yaml
+from ..config import load_yaml
 from ..formatting import format_value, is_na
 from ..i18n import data_value, list_sep, month_label, text
-from ..ingest.schema import LEAD_GRADES, TABLES
-from ..metrics.cube import as_of_date, compute_cube, grain_cube, month_bounds, relation_rows
+from ..ingest.schema import LEAD_GRADES
+from ..ingest.warehouse import present_columns
+from ..metrics.cube import compute_cube, grain_cube
+from ..metrics.months import month_bounds
 from ..metrics.registry import kpi_label
-from ..metrics.relations import DATA_END, followup_days
+from ..metrics.relation_tables import as_of_date, relation_rows
+from ..metrics.relations import followup_days
 from ..privacy import mask_series
 
 UNGRADED = "?"
@@ -57,29 +60,9 @@ def pipeline_config() -> dict[str, Any]:
     """``params/pipeline.yml``, checked."""
     cfg = load_yaml("pipeline.yml")
     followup_days()  # checked where the registry's follow-up relations read it
-    fc = cfg.get("forecast") or {}
-    if not set(fc.get("grades", [])) <= set(LEAD_GRADES) or not fc.get("grades"):
-        raise ConfigError("params/pipeline.yml: forecast.grades must list lead grades")
-    if not all(0 < lv < 1 for lv in fc.get("levels", [])):
-        raise ConfigError("params/pipeline.yml: forecast.levels must be fractions between 0 and 1")
     return cfg
 
 
-def present_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
-    """Canonical columns of ``table`` present in the input, plus its extra columns."""
-    canonical = {r[0] for r in con.execute(
-        "SELECT column_name FROM _columns WHERE table_name = ?", [table]).fetchall()}
-    if not canonical:
-        return set()
-    every = {r[0] for r in con.execute(
-        "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
-        [table]).fetchall()}
-    return canonical | (every - {c.name for c in TABLES[table].columns})
-
-
-def data_end(con: duckdb.DuckDBPyConnection) -> date | None:
-    """The latest date in any dated table of the network (None without any)."""
-    return con.execute(f"SELECT {DATA_END}").fetchone()[0]
 
 
 #: Registry KPIs of the grade table (column → id) and of the compliance table.
@@ -119,7 +102,8 @@ def load_pipeline(con: duckdb.DuckDBPyConnection, store: str, month: str) -> Pip
     """Compute ``store``'s pipeline for ``month`` (see the module docstring)."""
     cfg = pipeline_config()
     start, after = month_bounds(month)
-    lead_cols, fu_cols = present_columns(con, "leads"), present_columns(con, "followups")
+    lead_cols = present_columns(con, "leads", extra=True)
+    fu_cols = present_columns(con, "followups")
     has_fu = bool(fu_cols)
     by_grade = _by_grade(con, month, [store])
     stock = _stock(by_grade)

@@ -49,8 +49,8 @@ import pandas as pd
 from scipy.stats import norm
 
 from ..errors import ParameterError
-from ..metrics.cube import compute_cube, grain_cube, month_bounds, previous_month
-from ..run.params import check_month_format
+from ..metrics.cube import compute_cube, grain_cube
+from ..metrics.months import check_month_format, month_bounds, previous_month
 from .forecast import load_forecast
 from .plan_path import funnel_rates, pooled_cube, store_path
 
@@ -191,7 +191,7 @@ def _stretch(pooled: pd.DataFrame, store: str) -> tuple[float, dict[str, float]]
 
 def build_plans(con: Any, month: str, store: str | None = None) -> dict[str, Any]:
     """Every store's (or ``store``'s) plan for ``month`` as plain data (JSON-ready)."""
-    from ..run.store_reports import data_months
+    from ..ingest.warehouse import data_months
 
     first, last = data_months(con)
     history = plan_history(month, first, last)
@@ -267,9 +267,9 @@ def build_plans(con: Any, month: str, store: str | None = None) -> dict[str, Any
 
 def run_plan(data: Path, month: str, store: str | None = None) -> dict[str, Any]:
     """Check the parameters against the data folder, then :func:`build_plans`."""
+    from ..ingest.inputs import check_data_dir, check_store_format, check_store_known
     from ..ingest.warehouse import open_warehouse
     from ..metrics.cube import remember_network_cubes
-    from ..run.params import check_data_dir, check_store_format, check_store_known
 
     check_month_format(month)
     if store is not None:
@@ -311,11 +311,11 @@ def _f(x: object, pct: bool = False) -> str:
 
 
 def _methods(p: dict[str, Any], lang: str) -> dict[str, str]:
-    from ..i18n import month_label, text
+    from ..i18n import list_sep, month_label, text
 
     b, r = p["bases"], p["recommendation"]
     ly, pipe = b["last_year"], b["pipeline"]
-    months = "、".join(ly["trend_months"]) if lang == "zh" else ", ".join(ly["trend_months"])
+    months = list_sep(lang).join(ly["trend_months"])
     st = r["stretch"]
     return {
         "last_year": text("plan_method_last_year", lang, ly_month=ly["last_year_month"],

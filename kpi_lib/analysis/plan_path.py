@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics.benchmarks import benchmarks, load_benchmark_config, peers_of
-from ..metrics.cube import month_bounds
+from ..metrics.months import month_bounds
 from ..metrics.registry import REGISTRY
 from ..stats import beta_binomial_fit
 

@@ -52,9 +52,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..metrics.cube import derive_cube, previous_month
+from ..metrics.cube import derive_cube
+from ..metrics.months import previous_month
 from ..metrics.registry import REGISTRY
-from .diagnosis_checks import CheckContext
+from .check_context import CheckContext
 
 #: planted defect -> the rule that should find it, and what it changes
 DEFECTS: dict[str, dict[str, Any]] = {

@@ -24,18 +24,13 @@ import pandas as pd
 
 from ..formatting import format_value, is_na
 from ..i18n import data_value, text
+from ..ingest.warehouse import present_columns
 from ..metrics.coverage import store_coverage
-from ..metrics.cube import (
-    NO_DATA,
-    NOT_AT_GRAIN,
-    ZERO_DENOMINATOR,
-    compute_cube,
-    grain_cube,
-    month_bounds,
-    previous_month,
-)
+from ..metrics.cube import NO_DATA, ZERO_DENOMINATOR, compute_cube, grain_cube
+from ..metrics.cube_sql import NOT_AT_GRAIN
+from ..metrics.months import month_bounds, previous_month
 from ..metrics.registry import REGISTRY, kpi_label
-from .delivery_mix import cell, na_note, pooled, present_columns
+from .delivery_mix import cell, na_note, pooled
 
 SPEND_KPIS: tuple[str, ...] = ("ad_spend", "cost_per_visit", "cost_per_lead", "cost_per_order")
 VISIT_KPIS: tuple[str, ...] = ("visits", "first_visits", "repeat_visits", "repeat_visit_share",

@@ -37,10 +37,12 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from ..config import ConfigError, load_yaml, metric_ids
+from ..config import ConfigError, load_yaml
 from ..formatting import is_na
-from ..metrics.cube import compute_cube, previous_month
+from ..metrics.cube import compute_cube
+from ..metrics.months import previous_month
 from ..metrics.registry import REGISTRY
+from ..metrics.settings import metric_ids
 from .control_charts import Chart, p_chart, xmr_chart
 
 #: Metrics whose rows show that the store has data in a month (counts > 0, or a

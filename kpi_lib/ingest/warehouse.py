@@ -38,9 +38,8 @@ import pandas as pd
 
 from kpi_lib import paths
 from kpi_lib.errors import RowIssue
-from kpi_lib.ingest import brand_workbook as workbook
+from kpi_lib.ingest import brand_workbook, readers, validate, workbook_reader
 from kpi_lib.ingest import load as ingest
-from kpi_lib.ingest import readers, validate
 from kpi_lib.ingest.load import Ingested, input_files, load_folder
 from kpi_lib.ingest.schema import DUCKDB_TYPES, TABLES
 from kpi_lib.ingest.snapshot import folder_digests, read_consistently
@@ -50,7 +49,7 @@ from kpi_lib.metrics import workbook_check
 
 #: Bump when the warehouse layout or the ingest rules change, to force a rebuild.
 WAREHOUSE_VERSION = "3"
-_RULE_MODULES = (ingest, readers, validate, workbook, workbook_check)
+_RULE_MODULES = (ingest, readers, validate, brand_workbook, workbook_reader, workbook_check)
 
 
 def _q(name: str) -> str:
@@ -106,7 +105,7 @@ class Warehouse:
     def columns_present(self) -> dict[str, set[str]]:
         """Table -> canonical columns present in the input (empty set: table absent)."""
         out: dict[str, set[str]] = {t: set() for t in TABLES}
-        for t, c in self.con.execute("SELECT table_name, column_name FROM _columns").fetchall():
+        for t, c in present_pairs(self.con):
             out[t].add(c)
         return out
 
@@ -125,8 +124,7 @@ class Warehouse:
 
     def has(self, table: str, column: str | None = None) -> bool:
         """Whether the input held ``table`` (and its ``column``, if given)."""
-        present = self.columns_present.get(table, set())
-        return bool(present) if column is None else column in present
+        return has(self.con, table, column)
 
     def close(self) -> None:
         self.con.close()
@@ -353,3 +351,57 @@ def build(con: duckdb.DuckDBPyConnection, ingested: Ingested, fp: str) -> None:
         ("fingerprint", fp), ("version", WAREHOUSE_VERSION),
         # the first day a row quarantined as "in the future" is not any more: rebuild then
         ("future_from", min(future) if future else "9999-12-31")])
+
+
+# --- questions every layer asks the warehouse -------------------------------------
+
+def data_months(con) -> tuple[str | None, str | None]:
+    """First and last month with data: dated visits or orders, or brand-workbook values."""
+    row = con.execute(
+        """
+        SELECT min(m), max(m) FROM (
+            SELECT strftime(min(date), '%Y-%m') AS m FROM visits
+            UNION ALL SELECT strftime(max(date), '%Y-%m') FROM visits
+            UNION ALL SELECT strftime(min(order_date), '%Y-%m') FROM orders
+            UNION ALL SELECT strftime(max(order_date), '%Y-%m') FROM orders
+            UNION ALL SELECT min(month) FROM workbook_kpis
+            UNION ALL SELECT max(month) FROM workbook_kpis
+        ) WHERE m IS NOT NULL
+        """
+    ).fetchone()
+    return row[0], row[1]
+
+
+def store_info(con, store: str) -> dict[str, str | None]:
+    """The store's row of the ``stores`` table as a dict."""
+    cols = ["store_id", "store_name", "region", "city", "tier"]
+    sql = f"SELECT {', '.join(cols)} FROM stores WHERE store_id = ?"
+    row = con.execute(sql, [store]).fetchone()
+    return dict(zip(cols, row, strict=True))
+
+
+def present_pairs(con) -> set[tuple[str, str]]:
+    """(table, column) of every canonical column present in the input."""
+    rows = con.execute("SELECT table_name, column_name FROM _columns").fetchall()
+    return {(str(t), str(c)) for t, c in rows}
+
+
+def present_columns(con, table: str, *, extra: bool = False) -> set[str]:
+    """Canonical columns of ``table`` present in the input (empty: the table is absent);
+    with ``extra``, also the columns beyond the contract the input had (e.g. a customer's
+    name, kept only to be masked)."""
+    canonical = {str(r[0]) for r in con.execute(
+        "SELECT column_name FROM _columns WHERE table_name = ?", [table]).fetchall()}
+    if not canonical or not extra:
+        return canonical
+    every = {str(r[0]) for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+        [table]).fetchall()}
+    return canonical | (every - {c.name for c in TABLES[table].columns})
+
+
+def has(con, table: str, column: str | None = None) -> bool:
+    """Whether the input held ``table`` (and its ``column``, if given)."""
+    present = present_columns(con, table)
+    return bool(present) if column is None else column in present
+

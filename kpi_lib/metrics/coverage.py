@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .cube import month_bounds
+from .months import month_bounds
 
 #: section (catalogue key of its heading) → the register it needs, scoped to the store
 #: and, for visits and orders, to the report month

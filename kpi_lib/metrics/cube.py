@@ -19,9 +19,7 @@ share) is n/a there, since the workbook has no such flag.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from datetime import date
 
 import duckdb
 import numpy as np
@@ -29,9 +27,19 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..ingest.brand_workbook import BASE_METRICS, WORKBOOK_SUMS
-from ..run.params import check_month_format
-from .registry import LOOKUP_RELATIONS, LOOKUPS, REGISTRY, Measure, Metric
-from .relations import AS_OF, SHARED, Relation, relations
+from ..ingest.warehouse import present_pairs
+from .cube_sql import (
+    GRAINS,
+    NOT_AT_GRAIN,
+    cube_sql,
+    measure_available,
+    relation_inputs,
+)
+from .kpi_types import LOOKUPS, Metric
+from .months import month_list as to_month_list
+from .registry import REGISTRY
+from .relation_tables import relation_source
+from .relations import relations
 
 CUBE_COLUMNS = ("store_id", "month", "metric", "numerator", "denominator", "value",
                 "na_reason")
@@ -41,257 +49,6 @@ ZERO_DENOMINATOR = "zero_denominator"
 #: Tables whose rows for a store and month mean the registers cover that month; only
 #: store-months without any take the brand workbook's values.
 _RAW_TABLES = ("visits", "calls", "leads", "orders", "marketing")
-
-#: The grains below a store at which the registry's KPIs are also computed, and the
-#: column that carries the grain in each table (a table without one has no KPI at it).
-_PEOPLE = ("callers", "anonymous_calls", "dwell", "lead_stock", "lead_followups")
-GRAINS: dict[str, dict[str, str]] = {
-    "consultant": {"visits": "consultant_id", "calls": "consultant_id",
-                   "leads": "consultant_id", "orders": "consultant_id",
-                   "targets": "consultant_id", **{r: "consultant_id" for r in _PEOPLE}},
-    "source": {"visits": "source", "calls": "source", "leads": "source",
-               "orders": "lead_source",  # an order's source is its lead's (LOOKUPS)
-               **{r: "source" for r in _PEOPLE}},
-    "channel": {"marketing": "channel"},  # the ad channel of a spend row
-    # a lead's grade at the as-of date (stock) / at the end of its open span (follow-ups)
-    "grade": {"lead_stock": "grade", "lead_followups": "grade"},
-    # every store together: the network's own value (a median from all its rows)
-    "network": {t: "" for t in ("visits", "calls", "leads", "orders", "marketing",
-                                "targets", *_PEOPLE)},
-}
-NOT_AT_GRAIN = "not_at_grain"
-
-# names of the months relation's columns (underscored: never clash with input columns)
-_PLACEHOLDERS = {"{start}": "_m_start", "{end}": "_m_end", "{month}": "_m_month"}
-
-
-def month_bounds(month: str) -> tuple[date, date]:
-    """First day of ``month`` and first day of the next month (half-open ``[start, end)``).
-
-    >>> month_bounds("2026-12")
-    (datetime.date(2026, 12, 1), datetime.date(2027, 1, 1))
-    """
-    check_month_format(month)
-    year, mon = int(month[:4]), int(month[5:])
-    end = date(year + 1, 1, 1) if mon == 12 else date(year, mon + 1, 1)
-    return date(year, mon, 1), end
-
-
-def previous_month(month: str, n: int = 1) -> str:
-    """The month ``n`` months before ``month`` (``n`` may be negative).
-
-    >>> previous_month("2026-01"), previous_month("2026-10", 12), previous_month("2026-12", -1)
-    ('2025-12', '2025-10', '2027-01')
-    """
-    check_month_format(month)
-    index = int(month[:4]) * 12 + int(month[5:]) - 1 - n
-    if not 0 <= index // 12 <= 9999:
-        raise ParameterError(f"month {month!r} minus {n} months is out of range")
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def _months(months: str | Sequence[str]) -> list[str]:
-    items = [months] if isinstance(months, str) else list(months)
-    if not items:
-        raise ParameterError("no month given: pass at least one month YYYY-MM")
-    return sorted({check_month_format(m) for m in items})
-
-
-def _sub(where: str) -> str:
-    for key, col in _PLACEHOLDERS.items():
-        where = where.replace(key, col)
-    return f"({where})"
-
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _present_columns(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
-    rows = con.execute("SELECT table_name, column_name FROM _columns").fetchall()
-    return {(str(t), str(c)) for t, c in rows}
-
-
-def _lookups_used(measure: Measure) -> dict[str, tuple[str, str, str]]:
-    found = LOOKUPS.get(measure.table, {})
-    text = measure.where or ""
-    return {a: spec for a, spec in found.items() if re.search(rf"\b{a}\b", text)}
-
-
-def _available(measure: Measure, present: set[tuple[str, str]]) -> bool:
-    """True when every column the measure needs was in the input."""
-    rel = relations().get(measure.table)
-    if rel is not None:
-        return _relation_inputs(rel, measure.columns) <= present
-    needed = {(measure.table, c) for c in measure.columns}
-    for other, key, col in _lookups_used(measure).values():
-        relation = LOOKUP_RELATIONS.get((other, col))
-        needed |= {(other, c) for c in relation[1]} if relation else {(other, key), (other, col)}
-    return needed <= present
-
-
-def _relation_inputs(rel: Relation, columns: Sequence[str]) -> set[tuple[str, str]]:
-    """The input columns a relation's ``columns`` need (its own needs included)."""
-    return set(rel.needs) | {rel.inputs[c] for c in columns if c in rel.inputs}
-
-
-def _lookup_source(other: str, col: str) -> str:
-    """The SQL relation a lookup joins: the table, or its computed relation."""
-    relation = LOOKUP_RELATIONS.get((other, col))
-    return relation[0] if relation else _q(other)
-
-
-def _aggregates(metric: Metric) -> list[str]:
-    m = metric.measure
-    assert m is not None
-    where = _sub(m.where) if m.where else None
-    flt = f" FILTER (WHERE {where})" if where else ""
-    if m.column is None:
-        exprs = [f"count(*){flt} AS {_q(metric.id)}"]
-    elif m.median:
-        exprs = [f"median(s.{_q(m.column)}){flt} AS {_q(metric.id)}"]
-    elif m.fallback:
-        fb = _sub(m.fallback)
-        col = f"s.{_q(m.column)}"
-        exprs = [f"CASE WHEN count(*){flt} > 0 THEN sum({col}){flt} "
-                 f"ELSE sum({col}) FILTER (WHERE {fb}) END AS {_q(metric.id)}"]
-    else:
-        exprs = [f"sum(s.{_q(m.column)}){flt} AS {_q(metric.id)}"]
-    if m.na_without_rows:
-        rows = f"{where} OR {_sub(m.fallback)}" if m.fallback and where else where
-        rows_flt = f" FILTER (WHERE {rows})" if rows else ""
-        exprs.append(f"count(*){rows_flt} AS {_q(metric.id + '__rows')}")
-    return exprs
-
-
-def _group_sql(key: tuple[str, str, str], metrics: list[Metric], span: tuple[date, date],
-               store_filter: bool, by: str | None = None,
-               sources: dict[str, str] | None = None) -> str:
-    table, period, date_col = key
-    lookups: dict[str, tuple[str, str, str]] = {}
-    for metric in metrics:
-        lookups |= _lookups_used(metric.measure)  # type: ignore[arg-type]
-    if by is not None and GRAINS[by][table] in LOOKUPS.get(table, {}):
-        lookups[GRAINS[by][table]] = LOOKUPS[table][GRAINS[by][table]]
-    extra, joins = "", ""
-    for i, (alias, (other, k, col)) in enumerate(lookups.items()):
-        extra += f", lk{i}.{_q(col)} AS {_q(alias)}"
-        joins += f" LEFT JOIN {_lookup_source(other, col)} lk{i} ON t.{_q(k)} = lk{i}.{_q(k)}"
-    rel = (sources or {}).get(table) or (relations()[table].sql if table in relations()
-                                          else _q(table))
-    source = f"SELECT t.*{extra} FROM {rel} t{joins}"
-    d = f"s.{_q(date_col)}"
-    where = []
-    if period == "in_month":
-        on = f"CAST(date_trunc('month', {d}) AS DATE) = _m_start"
-        where.append(f"{d} >= DATE '{span[0]}' AND {d} < DATE '{span[1]}'")
-    elif period == "month_is":
-        on = f"{d} = _m_month"
-    else:  # open_at_start: the table × months, cut to rows some measure can count
-        on = f"{d} < _m_start"
-        conds = [m.measure.where for m in metrics]  # type: ignore[union-attr]
-        if all(conds):
-            on += " AND (" + " OR ".join(_sub(c) for c in conds) + ")"  # type: ignore[arg-type]
-    unit = "s.store_id"
-    if by == "network":
-        unit = "'*' || chr(31)"
-    elif by is not None:  # one row per store and grain value ('' when not given)
-        unit = (f"s.store_id || chr(31) || coalesce(CAST(s.{_q(GRAINS[by][table])} "
-                "AS VARCHAR), '')")
-    if store_filter:
-        where.append("list_contains($stores, s.store_id)" if by is not None
-                     else "s.store_id IN (SELECT store_id FROM _grid)")
-    aggs = ",\n    ".join(e for m in metrics for e in _aggregates(m))
-    return (f"SELECT {unit} AS store_id, _m_month,\n    {aggs}\n"
-            f"  FROM ({source}) s JOIN _months ON {on}\n"
-            + (f"  WHERE {' AND '.join(where)}\n" if where else "")
-            + "  GROUP BY ALL")
-
-
-def cube_sql(months: Sequence[str], measures: list[Metric], store_filter: bool,
-             by: str | None = None, sources: dict[str, str] | None = None) -> str:
-    """The one SQL statement that computes every available measure (wide: a column each).
-
-    ``$stores`` (a list of store ids) is its only parameter when ``store_filter``. With a
-    grain ``by`` (:data:`GRAINS`), a row's ``store_id`` is ``store_id`` + chr(31) + the
-    grain value, and the rows are the units some measure counts (no store × month grid).
-    ``sources`` names where a relation's rows are read (:func:`relation_source`).
-    """
-    span = (month_bounds(months[0])[0], month_bounds(months[-1])[1])
-    groups: dict[tuple[str, str, str], list[Metric]] = {}
-    for metric in measures:
-        m = metric.measure
-        assert m is not None
-        groups.setdefault((m.table, m.period, m.date), []).append(metric)
-    ctes = [_months_cte(months)]
-    if by is None:
-        ctes.append("_grid AS (SELECT st.store_id, _months._m_month FROM stores st "
-                    "CROSS JOIN _months"
-                    + (" WHERE list_contains($stores, st.store_id))" if store_filter else ")"))
-    select, joins = ["g.store_id", "g._m_month AS month"], []
-    for i, (key, metrics) in enumerate(groups.items()):
-        ctes.append(f"_a{i} AS (\n  {_group_sql(key, metrics, span, store_filter, by, sources)})")
-        joins.append(f"LEFT JOIN _a{i} ON _a{i}.store_id = g.store_id "
-                     f"AND _a{i}._m_month = g._m_month")
-        for metric in metrics:
-            select.append(f"_a{i}.{_q(metric.id)}")
-            if metric.measure.na_without_rows:  # type: ignore[union-attr]
-                select.append(f"_a{i}.{_q(metric.id + '__rows')}")
-    if by is not None:
-        units = " UNION ".join(f"SELECT store_id, _m_month FROM _a{i}"
-                               for i in range(len(groups))) or \
-            "SELECT NULL::VARCHAR AS store_id, NULL::VARCHAR AS _m_month WHERE false"
-        ctes.append(f"_grid AS ({units})")
-    return ("WITH " + ",\n".join(ctes) + "\nSELECT " + ", ".join(select)
-            + "\nFROM _grid g\n" + "\n".join(joins) + "\nORDER BY g.store_id, month")
-
-
-def _months_cte(months: Sequence[str]) -> str:
-    values = ", ".join(f"('{m}', DATE '{s}', DATE '{e}')"
-                       for m, s, e in ((m, *month_bounds(m)) for m in months))
-    return f"_months(_m_month, _m_start, _m_end) AS (VALUES {values})"
-
-
-def relation_source(con: duckdb.DuckDBPyConnection, rel: Relation,
-                    months: Sequence[str]) -> str:
-    """SQL naming ``rel``'s rows for ``months``: for a per-month relation, a temporary
-    table of this connection that holds each month's rows once computed (a report asks
-    for the same months many times); else the relation's own SQL."""
-    for name, sql in SHARED.items():
-        con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} AS SELECT * FROM {sql}")
-    if not rel.per_month:
-        return rel.sql
-    table, done_table = _q(f"_rel_{rel.name}"), _q(f"_rel_{rel.name}_months")
-    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {done_table} (month VARCHAR)")
-    done = {r[0] for r in con.execute(f"SELECT month FROM {done_table}").fetchall()}
-    todo = sorted(set(months) - done)
-    if todo:
-        query = f"WITH {_months_cte(todo)} SELECT * FROM {rel.sql} r"
-        exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND "
-                             "table_name = ?", [f"_rel_{rel.name}"]).fetchone()[0]
-        con.execute(f"INSERT INTO {table} {query}" if exists
-                    else f"CREATE TEMP TABLE {table} AS {query}")
-        con.executemany(f"INSERT INTO {done_table} VALUES (?)", [[m] for m in todo])
-    return table
-
-
-def relation_rows(con: duckdb.DuckDBPyConnection, name: str, month: str, store: str,
-                  where: str = "TRUE") -> pd.DataFrame:
-    """The rows of the relation ``name`` (:mod:`kpi_lib.metrics.relations`) that count for
-    ``store`` in ``month`` and match the SQL condition ``where`` — the units behind a
-    registry count, e.g. the overdue leads behind ``overdue_leads``."""
-    source = relation_source(con, relations()[name], [check_month_format(month)])
-    return con.execute(f"SELECT * FROM {source} r WHERE r.store_id = $store "
-                       f"AND r.month = $month AND ({where})",
-                       {"store": store, "month": month}).df()
-
-
-def as_of_date(con: duckdb.DuckDBPyConnection, month: str) -> date:
-    """``month``'s as-of date: its last day, or the data's last date when the data stop
-    inside it (:data:`kpi_lib.metrics.relations.AS_OF`, the date the lead stock is counted at)."""
-    return con.execute(f"WITH {_months_cte([check_month_format(month)])} "
-                       f"SELECT as_of FROM {AS_OF}").fetchone()[0]
-
 
 #: Network-wide results remembered by key in this process; ``None``: not remembering.
 _NETWORK: dict[tuple, pd.DataFrame] | None = None
@@ -366,7 +123,7 @@ def compute_cube(
     ``"no_data"`` when a part is n/a (an optional column or table absent, no marketing
     row for the month, no target). ``na_reason`` is None otherwise.
     """
-    month_list = _months(months)
+    month_list = to_month_list(months)
     registry = _subset(metrics)
     if extra:
         return _compute_cube(con, month_list, stores, {**registry, **{m.id: m for m in extra}})
@@ -406,9 +163,9 @@ def _compute_cube(con: duckdb.DuckDBPyConnection, month_list: list[str],
                   stores: Sequence[str] | None,
                   registry: dict[str, Metric] = REGISTRY) -> pd.DataFrame:
     store_filter = stores is not None
-    present = _present_columns(con)
+    present = present_pairs(con)
     measures = [m for m in registry.values() if m.measure is not None]
-    available = [m for m in measures if _available(m.measure, present)]  # type: ignore[arg-type]
+    available = [m for m in measures if measure_available(m.measure, present)]  # type: ignore[arg-type]
     sql = cube_sql(month_list, available, store_filter,
                    sources=_sources(con, available, month_list))
     params = {"stores": [str(s) for s in stores]} if store_filter else None
@@ -466,8 +223,8 @@ def grain_cube(con: duckdb.DuckDBPyConnection, months: str | Sequence[str], by: 
     """
     if by not in GRAINS:
         raise ParameterError(f"unknown grain {by!r}; known: {', '.join(GRAINS)}")
-    month_list = _months(months)
-    present = _present_columns(con)
+    month_list = to_month_list(months)
+    present = present_pairs(con)
     columns = GRAINS[by]
     registry = _subset(metrics)
     measures = [m for m in registry.values() if m.measure is not None]
@@ -476,14 +233,14 @@ def grain_cube(con: duckdb.DuckDBPyConnection, months: str | Sequence[str], by: 
             return True
         rel = relations().get(table)
         if rel is not None:
-            return _relation_inputs(rel, (columns[table],)) <= present
+            return relation_inputs(rel, (columns[table],)) <= present
         other, key, col = LOOKUPS.get(table, {}).get(columns[table], (table, "", columns[table]))
         return (other, col) in present and (not key or {(table, key), (other, key)} <= present)
 
     at_grain = {m.id for m in measures if m.measure.table in columns  # type: ignore[union-attr]
                 and carried(m.measure.table)}  # type: ignore[union-attr]
     available = [m for m in measures
-                 if m.id in at_grain and _available(m.measure, present)]  # type: ignore[arg-type]
+                 if m.id in at_grain and measure_available(m.measure, present)]  # type: ignore[arg-type]
     # without a measure at the grain (a workbook-only folder) the SQL names no $stores
     params = {"stores": [str(s) for s in stores]} if stores is not None and available else None
     wide = con.execute(cube_sql(month_list, available, stores is not None, by,

@@ -46,7 +46,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .cube import month_bounds, previous_month, remembered
+from .cube import remembered
+from .months import month_bounds, previous_month
 
 #: Full months before the report month whose visits give the weekday pattern.
 LOOKBACK_MONTHS = 3

@@ -13,12 +13,13 @@ import numpy as np
 import pandas as pd
 
 from .. import stats
-from ..config import report_config
 from ..formatting import format_value, is_na
 from ..i18n import list_sep, text, verdict_words
 from ..metrics.benchmarks import load_benchmark_config, load_supplied
-from ..metrics.comparison import PEER_LEVELS, shrunk_rates
+from ..metrics.comparison import shrunk_rates
+from ..metrics.peer_spread import PEER_LEVELS
 from ..metrics.registry import REGISTRY
+from ..metrics.settings import report_config
 from .store_month import StoreMonth
 
 SCOPES = ("national_avg", "regional_avg", "national_best", "regional_best", "peers")
@@ -32,7 +33,7 @@ def store_rows(sm: StoreMonth) -> pd.DataFrame:
 
 def _label(metric_id: str, lang: str) -> str:
     m = REGISTRY[metric_id]
-    return m.zh if lang == "zh" else m.en
+    return m.label(lang)
 
 
 def _interval(row: pd.Series, unit: str, lang: str) -> str:

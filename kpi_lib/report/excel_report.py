@@ -58,7 +58,7 @@ def year_months(month: str) -> list[str]:
 
 def year_cube(con, store: str, month: str) -> pd.DataFrame:
     """The store's KPI cube for January … ``month``, months outside the data left out."""
-    from ..run.store_reports import data_months
+    from ..ingest.warehouse import data_months
 
     first, last = data_months(con)
     months = [m for m in year_months(month) if first and first <= m <= last]

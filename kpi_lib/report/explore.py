@@ -18,30 +18,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .. import paths
 from ..atomic import atomic_write
 from ..formatting import format_value
 from ..i18n import check_lang, text, verdict_words
 from ..metrics.registry import REGISTRY
-
-
-def data_folder(data: str | Path | None) -> Path:
-    """The data folder: ``None`` is the demo data (generated on first use), else checked.
-
-    >>> data_folder(None) == paths.DEMO_DATA
-    True
-    """
-    if data is None:
-        marker = paths.DEMO_DATA / ".complete"
-        if not marker.exists():
-            from ..demo import generate
-
-            generate(paths.DEMO_DATA)
-            marker.touch()
-        return paths.DEMO_DATA
-    from ..run.params import check_data_dir
-
-    return check_data_dir(Path(data))
 
 
 def wide(cube: pd.DataFrame, metrics: Sequence[str] | None = None) -> pd.DataFrame:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 
 from ..analysis.diagnosis import watch_list
-from ..config import report_config
 from ..formatting import format_value, is_na
 from ..i18n import in_sentence, list_sep, text, verdict_words
 from ..metrics.registry import REGISTRY
+from ..metrics.settings import report_config
 from .store_month import StoreMonth
 
 

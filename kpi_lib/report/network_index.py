@@ -30,10 +30,10 @@ import pandas as pd
 
 from .. import paths
 from ..atomic import atomic_write
-from ..config import report_config
 from ..formatting import format_value
 from ..i18n import data_value, list_sep, text
 from ..metrics.registry import REGISTRY
+from ..metrics.settings import report_config
 
 #: Modules whose source decides the compare table (a change invalidates the cache).
 _CACHE_MODULES = ("metrics", "ingest", "stats", "config")
@@ -162,11 +162,10 @@ def load_overview(data: str | Path | None, month: str, lang: str = "zh",
     """Everything the overview notebook shows; ``report_dir`` holds the store reports."""
     from ..analysis.diagnosis import diagnose
     from ..ingest.warehouse import open_warehouse
-    from ..run.params import check_month_format
-    from .store_month import _demo_data
+    from ..metrics.months import check_month_format
 
     check_month_format(month)
-    data_dir = Path(data) if data else _demo_data()
+    data_dir = Path(data) if data else paths.DEMO_DATA
     report_dir = Path(report_dir) if report_dir else paths.REPORTS / month
     use_month_cache()
     with open_warehouse(data_dir) as wh:
@@ -202,7 +201,7 @@ def report_files(report_dir: Path, store: str) -> dict[str, str]:
 
 def _label(metric_id: str, lang: str) -> str:
     m = REGISTRY[metric_id]
-    return m.zh if lang == "zh" else m.en
+    return m.label(lang)
 
 
 def key_rates() -> list[str]:

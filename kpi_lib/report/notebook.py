@@ -24,6 +24,7 @@ from . import appendix, findings, plots, summary
 from . import comparison_tables as comparison
 from . import network_index as network
 from . import trend_tables as trends
+from .data_quality import quality_examples, quality_summary
 from .store_month import (
     coverage_markdown,
     funnel_note,
@@ -31,8 +32,6 @@ from .store_month import (
     header_markdown,
     heading,
     na_footnote,
-    quality_examples,
-    quality_summary,
     styled,
     summary_frame,
 )

@@ -24,19 +24,18 @@ from ..analysis.forecast import load_forecast
 from ..analysis.pipeline import load_pipeline
 from ..analysis.traffic import load_traffic
 from ..analysis.trends import load_trends
-from ..config import report_config
 from ..errors import IGNORED_CODES
 from ..formatting import format_change, format_value, is_na
-from ..i18n import check_lang, data_value, in_sentence, month_label, text  # noqa: F401  (re-exported for notebooks)
-from ..ingest.issue_text import translate_reason
-from ..ingest.warehouse import open_warehouse
+from ..i18n import check_lang, data_value, in_sentence, list_sep, month_label, text
+from ..ingest.inputs import check_store_format
+from ..ingest.warehouse import open_warehouse, store_info
 from ..metrics.comparison import compare_month
 from ..metrics.coverage import store_coverage
-from ..metrics.cube import compute_cube, previous_month
+from ..metrics.cube import compute_cube
 from ..metrics.month_progress import history_incomplete, store_data_start, store_month
+from ..metrics.months import check_month_format, previous_month
 from ..metrics.registry import REGISTRY, kpi_label_ids
-from ..run.params import check_month_format, check_store_format
-from ..run.store_reports import store_info
+from ..metrics.settings import report_config
 
 FUNNEL_STAGES: tuple[tuple[str, str | None], ...] = (
     ("visits", None),
@@ -178,7 +177,7 @@ def load_store_month(
     check_store_format(store)
     check_month_format(month)
     check_lang(lang)
-    data_dir = Path(data) if data else _demo_data()
+    data_dir = Path(data) if data else paths.DEMO_DATA
     months = [month, previous_month(month), previous_month(month, 12)]
     with open_warehouse(data_dir) as wh:
         info = store_info(wh.con, store)
@@ -228,16 +227,6 @@ def _workbook_checks(con, store: str) -> pd.DataFrame | None:
             'FROM _workbook_checks WHERE store_id = ? ORDER BY rowid', [store]).df()
     except duckdb.CatalogException:
         return None
-
-
-def _demo_data() -> Path:
-    marker = paths.DEMO_DATA / ".complete"
-    if not marker.exists():
-        from ..demo import generate
-
-        generate(paths.DEMO_DATA)
-        marker.touch()
-    return paths.DEMO_DATA
 
 
 def header_markdown(sm: StoreMonth) -> str:
@@ -293,7 +282,7 @@ def coverage_markdown(sm: StoreMonth) -> str:
     if cov.from_workbook:
         lines.append(text("coverage_workbook", lang))
     if cov.missing:
-        sep = "；" if lang == "zh" else "; "
+        sep = list_sep(lang, "clauses")
         parts = sep.join(text("coverage_item", lang, section=text(section, lang),
                               table=text(f"table_{table}", lang))
                          for section, table in cov.missing)
@@ -333,7 +322,7 @@ def summary_frame(sm: StoreMonth) -> pd.DataFrame:
             return shown + (_d[sm.month] or _d[base]) + _p
 
         rows.append({
-            text("col_kpi", lang): m.zh if lang == "zh" else m.en,
+            text("col_kpi", lang): m.label(lang),
             text("col_this_month", lang): _cell(sm, metric_id, sm.month) + dagger[sm.month],
             text("col_last_month", lang): _cell(sm, metric_id, last) + dagger[last],
             text("col_last_year", lang): _cell(sm, metric_id, last_year) + dagger[last_year],
@@ -363,7 +352,7 @@ def na_footnote(sm: StoreMonth) -> str:
     """Footnote explaining the marks used in the summary: n/a reasons, and — when used —
     the history warm-up (†) and the month not complete (‡)."""
     lang = sm.lang
-    reasons = "；".join if lang == "zh" else "; ".join
+    reasons = list_sep(lang, "clauses").join
     out = text(
         "na_footnote", lang,
         reasons=reasons(f"{mark} {text('na_' + code, lang)}" for code, mark in _NA_MARKS.items()),
@@ -462,93 +451,9 @@ def funnel_stages(sm: StoreMonth) -> pd.DataFrame:
 
 def funnel_note(lang: str) -> str:
     """What the funnel chart shows, with each rate's registry definition."""
-    sep = "；" if lang == "zh" else "; "
+    sep = list_sep(lang, "clauses")
     rates = [REGISTRY[rate] for _, rate in FUNNEL_STAGES if rate]
     definitions = sep.join(
         f"{m.label(lang)} = {m.definition_zh if lang == 'zh' else m.definition}"
         for m in rates)
     return text("funnel_note", lang, definitions=definitions)
-
-
-def store_quarantined(sm: StoreMonth) -> int:
-    """How many quarantined rows belong to this store (by the store_id of the row)."""
-    if "store_id" not in sm.issues.columns:
-        return 0
-    return int((sm.issues["store_id"] == sm.store["store_id"]).sum())
-
-
-def quality_summary(sm: StoreMonth) -> tuple[str, pd.DataFrame]:
-    """Sentence and per-file table of rows read, used and quarantined."""
-    lang, files = sm.lang, sm.files
-    read, kept = int(files["rows_read"].sum()), int(files["rows_kept"].sum())
-    sentence = (text("dq_clean", lang, read=f"{read:,}") if read == kept else
-                text("dq_summary", lang, read=f"{read:,}", quarantined=f"{read - kept:,}"))
-    if sm.workbook_read:  # the workbook's sheets and rows are read too: count them
-        sheets, rows, values = sm.workbook_read
-        if read == kept:
-            sentence = text("dq_clean_tables", lang, read=f"{read:,}")
-        sentence += " " + text("dq_workbook", lang, sheets=f"{sheets:,}", rows=f"{rows:,}",
-                               values=f"{values:,}")
-    if sm.ignored is not None and len(sm.ignored):
-        sep = "；" if lang == "zh" else "; "
-        listed = sep.join(f"{f}（{translate_reason(c, r, lang).removeprefix('未读取：')}）"
-                          if lang == "zh" else f"{f} ({r.removeprefix('not read: ')})"
-                          for f, r, c in
-                          zip(sm.ignored["file"], sm.ignored["reason"], sm.ignored["code"],
-                              strict=True))
-        sentence += " " + text("dq_ignored", lang, files=escape_markdown(listed))
-    mine = store_quarantined(sm)
-    if mine:
-        sentence += " " + text("dq_store_note", lang, n=f"{mine:,}")
-    if sm.workbook_checks is not None and len(sm.workbook_checks):
-        sentence += " " + workbook_checks_markdown(sm)
-    table = pd.DataFrame({
-        text("dq_col_table", lang): files["table_name"],
-        text("dq_col_file", lang): files["file"],
-        text("dq_col_read", lang): files["rows_read"].map("{:,}".format),
-        text("dq_col_kept", lang): files["rows_kept"].map("{:,}".format),
-        text("dq_col_quarantined", lang): (files["rows_read"] - files["rows_kept"]).map(
-            "{:,}".format),
-    })
-    return sentence, table
-
-
-def workbook_checks_markdown(sm: StoreMonth) -> str:
-    """The sentence on the store's workbook cells that differ from their recomputation and
-    a Markdown table of them (sheet, row, month, KPI, workbook value, recomputed value),
-    at most ``quality_examples`` rows; "" when none differs (see
-    :mod:`kpi_lib.metrics.workbook_check`). A cell that holds no number is shown as written."""
-    from ..metrics.workbook_check import label_of, unit_of
-
-    lang, checks = sm.lang, sm.workbook_checks
-    if checks is None or not len(checks):
-        return ""
-    n, limit = len(checks), report_config()["quality_examples"]
-    shown = checks.head(limit)
-    sentence = (text("dq_workbook_checks", lang, n=f"{n:,}") if len(shown) == n else
-                text("dq_workbook_checks_first", lang, n=f"{n:,}", shown=len(shown)))
-    head = [text(k, lang) for k in ("dq_col_sheet", "dq_col_row", "month", "col_kpi",
-                                    "dq_col_workbook_value", "dq_col_recomputed")]
-    lines = ["| " + " | ".join(head) + " |", "|---|---:|---|---|---:|---:|"]
-    for c in shown.itertuples(index=False):
-        unit = unit_of(c.metric)
-        written = (format_value(c.workbook, unit, lang) if not is_na(c.workbook) else
-                   str(c.written) if str(c.written).strip() else text("dq_blank_cell", lang))
-        cells = [c.sheet, f"{int(c.row)}", month_label(c.month, lang), label_of(c.metric, lang),
-                 written, format_value(c.recomputed, unit, lang)]
-        lines.append("| " + " | ".join(escape_markdown(x) or "" for x in cells) + " |")
-    return sentence + "\n\n" + "\n".join(lines)
-
-
-def quality_examples(sm: StoreMonth) -> pd.DataFrame:
-    """The first quarantined rows (file, row, column, reason)."""
-    lang, n = sm.lang, report_config()["quality_examples"]
-    head = sm.issues.head(n)
-    return pd.DataFrame({
-        text("dq_col_file", lang): head["file"],
-        text("dq_col_row", lang): head["row"].map(lambda r: "" if pd.isna(r) else f"{int(r)}"),
-        text("dq_col_column", lang): head["column"].fillna(""),
-        text("dq_col_reason", lang): [translate_reason(code, reason, lang)
-                                      for code, reason in zip(head["code"], head["reason"],
-                                                              strict=True)],
-    })

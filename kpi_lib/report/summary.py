@@ -8,13 +8,14 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..analysis.diagnosis_rules import TOO_FEW_ID
-from ..config import report_config
 from ..formatting import format_change, format_value, is_na
 from ..i18n import in_sentence, list_sep, text
-from ..metrics.cube import previous_month
+from ..metrics.months import previous_month
 from ..metrics.registry import REGISTRY
+from ..metrics.settings import report_config
+from .data_quality import store_quarantined
 from .findings import worse_kpis
-from .store_month import PACED, StoreMonth, store_quarantined
+from .store_month import PACED, StoreMonth
 
 #: How many findings the summary names.
 TOP_FINDINGS = 2

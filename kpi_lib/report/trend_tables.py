@@ -18,7 +18,7 @@ import pandas as pd
 from ..analysis.trends import Growth, Trends
 from ..formatting import format_change, format_value, is_na
 from ..i18n import list_sep, month_label, text
-from ..metrics.cube import previous_month
+from ..metrics.months import previous_month
 from ..metrics.registry import REGISTRY
 
 _NA_MARKS = {"no_data": "¹", "zero_denominator": "²"}

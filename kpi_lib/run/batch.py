@@ -168,7 +168,8 @@ def render_store(store: str, month: str, lang: str, data_dir: str, month_dir: st
                  batch: str | None = None) -> StoreResult:
     """Render one store (ipynb, html, pdf, xlsx) in this process's warm kernel of
     ``batch``; never raises."""
-    from .params import check_store_format, inside
+    from ..ingest.inputs import check_store_format
+    from .params import inside
     from .store_reports import render_store_files
 
     started = time.perf_counter()

@@ -48,7 +48,7 @@ CELL_TIMEOUT = 600
 
 def ensure_kernel() -> str:
     """Name of the kernelspec running this interpreter, installing it if needed."""
-    from ..kernel import KERNEL_NAME, install, kernelspec_dir
+    from .kernelspec import KERNEL_NAME, install, kernelspec_dir
 
     if not (kernelspec_dir() / "kernel.json").is_file():
         install()

@@ -7,43 +7,13 @@ from pathlib import Path
 
 from .. import paths
 from ..i18n import check_lang
-from ..ingest.warehouse import open_warehouse
-from .params import (
-    check_data_dir,
-    check_month_format,
-    check_month_in_range,
-    check_store_format,
-    check_store_known,
-    inside,
-    make_folder,
-)
+from ..ingest.inputs import check_data_dir, check_store_format, check_store_known
+from ..ingest.warehouse import data_months, open_warehouse, store_info
+from ..metrics.months import check_month_format, check_month_in_range
+from .params import inside, make_folder
 
 STORE_NOTEBOOK = paths.NOTEBOOKS / "store_report.ipynb"
 
-
-def data_months(con) -> tuple[str | None, str | None]:
-    """First and last month with data: dated visits or orders, or brand-workbook values."""
-    row = con.execute(
-        """
-        SELECT min(m), max(m) FROM (
-            SELECT strftime(min(date), '%Y-%m') AS m FROM visits
-            UNION ALL SELECT strftime(max(date), '%Y-%m') FROM visits
-            UNION ALL SELECT strftime(min(order_date), '%Y-%m') FROM orders
-            UNION ALL SELECT strftime(max(order_date), '%Y-%m') FROM orders
-            UNION ALL SELECT min(month) FROM workbook_kpis
-            UNION ALL SELECT max(month) FROM workbook_kpis
-        ) WHERE m IS NOT NULL
-        """
-    ).fetchone()
-    return row[0], row[1]
-
-
-def store_info(con, store: str) -> dict[str, str | None]:
-    """The store's row of the ``stores`` table as a dict."""
-    cols = ["store_id", "store_name", "region", "city", "tier"]
-    sql = f"SELECT {', '.join(cols)} FROM stores WHERE store_id = ?"
-    row = con.execute(sql, [store]).fetchone()
-    return dict(zip(cols, row, strict=True))
 
 
 def check_run_params(stores: list[str] | None, month: str, lang: str, data: Path

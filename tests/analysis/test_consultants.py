@@ -8,9 +8,9 @@ import pytest
 
 from kpi_lib.analysis import consultants as cons
 from kpi_lib.analysis.diagnosis import Finding
+from kpi_lib.demo import ensure_demo_data
 from kpi_lib.ingest.warehouse import open_warehouse
 from kpi_lib.report import plots
-from kpi_lib.report.store_month import _demo_data
 
 MONTH = "2026-10"
 
@@ -178,7 +178,7 @@ def test_missing_tables_are_said(make_warehouse):
 @pytest.fixture(scope="module")
 def demo():
     out = {}
-    with open_warehouse(_demo_data()) as wh:
+    with open_warehouse(ensure_demo_data()) as wh:
         for store in ("S001", "S012"):
             out[store] = cons.load_consultants(wh.con, store, MONTH)
     return out

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from kpi_lib.analysis import delivery_mix as dm
+from kpi_lib.demo import ensure_demo_data
 from kpi_lib.ingest.warehouse import open_warehouse
 from kpi_lib.report import plots
-from kpi_lib.report.store_month import _demo_data
 
 MONTH = "2026-10"
 
@@ -171,7 +171,7 @@ def test_plot_from_input(mix):
 
 @pytest.mark.parametrize("store", ["S001", "S012"])
 def test_demo_smoke(store):
-    with open_warehouse(_demo_data()) as wh:
+    with open_warehouse(ensure_demo_data()) as wh:
         data = dm.load_delivery_mix(wh.con, store, MONTH)
     assert data.deliveries > 0
     assert abs(data.mix["share"].iloc[:6].sum() - 1) < 1e-9

@@ -17,6 +17,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from kpi_lib.analysis.check_context import CheckContext
+from kpi_lib.analysis.checks_funnel import carried_leads_convert_poorly
 from kpi_lib.analysis.diagnosis import (
     Finding,
     diagnose,
@@ -25,13 +27,12 @@ from kpi_lib.analysis.diagnosis import (
     shortfall,
     sort_findings,
 )
-from kpi_lib.analysis.diagnosis_checks import CheckContext, carried_leads_convert_poorly
 from kpi_lib.analysis.diagnosis_rules import load_rules, parse_rules
 from kpi_lib.config import ConfigError, load_yaml
+from kpi_lib.demo import ensure_demo_data
 from kpi_lib.ingest.warehouse import open_warehouse
 from kpi_lib.metrics.comparison import COMPARE_COLUMNS
 from kpi_lib.metrics.registry import REGISTRY
-from kpi_lib.report.store_month import _demo_data
 
 COLUMNS = COMPARE_COLUMNS
 NAN = float("nan")
@@ -444,7 +445,7 @@ def test_consultant_far_from_team_check(tiny_warehouse):
 
 @pytest.fixture(scope="module")
 def demo() -> Path:
-    return _demo_data()
+    return ensure_demo_data()
 
 
 @pytest.fixture(scope="module")

@@ -91,9 +91,8 @@ def test_forecast_uses_the_network_rate_when_the_store_has_few(con):
 
 
 def test_forecast_uses_the_store_rate_with_enough_history(con, monkeypatch):
-    cfg = pl.pipeline_config()
-    patched = {**cfg, "forecast": {**cfg["forecast"], "min_history": 1}}
-    monkeypatch.setattr(fc, "pipeline_config", lambda: patched)
+    patched = {**fc.forecast_config(), "min_history": 1}
+    monkeypatch.setattr(fc, "forecast_config", lambda: patched)
     f = fc.load_forecast(con, "S1", "2026-10")
     g = f.grades.set_index("grade")
     assert g["source"].tolist() == ["store", "store"]

@@ -20,9 +20,9 @@ import pandas as pd
 import pytest
 
 from kpi_lib.analysis import traffic as tr
+from kpi_lib.demo import ensure_demo_data
 from kpi_lib.ingest.warehouse import open_warehouse
 from kpi_lib.report import plots
-from kpi_lib.report.store_month import _demo_data
 from tests.analysis.test_delivery_mix import FILES, MONTH
 
 
@@ -130,7 +130,7 @@ def test_absent_columns_say_so(make_warehouse):
 
 @pytest.mark.parametrize("store", ["S001", "S012"])
 def test_demo_smoke(store):
-    with open_warehouse(_demo_data()) as wh:
+    with open_warehouse(ensure_demo_data()) as wh:
         data = tr.load_traffic(wh.con, store, MONTH)
     assert _kpi(data, "visits")["value"] > 0
     assert int(data.heatmap.to_numpy().sum()) == _kpi(data, "visits")["value"]

@@ -15,11 +15,11 @@ import pytest
 
 from kpi_lib.analysis.control_charts import laney_sigma_z, p_chart, p_limits, signals, xmr_chart
 from kpi_lib.analysis.trends import load_trends, trends_config, trends_from_cube, worse_run
+from kpi_lib.demo import ensure_demo_data
 from kpi_lib.ingest.warehouse import open_warehouse
-from kpi_lib.metrics.cube import previous_month
+from kpi_lib.metrics.months import previous_month
 from kpi_lib.report import plots
 from kpi_lib.report import trend_tables as rt
-from kpi_lib.report.store_month import _demo_data
 
 matplotlib.use("Agg")
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
@@ -199,7 +199,7 @@ def test_a_month_whose_data_stop_early_raises_no_warning():
 
 @pytest.fixture(scope="module")
 def demo():
-    with open_warehouse(_demo_data()) as wh:
+    with open_warehouse(ensure_demo_data()) as wh:
         yield {s: load_trends(wh.con, s, "2026-10") for s in ("S001", "S008", "S012")}
 
 

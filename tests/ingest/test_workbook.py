@@ -12,14 +12,9 @@ import pandas as pd
 import pytest
 
 from kpi_lib.errors import RowIssue
-from kpi_lib.ingest.brand_workbook import (
-    BASE_METRICS,
-    load_workbooks,
-    metric_of,
-    read_workbooks,
-    suggest,
-)
+from kpi_lib.ingest.brand_workbook import BASE_METRICS, metric_of, suggest
 from kpi_lib.ingest.warehouse import open_warehouse
+from kpi_lib.ingest.workbook_reader import load_workbooks, read_workbooks
 from kpi_lib.metrics.cube import compute_cube
 from kpi_lib.workbook_demo import FILE_NAME, demo_cube, write_workbook
 
@@ -280,9 +275,9 @@ def test_lead_capture_has_one_definition_on_both_paths(tmp_path: Path) -> None:
 # --- the round trip: demo cube -> workbook -> cube ---------------------------------------
 
 def test_round_trip_demo_workbook_gives_the_same_kpis(tmp_path: Path) -> None:
-    from kpi_lib.report.store_month import _demo_data
+    from kpi_lib.demo import ensure_demo_data
 
-    _demo_data()
+    ensure_demo_data()
     raw, stores = demo_cube()
     write_workbook(raw, stores, tmp_path / FILE_NAME)
     with open_warehouse(tmp_path) as wh:

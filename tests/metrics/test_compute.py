@@ -14,7 +14,8 @@ import pytest
 
 from kpi_lib.errors import KpiError, ParameterError
 from kpi_lib.ingest.warehouse import open_warehouse
-from kpi_lib.metrics.cube import ON_DEMAND, compute_cube, grain_cube, month_bounds, previous_month
+from kpi_lib.metrics.cube import ON_DEMAND, compute_cube, grain_cube
+from kpi_lib.metrics.months import month_bounds, previous_month
 from kpi_lib.metrics.registry import REFERENCE_IDS, REGISTRY
 from kpi_lib.run import kpis_export
 

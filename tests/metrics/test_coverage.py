@@ -6,21 +6,21 @@ from pathlib import Path
 
 import pytest
 
+from kpi_lib.demo import ensure_demo_data
 from kpi_lib.ingest.warehouse import open_warehouse
 from kpi_lib.metrics.coverage import store_coverage
-from kpi_lib.report.store_month import _demo_data
 from kpi_lib.workbook_demo import write_demo_workbook
 
 
 @pytest.fixture(scope="module")
 def workbook_only(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("workbook_only")
-    write_demo_workbook(folder, _demo_data())
+    write_demo_workbook(folder, ensure_demo_data())
     return folder
 
 
 def test_registers_cover_every_section_for_a_normal_store():
-    with open_warehouse(_demo_data()) as wh:
+    with open_warehouse(ensure_demo_data()) as wh:
         cov = store_coverage(wh.con, "S001", "2026-10")
     assert cov.from_workbook is False and cov.missing == ()
 

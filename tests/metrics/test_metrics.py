@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from kpi_lib.ingest.schema import CHANNELS, TABLES
-from kpi_lib.metrics import registry as metrics
-from kpi_lib.metrics.registry import REFERENCE_IDS, REGISTRY, SECTIONS, UNITS, get, labels
+from kpi_lib.metrics.kpi_types import METRIC_TYPES, SECTIONS
+from kpi_lib.metrics.registry import REFERENCE_IDS, REGISTRY, UNITS, get, labels
 from kpi_lib.metrics.relations import relations
 
 CONTRACT_IDS = {
@@ -38,7 +38,7 @@ def test_metric_is_complete(metric):
     assert metric.zh and re.search(r"[\u4e00-\u9fff]", metric.zh), "zh label in Chinese"
     assert metric.en and metric.en.isascii()
     assert metric.definition and metric.definition_zh
-    assert metric.type in metrics.METRIC_TYPES
+    assert metric.type in METRIC_TYPES
     assert metric.unit in UNITS
     assert metric.direction in ("up", "down", None)
     assert metric.section in SECTIONS
@@ -124,7 +124,7 @@ def test_relation_measures_name_columns_the_relation_has(tmp_path):
     """Every measure over a derived relation (kpi_lib.metrics.relations) names columns its SQL
     gives, and the relation's inputs are contract columns."""
     from kpi_lib.ingest.warehouse import open_warehouse
-    from kpi_lib.metrics.cube import relation_source
+    from kpi_lib.metrics.relation_tables import relation_source
 
     tiny = Path(__file__).parents[1] / "fixtures" / "tiny"
     with open_warehouse(tiny, db_path=tmp_path / "w.duckdb") as wh:

@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from kpi_lib.ingest.brand_workbook import load_workbooks
+from kpi_lib.demo import ensure_demo_data
 from kpi_lib.ingest.warehouse import open_warehouse
+from kpi_lib.ingest.workbook_reader import load_workbooks
 from kpi_lib.metrics.workbook_check import cell_value, check_derived, differs, recompute
+from kpi_lib.report import data_quality as dq
 from kpi_lib.report import store_month as rd
 from kpi_lib.workbook_demo import write_demo_workbook
 from tests.ingest.test_workbook import NAME, book
@@ -140,7 +142,7 @@ def test_tolerance_is_the_template_rounding():
 def test_the_store_report_lists_its_own_cells(folder, lang):
     sm = rd.load_store_month("S1", "2026-02", lang, folder)
     _same(_rows(sm.workbook_checks), S1_WRONG)
-    sentence = rd.quality_summary(sm)[0]
+    sentence = dq.quality_summary(sm)[0]
     book_name = r"kpi\_workbook.xlsx\[S1\]"
     if lang == "zh":
         assert sentence.endswith(
@@ -162,11 +164,11 @@ def test_the_store_report_lists_its_own_cells(folder, lang):
 
 
 def test_a_long_list_says_how_many_are_shown(folder, monkeypatch):
-    config = rd.report_config()
-    monkeypatch.setattr(rd, "report_config", lambda: {**config, "quality_examples": 1})
+    config = dq.report_config()
+    monkeypatch.setattr(dq, "report_config", lambda: {**config, "quality_examples": 1})
     sm = rd.load_store_month("S2", "2026-02", "en", folder)
     _same(_rows(sm.workbook_checks), S2_WRONG)
-    text = rd.workbook_checks_markdown(sm)
+    text = dq.workbook_checks_markdown(sm)
     assert text == (
         "Workbook cells that differ from their recomputation by definition: 2; the report "
         "uses the recomputed values (the first 1 are listed):\n\n"
@@ -178,7 +180,7 @@ def test_a_long_list_says_how_many_are_shown(folder, monkeypatch):
 def test_the_demo_workbook_has_no_wrong_derived_cell(tmp_path):
     """The demo writes what the template's formulas give (rates as 0.2643 or "26.43%",
     #DIV/0! for a zero denominator): nothing to list, so its reports add no table."""
-    write_demo_workbook(tmp_path, rd._demo_data())
+    write_demo_workbook(tmp_path, ensure_demo_data())
     wb = load_workbooks(tmp_path)
     raw = wb.derived["raw"].astype(str)
     assert len(wb.derived) > 1000 and raw.str.endswith("%").any()
@@ -190,4 +192,4 @@ def test_the_demo_workbook_has_no_wrong_derived_cell(tmp_path):
         assert wh.con.execute("SELECT count(*) FROM _workbook_checks").fetchone() == (0,)
     sm = rd.load_store_month("S002", "2026-10", "zh", tmp_path)
     assert sm.workbook_checks is not None and sm.workbook_checks.empty
-    assert rd.workbook_checks_markdown(sm) == ""
+    assert dq.workbook_checks_markdown(sm) == ""

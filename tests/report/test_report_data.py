@@ -11,6 +11,7 @@ import pytest
 
 from kpi_lib.formatting import is_na
 from kpi_lib.metrics.registry import REGISTRY
+from kpi_lib.report import data_quality as dq
 from kpi_lib.report import store_month as rd
 
 TINY = Path(__file__).parents[1] / "fixtures" / "tiny"
@@ -71,11 +72,11 @@ def test_funnel_stages_follow_the_registry(data: Path):
 
 def test_quality_section_counts_the_quarantined_row(data: Path):
     sm = rd.load_store_month("S1", "2026-09", "zh", data)
-    sentence, per_file = rd.quality_summary(sm)
+    sentence, per_file = dq.quality_summary(sm)
     assert "隔离 1 行" in sentence
     visits = per_file.set_index("数据表").loc["visits"]
     assert visits["隔离行数"] == "1"
-    examples = rd.quality_examples(sm)
+    examples = dq.quality_examples(sm)
     assert examples.iloc[0]["文件"] == "visits.csv"
     assert examples.iloc[0]["列"] == "time_out"
     assert examples.iloc[0]["原因"] == "离店时间 09:00 早于来店时间 10:00"

@@ -176,6 +176,7 @@ def test_appendix_lists_definitions_from_the_registry():
 ])
 def test_report_settings_are_validated(tmp_path, monkeypatch, extra, words):
     from kpi_lib import config, paths
+    from kpi_lib.metrics import settings
 
     text = (paths.PARAMS / "report.yml").read_text("utf-8")
     for key in ("summary_change:", "history_warmup_months:"):  # drop the shipped values
@@ -185,12 +186,12 @@ def test_report_settings_are_validated(tmp_path, monkeypatch, extra, words):
                                   if not line.startswith("  "))
     (tmp_path / "report.yml").write_text(text + extra, encoding="utf-8")
     monkeypatch.setattr(paths, "PARAMS", tmp_path)
-    config.report_config.cache_clear()
+    settings.report_config.cache_clear()
     try:
         with pytest.raises(config.ConfigError, match=words):
-            config.report_config()
+            settings.report_config()
     finally:
-        config.report_config.cache_clear()
+        settings.report_config.cache_clear()
 
 
 def test_shipped_summary_settings():

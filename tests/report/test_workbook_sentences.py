@@ -14,8 +14,10 @@ from kpi_lib.analysis import delivery_mix as dm
 from kpi_lib.analysis import forecast as fc
 from kpi_lib.analysis import pipeline as pl
 from kpi_lib.analysis import traffic as tr
+from kpi_lib.demo import ensure_demo_data
 from kpi_lib.formatting import format_value
 from kpi_lib.ingest.warehouse import open_warehouse
+from kpi_lib.report import data_quality as dq
 from kpi_lib.report import store_month as rd
 from kpi_lib.report import summary as rsum
 from kpi_lib.workbook_demo import write_demo_workbook
@@ -28,7 +30,7 @@ POINTER = {"zh": "本部分缺少所需明细（见报告开头的数据范围�
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("workbook_only")
-    write_demo_workbook(out, rd._demo_data())
+    write_demo_workbook(out, ensure_demo_data())
     return out
 
 
@@ -44,7 +46,7 @@ def _all_text(sm: rd.StoreMonth) -> str:
         pl.pipeline_markdown(sm.pipeline, lang), fc.forecast_markdown(sm.forecast, lang),
         cons.consultants_markdown(sm.consultants, lang),
         dm.aftercare_markdown(sm.delivery_mix, lang), tr.heatmap_markdown(sm.traffic, lang),
-        tr.traffic_markdown(sm.traffic, lang), rd.quality_summary(sm)[0]])
+        tr.traffic_markdown(sm.traffic, lang), dq.quality_summary(sm)[0]])
 
 
 def test_spend_and_breakdowns_are_said_as_they_are(sm):
@@ -113,7 +115,7 @@ def test_quality_counts_the_workbook_sheets_and_rows(sm, folder):
             "SELECT count(DISTINCT store_id), count(DISTINCT (store_id, metric)), count(*) "
             "FROM workbook_kpis").fetchone()
     assert sheets == 12 and rows > sheets and values > rows
-    sentence = rd.quality_summary(sm)[0]
+    sentence = dq.quality_summary(sm)[0]
     if sm.lang == "zh":
         assert sentence == ("本期数据未发现问题：数据表 12 行全部参与计算。 "
                             f"品牌月度KPI表：读取 12 个门店工作表、{rows:,} 个指标行"

@@ -5,13 +5,9 @@ from pathlib import Path
 import pytest
 
 from kpi_lib.errors import ParameterError
-from kpi_lib.run.params import (
-    check_month_format,
-    check_month_in_range,
-    check_store_format,
-    check_store_known,
-    inside,
-)
+from kpi_lib.ingest.inputs import check_store_format, check_store_known
+from kpi_lib.metrics.months import check_month_format, check_month_in_range
+from kpi_lib.run.params import inside
 
 
 @pytest.mark.parametrize("month", ["2026-10", "1999-01", "2026-12"])

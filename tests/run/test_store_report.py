@@ -12,14 +12,14 @@ import nbformat
 import openpyxl
 import pytest
 
+from kpi_lib.demo import ensure_demo_data
 from kpi_lib.errors import ParameterError
-from kpi_lib.report.store_month import _demo_data
 from kpi_lib.run.store_reports import render_store_report
 
 
 @pytest.fixture(scope="module")
 def demo() -> Path:
-    return _demo_data()
+    return ensure_demo_data()
 
 
 @pytest.fixture(scope="module")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from kpi_lib import paths
+from kpi_lib.demo import ensure_demo_data
 from kpi_lib.errors import ParameterError
-from kpi_lib.report.store_month import _demo_data
 from kpi_lib.run import warm_renderer as warm
 
 
@@ -49,7 +49,7 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
 
 def test_report_is_served_by_the_renderer(renderer, tmp_path):
     proc = _cli(renderer, "report", "--store", "S003", "--month", "2026-10",
-                "--data", str(_demo_data()), "--out-dir", str(tmp_path))
+                "--data", str(ensure_demo_data()), "--out-dir", str(tmp_path))
     assert proc.returncode == 0, proc.stderr
     assert "by the warm renderer" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -63,7 +63,7 @@ def test_report_is_served_by_the_renderer(renderer, tmp_path):
 
 
 def test_a_mistake_gets_the_same_message_as_a_local_run(renderer, tmp_path):
-    args = ("report", "--store", "S999", "--month", "2026-10", "--data", str(_demo_data()),
+    args = ("report", "--store", "S999", "--month", "2026-10", "--data", str(ensure_demo_data()),
             "--out-dir", str(tmp_path))
     served = _cli(renderer, *args)
     local = _cli({**renderer, "KPI_WARM": "0"}, *args)
@@ -73,12 +73,12 @@ def test_a_mistake_gets_the_same_message_as_a_local_run(renderer, tmp_path):
     assert "Traceback" not in served.stderr
     assert not (tmp_path / "2026-10").exists()
     with pytest.raises(ParameterError, match="S999"):
-        warm.render("S999", "2026-10", "zh", _demo_data(), tmp_path)
+        warm.render("S999", "2026-10", "zh", ensure_demo_data(), tmp_path)
 
 
 def test_changed_code_makes_the_renderer_step_aside(renderer, monkeypatch, tmp_path):
     monkeypatch.setattr(paths, "code_hash", lambda: "edited since the renderer started")
-    assert warm.render("S001", "2026-10", "zh", _demo_data(), tmp_path) is None
+    assert warm.render("S001", "2026-10", "zh", ensure_demo_data(), tmp_path) is None
     deadline = time.monotonic() + 30
     while warm.status() is not None and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -99,7 +99,7 @@ def test_a_socket_folder_open_to_others_is_never_used(tmp_path, monkeypatch):
     os.chmod(folder, 0o777)
     assert warm.socket_path() is None
     assert warm.status() is None and warm.start() is None
-    assert warm.render("S001", "2026-10", "zh", _demo_data(), tmp_path) is None
+    assert warm.render("S001", "2026-10", "zh", ensure_demo_data(), tmp_path) is None
     assert sorted(p.name for p in folder.iterdir()) == []
 
 

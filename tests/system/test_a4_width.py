@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from kpi_lib.archetypes import STORE_ARCHETYPES
-from kpi_lib.report.store_month import _demo_data
+from kpi_lib.demo import ensure_demo_data
 from kpi_lib.run.layout_check import layout_problems
 from kpi_lib.run.notebook_kernel import WarmKernel
 from kpi_lib.run.render import mark_short_labels, notebook_to_html
@@ -97,7 +97,7 @@ def kernel():
 def test_every_table_of_the_english_report_fits_a4(store: str, kernel):
     """The Chinese reports are measured by tests/system/test_every_store.py, which renders them
     anyway (each notebook is executed once per language in the suite)."""
-    params = {"store": store, "month": MONTH, "lang": "en", "data": str(_demo_data())}
+    params = {"store": store, "month": MONTH, "lang": "en", "data": str(ensure_demo_data())}
     nb = kernel.execute(STORE_NOTEBOOK, params)
     html = notebook_to_html(nb, {"store": store, "month": MONTH, "lang": "en"})
     problems = layout_problems(html)

@@ -35,19 +35,21 @@ import openpyxl
 import pytest
 
 from kpi_lib.archetypes import STORE_ARCHETYPES
+from kpi_lib.demo import ensure_demo_data
 from kpi_lib.formatting import format_value
 from kpi_lib.i18n import text
 from kpi_lib.ingest.warehouse import open_warehouse
 from kpi_lib.metrics import comparison as compare
 from kpi_lib.metrics import cube as compute
 from kpi_lib.metrics import registry as metrics
-from kpi_lib.metrics.cube import compute_cube, previous_month
+from kpi_lib.metrics.cube import compute_cube
+from kpi_lib.metrics.months import previous_month
 from kpi_lib.metrics.registry import REGISTRY
 from kpi_lib.report import excel_report as xl
 from kpi_lib.report import network_index as overview
 from kpi_lib.report import store_month as report_data
 from kpi_lib.report.excel_style import FIRST_DATA_ROW, HEADER_ROW, template_rows
-from kpi_lib.report.store_month import _demo_data, load_store_month, na_footnote, summary_frame
+from kpi_lib.report.store_month import load_store_month, na_footnote, summary_frame
 from kpi_lib.workbook_demo import write_demo_workbook
 
 LANGS = ("zh", "en")
@@ -79,7 +81,7 @@ REL_TOL = 1e-12
 
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory) -> dict[str, Path]:
-    demo = _demo_data()
+    demo = ensure_demo_data()
     workbook = tmp_path_factory.mktemp("workbook_only")
     write_demo_workbook(workbook, demo)
     tiny = tmp_path_factory.mktemp("tiny") / "data"

@@ -12,11 +12,11 @@ import pytest
 from kpi_lib.analysis import pipeline as pl
 from kpi_lib.analysis import traffic as tr
 from kpi_lib.archetypes import STORE_ARCHETYPES
-from kpi_lib.demo import AD_CHANNELS, COMPETITORS, LOST_REASONS, SOURCES
+from kpi_lib.demo import ensure_demo_data
+from kpi_lib.demo_basics import AD_CHANNELS, COMPETITORS, LOST_REASONS, SOURCES
 from kpi_lib.i18n import DATA_VALUES_EN, data_value, in_sentence
 from kpi_lib.ingest.warehouse import open_warehouse
 from kpi_lib.report import excel_report as xl
-from kpi_lib.report import store_month as rd
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -49,7 +49,7 @@ def _cjk_cells(frame: pd.DataFrame | None) -> set[str]:
 
 @pytest.fixture(scope="module")
 def demo():
-    with open_warehouse(rd._demo_data()) as wh:
+    with open_warehouse(ensure_demo_data()) as wh:
         yield wh.con
 
 

@@ -8,9 +8,10 @@ import pytest
 
 from kpi_lib.analysis.diagnosis_rules import load_rules
 from kpi_lib.archetypes import STORE_ARCHETYPES
+from kpi_lib.demo import ensure_demo_data
 from kpi_lib.i18n import text
 from kpi_lib.metrics.registry import kpi_label_ids
-from kpi_lib.report.store_month import FUNNEL_STAGES, _demo_data
+from kpi_lib.report.store_month import FUNNEL_STAGES
 from kpi_lib.run.layout_check import layout_problems
 from kpi_lib.run.notebook_kernel import WarmKernel
 from kpi_lib.run.render import notebook_to_html
@@ -48,7 +49,7 @@ def titles() -> dict[str, str]:
 
 @pytest.mark.parametrize("store", sorted(STORE_ARCHETYPES))
 def test_store_report_renders_with_its_findings(store: str, titles: dict[str, str], kernel):
-    params = {"store": store, "month": "2026-10", "lang": "zh", "data": str(_demo_data())}
+    params = {"store": store, "month": "2026-10", "lang": "zh", "data": str(ensure_demo_data())}
     nb = kernel.execute(STORE_NOTEBOOK, params)
     html = notebook_to_html(nb, {"store": store, "month": "2026-10", "lang": "zh"})
     visible = re.sub(r"<(style|script)[^>]*>.*?</\1>", "", html, flags=re.S)

@@ -411,7 +411,7 @@ def test_papermill_parameters_cell_is_data_not_code(tmp_path):
 
 
 def test_a_data_folder_without_stores_says_so():
-    from kpi_lib.run.params import check_store_known
+    from kpi_lib.ingest.inputs import check_store_known
 
     with pytest.raises(ParameterError, match=r"'S1' is not in the data: it holds no stores"):
         check_store_known("S1", [])

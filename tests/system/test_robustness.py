@@ -24,6 +24,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kpi_lib.cli import app
+from kpi_lib.report import data_quality as dq
 
 ROOT = Path(__file__).resolve().parents[2]
 NOT_A_TABLE = "(such as visits or 来店客户登记表)"
@@ -698,13 +699,13 @@ def test_10_duplicate_visit_ids_are_said_in_the_summary_not_no_problem(tiny_data
             fh.write(f"{vid},S2,2026-09-1{vid[-1]},10:00,10:30,C21,,true,网络,A6,true,"
                      "false,false,false\n")
     sm = rd.load_store_month("S2", "2026-09", "en", tiny_data)
-    assert rd.store_quarantined(sm) == 3
+    assert dq.store_quarantined(sm) == 3
     assert sm.value("visits") == 0  # all three quarantined: the store "lost" its visits
     summary = rsum.summary_markdown(sm)
     assert "No problem needing action this month." not in summary
     assert ("- 3 rows of this store were quarantined (left out of every figure), so some "
             "figures may be too low: see “Data quality”.") in summary.splitlines()
-    sentence, _ = rd.quality_summary(sm)
+    sentence, _ = dq.quality_summary(sm)
     assert sentence.endswith("Quarantined rows of this store: 3.")
 
 
