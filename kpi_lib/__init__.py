@@ -160,7 +160,7 @@ def diagnose(period: str, store: str | None = None, data: str | Path | None = No
     >>> [(f.store_id, f.rule_id) for f in kpi_lib.diagnose("2026-10", "S003")][:1]
     [('S003', 'test_drive_low')]
     """
-    from kpi_lib.analysis.diagnosis import run_diagnosis
+    from kpi_lib.run.diagnose_run import run_diagnosis
 
     return run_diagnosis(_folder(data), period, store, lang)
 

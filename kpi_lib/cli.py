@@ -182,8 +182,9 @@ def diagnose(
     format: Annotated[str, typer.Option(help="output: table or json")] = "table",
 ) -> None:
     """Print the month's funnel diagnosis: findings sorted by their effect on orders."""
-    from .analysis.diagnosis import findings_json, findings_table, run_diagnosis
+    from .analysis.diagnosis import findings_json, findings_table
     from .errors import ParameterError
+    from .run.diagnose_run import run_diagnosis
 
     if format not in ("table", "json"):
         raise ParameterError(f"format {format!r} is not available; use table or json")

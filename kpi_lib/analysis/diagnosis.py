@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -407,26 +406,6 @@ def diagnose(con: Any, month: str, store: str | None = None, lang: str = "zh",
     ctx = CheckContext(con, month, compare, lang, rules.texts)
     return evaluate(compare, rules, lang, ctx, None if store is None else [store], watched)
 
-
-def run_diagnosis(data: Path, month: str, store: str | None = None,
-                  lang: str = "zh") -> list[Finding]:
-    """Check the parameters against the data folder, then :func:`diagnose`."""
-    from ..ingest.inputs import check_data_dir, check_store_format, check_store_known
-    from ..ingest.warehouse import data_months, open_warehouse
-    from ..metrics.months import check_month_in_range
-
-    check_month_format(month)
-    if store is not None:
-        check_store_format(store)
-    check_lang(lang)
-    rules = load_rules()
-    with open_warehouse(check_data_dir(data)) as wh:
-        if store is not None:
-            known = [r[0] for r in wh.con.execute(
-                "SELECT store_id FROM stores ORDER BY 1").fetchall()]
-            check_store_known(store, known)
-        check_month_in_range(month, *data_months(wh.con))
-        return diagnose(wh.con, month, store, lang, rules)
 
 
 # --- output ----------------------------------------------------------------------------
