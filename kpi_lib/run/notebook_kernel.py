@@ -29,14 +29,6 @@ from ..errors import RenderError
 #: Prepended to every notebook run in a warm kernel (and removed from the result).
 PROLOGUE = ("%reset -f\nimport kpi_lib.report.network_index as _kpi_overview\n"
             "_kpi_overview.use_month_cache()\ndel _kpi_overview")
-#: Appended to a store notebook run: the workbook from the notebook's own ``sm`` (no reload).
-XLSX_EPILOGUE = '''if "sm" in globals():
-    from kpi_lib.report.excel_report import workbook_bytes as _wb, year_cube as _yc
-    from kpi_lib.ingest.warehouse import open_warehouse as _ow
-    with _ow(sm_data_dir) as _wh:
-        _cube = _yc(_wh.con, store, month)
-    with open(xlsx_tmp, "wb") as _fh:
-        _fh.write(_wb(sm, lang, year_cube=_cube))'''
 #: Run once by :meth:`WarmKernel.warm_up`: the imports of the report notebooks.
 WARM_UP = ("import kpi_lib.report.notebook, kpi_lib.report.network_index, "
            "kpi_lib.report.store_month, kpi_lib.report.plots, kpi_lib.report.excel_report\n"

@@ -13,6 +13,11 @@ from ..metrics.months import check_month_format, check_month_in_range
 from .params import inside, make_folder
 
 STORE_NOTEBOOK = paths.NOTEBOOKS / "store_report.ipynb"
+#: Run in the kernel after the store notebook: the workbook from the notebook's own ``sm``
+#: (no second load), by :func:`kpi_lib.report.excel_report.write_store_workbook`.
+XLSX_EPILOGUE = ('if "sm" in globals():\n'
+                 '    from kpi_lib.report.excel_report import write_store_workbook as _write\n'
+                 '    _write(sm, xlsx_tmp, lang, data_dir=sm_data_dir)')
 
 
 
@@ -61,7 +66,6 @@ def render_store_files(
     """
     from . import render
     from .cleanup import hand_off_prefix
-    from .notebook_kernel import XLSX_EPILOGUE
 
     parameters = {"store": store, "month": month, "lang": lang, "data": str(data_dir)}
     meta = {"store": store, "store_name": info.get("store_name"), "region": info.get("region"),
