@@ -173,6 +173,14 @@ def warm_command(
         raise typer.BadParameter(f"{action!r}: use start, stop or status")
 
 
+def _check_format(format: str) -> None:
+    """The ``--format`` of the diagnose and plan commands: table or json."""
+    from .errors import ParameterError
+
+    if format not in ("table", "json"):
+        raise ParameterError(f"format {format!r} is not available; use table or json")
+
+
 @app.command()
 def diagnose(
     data: DataOpt,
@@ -183,11 +191,9 @@ def diagnose(
 ) -> None:
     """Print the month's funnel diagnosis: findings sorted by their effect on orders."""
     from .analysis.diagnosis import findings_json, findings_table
-    from .errors import ParameterError
     from .run.diagnose_run import run_diagnosis
 
-    if format not in ("table", "json"):
-        raise ParameterError(f"format {format!r} is not available; use table or json")
+    _check_format(format)
     findings = run_diagnosis(data, month, store, lang)
     if format == "json":
         print(findings_json(findings))
@@ -208,11 +214,9 @@ def plan(
 ) -> None:
     """Recommend the month's delivery and order targets and the path to reach them."""
     from .analysis.plan import plan_json, plan_table, run_plan
-    from .errors import ParameterError
     from .i18n import check_lang
 
-    if format not in ("table", "json"):
-        raise ParameterError(f"format {format!r} is not available; use table or json")
+    _check_format(format)
     check_lang(lang)
     plans = run_plan(data, month, store)
     if format == "json":

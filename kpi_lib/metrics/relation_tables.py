@@ -19,15 +19,15 @@ def relation_source(con: duckdb.DuckDBPyConnection, rel: Relation,
     """SQL naming ``rel``'s rows for ``months``: for a per-month relation, a temporary
     table of this connection that holds each month's rows once computed (a report asks
     for the same months many times); else the relation's own SQL."""
-    for name, sql in SHARED.items():
-        con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} AS SELECT * FROM {sql}")
     if not rel.per_month:
+        _shared_tables(con, rel)
         return rel.sql
     table, done_table = quote_name(f"_rel_{rel.name}"), quote_name(f"_rel_{rel.name}_months")
     con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {done_table} (month VARCHAR)")
     done = {r[0] for r in con.execute(f"SELECT month FROM {done_table}").fetchall()}
     todo = sorted(set(months) - done)
     if todo:
+        _shared_tables(con, rel)
         query = f"WITH {months_cte(todo)} SELECT * FROM {rel.sql} r"
         exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary AND "
                              "table_name = ?", [f"_rel_{rel.name}"]).fetchone()[0]
@@ -35,6 +35,14 @@ def relation_source(con: duckdb.DuckDBPyConnection, rel: Relation,
                     else f"CREATE TEMP TABLE {table} AS {query}")
         con.executemany(f"INSERT INTO {done_table} VALUES (?)", [[m] for m in todo])
     return table
+
+
+def _shared_tables(con: duckdb.DuckDBPyConnection, rel: Relation) -> None:
+    """Build the shared temporary tables ``rel``'s SQL reads (once per connection), and
+    only those: a cube without lead KPIs never pays for the follow-up history."""
+    for name, sql in SHARED.items():
+        if name in rel.sql:
+            con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} AS SELECT * FROM {sql}")
 
 
 def relation_rows(con: duckdb.DuckDBPyConnection, name: str, month: str, store: str,
