@@ -192,6 +192,11 @@ if len(sm.issues):
     display(report.styled(report.quality_examples(sm), numeric_from=4))
 
 # %%
+# Next month's target and the path to it (the plan of the month after `month`); the
+# workbook's 目标分解 sheet reuses it (the epilogue runs in this cell's kernel).
+report.plan.show_section(sm, data)
+
+# %%
 display(Markdown(report.heading("appendix", lang)))
 display(Markdown(report.text("appendix_note", lang)))
 display(report.styled(report.appendix.appendix_frame(sm), numeric_from=99, compact=True))

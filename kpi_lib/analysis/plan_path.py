@@ -75,11 +75,13 @@ def shrink_rate(k: float, n: float, peer: float, strength: float) -> tuple[float
     return (k + strength * peer) / (n + strength), n / (n + strength)
 
 
-def funnel_rates(pooled: pd.DataFrame, stores: pd.DataFrame) -> pd.DataFrame:
-    """Per store × rate: own k, n, rate; peers' rate; prior strength; weight; the shrunk
-    rate used; the benchmark's rate and scope."""
+def funnel_rates(pooled: pd.DataFrame, stores: pd.DataFrame,
+                 only: list[str] | None = None) -> pd.DataFrame:
+    """Per store (of ``only``, default every store) × rate: own k, n, rate; peers' rate;
+    prior strength; weight; the shrunk rate used; the benchmark's rate and scope."""
     cfg = load_benchmark_config()
-    bench = benchmarks(pooled, stores, config=cfg)
+    bench = benchmarks(pooled[pooled["metric"].isin([*RATES, cfg["volume_metric"]])], stores,
+                       config=cfg)
     comp = cfg["comparison"]
     region = stores.set_index("store_id")["region"].astype(str)
     size = region.map(region.value_counts())
@@ -92,7 +94,7 @@ def funnel_rates(pooled: pd.DataFrame, stores: pd.DataFrame) -> pd.DataFrame:
         a, b = beta_binomial_fit(k[ok].to_numpy(), n[ok].to_numpy()) if ok.sum() else (NAN, NAN)
         scopes = bench[bench["metric"] == rate].pivot(index="store_id", columns="scope",
                                                       values="value")
-        for sid in part.index:
+        for sid in part.index if only is None else [x for x in only if x in part.index]:
             peers = [p for p in peer_map.get(sid, []) if p in part.index]
             pk, pn = k.reindex(peers).sum(), n.reindex(peers).sum()
             peer = pk / pn if pn > 0 else NAN
@@ -125,7 +127,8 @@ def reverse_funnel(deliveries: float, carried: float, rates: dict[str, float],
     def div(x: float, r: float) -> float:
         return x / r if math.isfinite(r) and r > 0 else NAN
 
-    orders = max(0.0, div(deliveries, rates["delivery_conversion"]) - carried)
+    need = div(deliveries, rates["delivery_conversion"]) - carried  # NaN stays n/a, not 0
+    orders = max(0.0, need) if math.isfinite(need) else NAN
     walk_in = orders * walk_in_share
     nego = div(walk_in, rates["negotiation_close_rate"])
     drives = div(nego, rates["negotiation_rate"])

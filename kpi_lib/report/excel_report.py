@@ -9,7 +9,9 @@ Sheets (names from the catalogue):
    are empty; months outside the data are empty with a note on their header;
 2. horizontal (横向比较): the same rows × 本店, 全国平均, 区域平均, 全国标杆, 区域标杆, 对标门店 and
    the verdict, from the month's compare table (:func:`kpi_lib.metrics.comparison.compare_month`);
-3. consultants (销售顾问), 4. findings (诊断), 5. improvement plan (改进计划).
+3. consultants (销售顾问), 4. findings (诊断), 5. improvement plan (改进计划), and — when the
+   plan of the next month is given (:func:`kpi_lib.report.plan_tables.load_plan`) —
+6. target breakdown (目标分解: store → consultants → weeks, :mod:`kpi_lib.report.plan_tables`).
 
 Cells follow :mod:`kpi_lib.report.excel_style`: values, never formulas; n/a is an empty cell with
 a comment giving the reason; ¥ / 0.0% / #,##0 formats; texts from data neutralised
@@ -339,12 +341,15 @@ def _lang_of(sm, lang: str | None) -> str:
     return lang
 
 
-def build_workbook(sm, lang: str | None = None, *, year_cube: pd.DataFrame) -> Workbook:
-    """The five sheets for a :class:`kpi_lib.report.store_month.StoreMonth`.
+def build_workbook(sm, lang: str | None = None, *, year_cube: pd.DataFrame,
+                   plan=None) -> Workbook:
+    """The five sheets for a :class:`kpi_lib.report.store_month.StoreMonth`, and the target
+    breakdown when ``plan`` (a :class:`kpi_lib.report.plan_tables.PlanSection`) is given.
 
     ``year_cube``: the store's cube for January … the report month (:func:`load_year_cube`).
     """
     from .findings import findings_markdown  # the report's own sentence
+    from .plan_tables import add_target_sheet
 
     lang = _lang_of(sm, lang)
     wb = Workbook()
@@ -355,6 +360,8 @@ def build_workbook(sm, lang: str | None = None, *, year_cube: pd.DataFrame) -> W
     add_consultant_sheet(wb, sm.consultants, store, month, lang)
     add_findings_sheet(wb, sm.findings, store, month, lang, findings_markdown(sm))
     add_plan_sheet(wb, sm.consultants, sm.findings, store, month, lang)
+    if plan is not None:
+        add_target_sheet(wb, plan, store, lang)
     wb.active = 0
     wb.properties.title = _title("excel_sheet_vertical", store, month, lang)
     wb.properties.creator = "kpi_lib"
@@ -362,10 +369,11 @@ def build_workbook(sm, lang: str | None = None, *, year_cube: pd.DataFrame) -> W
     return wb
 
 
-def workbook_bytes(sm, lang: str | None = None, *, year_cube: pd.DataFrame) -> bytes:
+def workbook_bytes(sm, lang: str | None = None, *, year_cube: pd.DataFrame,
+                   plan=None) -> bytes:
     """:func:`build_workbook` as the bytes of an .xlsx file (for an atomic publish)."""
     buffer = io.BytesIO()
-    build_workbook(sm, lang, year_cube=year_cube).save(buffer)
+    build_workbook(sm, lang, year_cube=year_cube, plan=plan).save(buffer)
     return buffer.getvalue()
 
 
@@ -375,8 +383,10 @@ def write_store_workbook(data, out: str | Path, lang: str | None = None, *,
     """Write the workbook of ``data`` (a StoreMonth) to ``out`` atomically; return ``out``.
 
     The year's cube is ``year_cube`` or read from ``data_dir``; one of them is required.
+    With ``data_dir`` the workbook also gets the next month's target breakdown.
     """
     from ..atomic import atomic_write
+    from .plan_tables import load_plan
 
     if year_cube is None:
         if data_dir is None:
@@ -385,5 +395,6 @@ def write_store_workbook(data, out: str | Path, lang: str | None = None, *,
         year_cube = load_year_cube(data_dir, data.store["store_id"], data.month)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(out, workbook_bytes(data, lang, year_cube=year_cube))
+    plan = load_plan(data, data_dir) if data_dir is not None else None
+    atomic_write(out, workbook_bytes(data, lang, year_cube=year_cube, plan=plan))
     return out
