@@ -14,7 +14,7 @@ PORT ?= 8888
 TEST_WORKERS ?= auto
 # make itself would expand a '$' in a value given on the command line (STORE='$(shell …)'
 # runs before any check): refuse such values outright.
-$(foreach v,STORE MONTH LANG DATA SCHEDULER WORKERS BENCH_STORES FORCE PYTHON PORT TEST_WORKERS,$(if \
+$(foreach v,STORE MONTH DATE LANG DATA SCHEDULER WORKERS BENCH_STORES FORCE PYTHON PORT TEST_WORKERS,$(if \
   $(findstring $$,$(value $(v))),$(error $(v) must not contain '$$')))
 # LANG is also the shell's locale: only a LANG given on the make command line
 # (make report LANG=en) chooses the report language; the default is Chinese.
@@ -26,6 +26,7 @@ endif
 # Parameters reach the commands through the environment, never pasted into a shell line.
 export KPI_STORE := $(STORE)
 export KPI_MONTH := $(MONTH)
+export KPI_DATE := $(DATE)
 export KPI_LANG := $(REPORT_LANG)
 export KPI_DATA := $(DATA)
 export KPI_SCHEDULER := $(SCHEDULER)
@@ -41,7 +42,7 @@ APT_WANTED := libharfbuzz-subset0 poppler-utils
 DEMO_STAMP := data/demo/.complete
 INSTALL_STAMP := $(VENV)/.installed
 
-.PHONY: help setup system-deps report reports bench kpis diagnose plan test lint lab clean demo
+.PHONY: help setup system-deps report reports bench kpis diagnose plan test lint lab clean demo flash flashes
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -121,6 +122,12 @@ plan: setup $(DEMO_STAMP) ## Next month's targets and achievement path: make pla
 	$(RUN) plan --data "$$KPI_DATA" --month "$$KPI_MONTH" --lang "$$KPI_LANG" --format table \
 	  $(if $(filter command line,$(origin STORE)),--store "$$KPI_STORE")
 
+flash: setup $(DEMO_STAMP) ## The day's flash for the sales meeting: make flash STORE=S001 DATE=2026-10-15 [LANG=en]
+	$(RUN) flash --store "$$KPI_STORE" --date "$$KPI_DATE" --lang "$$KPI_LANG" --data "$$KPI_DATA"
+
+flashes: setup $(DEMO_STAMP) ## The day's flash of every store: make flashes DATE=2026-10-15 [LANG=en]
+	$(RUN) flash --date "$$KPI_DATE" --lang "$$KPI_LANG" --data "$$KPI_DATA"
+
 .PHONY: calibrate
 calibrate: $(INSTALL_STAMP) ## Diagnosis on simulated networks: false alarms (≤ 2%) and detection (≥ 90%) per rule
 	$(RUN) calibrate
@@ -136,7 +143,7 @@ test: setup $(DEMO_STAMP) lint ## The whole test suite, notebooks included (as C
 	@set -e  # one shell for the recipe (.ONESHELL): a failing pytest must fail make test
 	LANG=C.UTF-8 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope  # a module's tests share a worker
 	LANG=C.UTF-8 $(PY) -m pytest --nbval-lax -p no:cacheprovider notebooks/store_report.ipynb \
-	  notebooks/explore.ipynb
+	  notebooks/explore.ipynb notebooks/flash.ipynb
 
 lab: setup $(DEMO_STAMP) ## JupyterLab on notebooks/ (demo data), 127.0.0.1 only: make lab [PORT=8888]
 	LANG=C.UTF-8 LC_ALL=C.UTF-8 $(PY) -m kpi_lib.lab --port "$$KPI_PORT"
