@@ -38,8 +38,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from kpi_lib.analysis.diagnosis import Finding
+    from kpi_lib.ingest.kpi_types import Metric
     from kpi_lib.ingest.warehouse import Warehouse
-    from kpi_lib.metrics.kpi_types import Metric
     from kpi_lib.report.store_month import StoreMonth
 
 __all__ = ["cube", "wide", "store_month", "diagnose", "compare_stores", "compare_regions",
@@ -50,7 +50,7 @@ __all__ = ["cube", "wide", "store_month", "diagnose", "compare_stores", "compare
 _LAZY = {
     "registry": ("kpi_lib.metrics.registry", "REGISTRY"),
     "declare": ("kpi_lib.metrics.registry", "declare"),
-    "Measure": ("kpi_lib.metrics.kpi_types", "Measure"),
+    "Measure": ("kpi_lib.ingest.kpi_types", "Measure"),
     "wide": ("kpi_lib.report.explore", "wide"),
     "verdict_frame": ("kpi_lib.report.explore", "verdict_frame"),
     "to_excel": ("kpi_lib.report.explore", "to_excel"),

@@ -213,18 +213,49 @@ def plan(
     format: Annotated[str, typer.Option(help="output: table or json")] = "table",
 ) -> None:
     """Recommend the month's delivery and order targets and the path to reach them."""
-    from .analysis.plan import plan_json, plan_table, run_plan
-    from .i18n import check_lang
+    from .analysis.plan import plan_json, plan_table
+    from .run.plan_run import run_plan
 
     _check_format(format)
-    check_lang(lang)
-    plans = run_plan(data, month, store)
+    plans = run_plan(data, month, store, lang)
     if format == "json":
         print(plan_json(plans))
     else:
         out = Console(highlight=False)
         out.width = max(out.width, 150)
         out.print(plan_table(plans, lang))
+
+
+@app.command()
+def flash(
+    date: Annotated[str, typer.Option(help="day YYYY-MM-DD: only rows dated on or before it "
+                                           "are read")],
+    store: Annotated[list[str] | None, typer.Option(
+        help="store id (repeatable; default: every store)")] = None,
+    lang: Annotated[str, typer.Option(help="report language: zh or en")] = "zh",
+    data: DataOpt = paths.DEMO_DATA,
+    out_dir: Annotated[Path, typer.Option(help="reports folder")] = paths.REPORTS,
+) -> None:
+    """Render the flash for the daily/weekly sales meeting.
+
+    Writes reports/<month>/<store>.flash-<date>.html, .pdf and .ipynb (<store>.en.flash-… in
+    English)."""
+    from .run.flash_reports import render_flashes
+
+    started = time.perf_counter()
+
+    def done(sid: str, written: dict | None, reason: str | None) -> None:
+        if written is None:
+            err.print(f"failed {sid}: {reason}", style="red", markup=False)
+        for path in (written or {}).values():
+            err.print(f"wrote {path}")
+
+    results = render_flashes(store or None, date, lang, data, out_dir, on_done=done)
+    failed = [s for s, r in results.items() if isinstance(r, str)]
+    err.print(f"done in {time.perf_counter() - started:.1f} s "
+              f"({len(results) - len(failed)} of {len(results)} stores)")
+    if failed:
+        raise typer.Exit(code=3)
 
 
 @app.command()

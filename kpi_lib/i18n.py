@@ -648,6 +648,69 @@ TEXTS: dict[str, dict[str, str]] = {
         "plan_col_difference": "差额",
         "plan_path_note": "本店近3个月转化率向同类门店收缩（经验贝叶斯，权重见JSON）；"
         "标杆：{scope}；每周按天数分摊",
+        # the report's section 下月目标与达成路径 and the sheet 目标分解 (report.plan_tables)
+        "plan_section": "下月目标与达成路径",
+        "plan_section_intro": "{month} 的目标建议与达成路径，依据截至 {last} 的数据"
+        "（近期月份：{recent}）。交车与订单各给出保守、基准、挑战三档；"
+        "订单 = 交车 / 交车转化率 {dc} − 月初留存订单 {carried}。",
+        "plan_section_partial": "注意：本店本月数据只到 {date}，本月的交车、订单不完整，"
+        "近期月均等依据因此偏低。",
+        "plan_section_cannot": "无法给出 {month} 的目标建议：数据覆盖 {first} 至 {last}，"
+        "可规划的月份为 {lo} 至 {hi}。",
+        "plan_section_no_data": "无法给出 {month} 的目标建议：数据中没有带日期的记录。",
+        "plan_na": "无法计算：{reason}",
+        "plan_na_last_year": "没有 {ly_month} 的交车数据（或该月属于数据开始时的预热期）",
+        "plan_na_seasonal": "季节指数需要每个日历月至少一年的历史",
+        "plan_na_pipeline_leads": "需要意向客户登记表（H/A级存量）",
+        "plan_na_pipeline_orders": "没有月初留存订单（需要订单登记表）",
+        "plan_na_pipeline_rates": "H/A级存量中有级别的历史太短，无法估计其转化率",
+        "plan_na_pipeline_other": "近期月份的其他订单无法计算",
+        "plan_stretch_no_peers": "没有同类门店的交车转化率可比，挑战值等于基准",
+        "plan_na_run_rate": "近期月份没有交车数据",
+        "plan_na_base": "没有任何可用的依据",
+        "plan_section_orders_na": "订单一栏无法计算：{reason}。",
+        "plan_orders_na_carried": "没有月初留存订单（需要订单登记表）",
+        "plan_orders_na_dc": "交车转化率无法计算",
+        "plan_section_target": "数据中已有 {month} 的目标 {target} 台：按H/A级意向预测的区间"
+        "（正态近似），达成的概率约为 {p}。",
+        "plan_section_target_no_p": "数据中已有 {month} 的目标 {target} 台，但达成概率无法估计："
+        "H/A级意向预测无法计算（{reason}）。",
+        "plan_section_no_target": "数据中还没有 {month} 的目标；以上三档可作为设定目标的依据。",
+        "plan_section_path_heading": "达成路径（逆推漏斗）",
+        "plan_section_path_note": "从基准目标 {target} 台交车逆推各环节所需数量："
+        "本店按近期月份的转化率（向同类门店收缩），对照按{scope}的转化率。"
+        "“到下一环节”= 下一环节所需 / 本环节所需。",
+        "plan_col_required_own": "按本店转化率所需",
+        "plan_col_rate_own": "到下一环节（本店）",
+        "plan_col_required_bench": "按标杆转化率所需",
+        "plan_col_rate_bench": "到下一环节（标杆）",
+        "plan_section_saves": "按{scope}的转化率，同样的目标需要{visits} {bench}，比按本店转化率"
+        "（{own}）少 {diff}：这就是转化率达到标杆水平每月可以节省的客流。",
+        "plan_section_costs": "按{scope}的转化率，同样的目标需要{visits} {bench}，比按本店转化率"
+        "（{own}）多 {diff}：本店的转化率好于{scope}，每月因此少需要这么多客流。",
+        "plan_section_same": "按{scope}的转化率，同样的目标需要{visits} {bench}，"
+        "与按本店转化率所需相同。",
+        "plan_section_bench_na": "无法与{scope}比较：{missing}的标杆值缺失。",
+        "plan_section_path_na": "无法从基准目标（{target} 台）逆推漏斗：{months} 的{missing}"
+        "无法计算（需要这些月份的来店、意向客户和订单记录）。",
+        "plan_section_splits_na": "因此按顾问、按周的各环节分解也无法给出。",
+        "plan_missing_walk_in_share": "展厅订单占比",
+        "plan_missing_carried": "月初留存订单",
+        "plan_section_consultants_heading": "按顾问分解（基准目标）",
+        "plan_section_consultants_note": "按各顾问在 {months} 的交车占比分摊，已离职的顾问不计。",
+        "plan_section_consultants_none": "无法按顾问分解：{months} 没有可归属到在职顾问的交车。",
+        "plan_section_weeks_heading": "按周分解（基准目标）",
+        "plan_section_weeks_note": "各周按天数占比分摊（周一至周日，月初、月末的周按实际天数）。",
+        "plan_col_week": "周",
+        "plan_col_days": "天数",
+        "excel_sheet_target": "目标分解",
+        "excel_target_col_level": "层级",
+        "excel_target_col_name": "名称",
+        "excel_target_store": "门店",
+        "excel_target_consultant": "顾问",
+        "excel_target_week": "周",
+        "excel_target_base": "基准目标（台）",
+        "excel_target_note": "基准目标的逆推漏斗：顾问行之和、周行之和都等于门店行。",
         # quarantine reasons, by issue code (kpi_lib.ingest.issue_text translates ingest's
         # English ones: the en entries below)
         "reason_bad_date": "“{value}”不是日期（应为 YYYY-MM-DD）",
@@ -686,6 +749,76 @@ TEXTS: dict[str, dict[str, str]] = {
         "reason_workbook_conflict": "{row_label} 在 {month} 有两个不同的值（{value} 和 {other}），"
         "采用第一个",
         "reason_excel_error": "单元格为Excel错误值 {value}，按无数据处理",
+        # ---- the flash (销售快报, issue 17.4): kpi_lib/report/flash_tables.py
+        "flash_title": "销售快报",
+        "flash_header": "{date}（本月第 {day}/{days} 天）",
+        "flash_col_due": "{days}天内应跟进",
+        "flash_cut_note": "只使用 {date} 及以前的记录：之后才交车、退订或战败的，按当日状态计"
+        "（未交车、仍在跟进）。",
+        "flash_as_of": "全网最近一条记录为 {as_of}，客户存量与超期按该日计算。",
+        "flash_mtd": "截至 {date}，本月已交车 {done} 台。按历史节奏，到今天应完成全月交车的 {share}，"
+        "全月目标 {target} 台折算应交 {paced} 台，进度完成率 {pace}。",
+        "flash_mtd_no_target": "截至 {date}，本月已交车 {done} 台；本月无交车目标数据，无法计算进度"
+        "完成率与目标风险。",
+        "flash_projection": "按当前节奏，月末预计交车 {point} 台（{level} 区间 {low}–{high} 台）。",
+        "flash_no_projection": "按历史节奏到今天尚无应交车辆，无法推算月末交车。",
+        "flash_status_at_risk": "目标有风险：{level} 区间上限 {high} 台低于目标 {target} 台，"
+        "至少还差 {gap} 台。",
+        "flash_status_on_track": "目标可望达成：{level} 区间下限 {low} 台不低于目标 {target} 台。",
+        "flash_status_open": "目标能否达成尚难判断：目标 {target} 台落在 {level} 区间 {low}–{high} "
+        "台之内。",
+        "flash_share_item": "{what} {share}（{how}）",
+        "flash_measure_visits": "来店",
+        "flash_measure_orders": "订单",
+        "flash_measure_deliveries": "交车",
+        "flash_season_last_year": "去年同月逐日分布",
+        "flash_season_profile": "近 {n} 个月的月内分布",
+        "flash_season_none": "仅按星期",
+        "flash_pace_note": "进度节奏：到今天应完成的全月比例为 {shares}（按天数平均 {plain}），均按本店近 "
+        "{weeks} 个月的星期规律（向全网收缩）加权；月末区间为 {level} 预测区间。",
+        "flash_h_indicators": "先行指标与达成路径",
+        "flash_h_consultants": "销售顾问进度",
+        "flash_h_due": "未来 {days} 天应跟进的 H/A 级客户",
+        "flash_h_overdue": "超期未跟进客户（按级别、超期天数排序）",
+        "flash_h_lost": "待审核的 H/A 级战败客户",
+        "flash_ha_stock": "H/A级意向客户存量",
+        "flash_col_indicator": "指标",
+        "flash_col_actual": "本月至今",
+        "flash_col_month_need": "全月需要",
+        "flash_col_need_now": "到今天应达",
+        "flash_col_gap": "差额",
+        "flash_col_done": "完成比例",
+        "flash_path_no_target": "本月无交车目标数据，无法按达成路径计算先行指标的需要量。",
+        "flash_path_no_history": "本月之前没有完整月份的数据，无法计算达成路径。",
+        "flash_path_no_rates": "本店近期的漏斗比率缺少分母，达成路径中有环节无法计算（表中为“—”）。",
+        "flash_short": "（差 {n}）",
+        "flash_behind": "落后于达成路径：{items}。",
+        "flash_not_behind": "各先行指标均不低于达成路径到今天的需要量。",
+        "flash_ha_note": "H/A 存量：达成路径本月需要 {orders} 张订单；按本店近 3 个月月末平均每张月订单对应 "
+        "{ratio} 个在跟 H/A 级客户，约需 {need} 个，现有 {have} 个。",
+        "flash_ha_na": "H/A 存量的需要量无法计算（近 3 个月没有订单或没有意向客户登记）。",
+        "flash_path_note": "“全月需要”：从本月目标 {target} 台倒推的达成路径（本店近 3 个月比率，向同类门店"
+        "收缩）；“到今天应达”= 全月需要 × 到今天应完成的比例（来店至商洽按来店节奏）。",
+        "flash_col_target": "目标",
+        "flash_col_paced": "到今天应交",
+        "flash_col_pace": "进度完成率",
+        "flash_col_ha": "H/A级在跟",
+        "flash_col_overdue": "超期未跟进",
+        "flash_consultants_no_target": "本月没有分到销售顾问的目标，无法计算顾问进度。",
+        "flash_consultants_all_on_pace": "有目标的销售顾问交车均不低于到今天应交的台数。",
+        "flash_consultants_behind": "{n} 位销售顾问交车低于到今天应交的台数：{names}。",
+        "flash_more": "（显示前 {n} 个，共 {total} 个）",
+        "flash_col_next_due": "应跟进日",
+        "flash_no_followups": "没有跟进记录（营业日报表），无法列出应跟进与超期客户。",
+        "flash_due_note": "截至 {date} 仍在跟进、未超期、下次应跟进日（最近联系 + 该级别跟进频率）在 "
+        "{days} 天内的 H/A 级客户共 {n} 个（各顾问的个数见上表），下表按应跟进日排序",
+        "flash_overdue_note": "超期未跟进的客户共 {n} 个（{by}），先按级别（O、H、A、B、C）再按超期"
+        "天数排序",
+        "flash_col_lost_on": "战败日期",
+        "flash_col_reason": "战败原因",
+        "flash_col_competitor": "战败车型",
+        "flash_lost_note": "截至 {date} 的 {days} 天内战败、战败时为 H/A 级的客户共 {n} 个，请销售经理"
+        "审核（数据中没有审核记录，故全部列出）",
     },
     "en": {
         "report_title": "Monthly store sales KPI report",
@@ -1406,6 +1539,89 @@ TEXTS: dict[str, dict[str, str]] = {
         "plan_col_difference": "Difference",
         "plan_path_note": "The store's last 3 months' rates, shrunk toward its peers' (empirical"
         " Bayes, weights in the JSON); benchmark: {scope}; weeks by days.",
+        # the report's section 下月目标与达成路径 and the sheet 目标分解 (report.plan_tables)
+        "plan_section": "Next month's target and the path to it",
+        "plan_section_intro": "Recommended targets for {month} and the path to them, from the "
+        "data up to {last} (recent months: {recent}). Deliveries and orders come at three "
+        "levels, conservative, base and stretch; orders = deliveries / delivery conversion "
+        "{dc} − orders carried into the month {carried}.",
+        "plan_section_partial": "Note: the store's data for this month stop at {date}, so this "
+        "month's deliveries and orders are incomplete and the recent run rate and the other "
+        "bases are too low.",
+        "plan_section_cannot": "No target recommendation for {month}: the data cover {first} "
+        "to {last}, so the months that can be planned are {lo} to {hi}.",
+        "plan_section_no_data": "No target recommendation for {month}: the data hold no dated "
+        "rows.",
+        "plan_na": "n/a: {reason}",
+        "plan_na_last_year": "no deliveries for {ly_month} (or it is in the data's warm-up "
+        "months)",
+        "plan_na_seasonal": "a seasonal index needs a year of history for every calendar month",
+        "plan_na_pipeline_leads": "needs the leads register (the H/A stock)",
+        "plan_na_pipeline_orders": "the orders carried into the month are unknown (they need "
+        "the orders register)",
+        "plan_na_pipeline_rates": "a grade in the H/A stock has too little history to estimate "
+        "its conversion",
+        "plan_na_pipeline_other": "the recent months' other orders cannot be computed",
+        "plan_stretch_no_peers": "no peers' delivery conversion to compare with: the stretch "
+        "equals the base",
+        "plan_na_run_rate": "no deliveries in the recent months",
+        "plan_na_base": "no basis is available",
+        "plan_section_orders_na": "The orders cannot be computed: {reason}.",
+        "plan_orders_na_carried": "the orders carried into the month are unknown (they need the "
+        "orders register)",
+        "plan_orders_na_dc": "the delivery conversion is n/a",
+        "plan_section_target": "The data hold a target of {target} deliveries for {month}: the "
+        "probability of reaching it is about {p} (normal approximation to the H/A pipeline "
+        "forecast's interval).",
+        "plan_section_target_no_p": "The data hold a target of {target} deliveries for {month}, "
+        "but the probability of reaching it cannot be estimated: the H/A pipeline forecast is "
+        "n/a ({reason}).",
+        "plan_section_no_target": "The data hold no target for {month} yet; the three levels "
+        "above are a basis for setting one.",
+        "plan_section_path_heading": "The path (reverse funnel)",
+        "plan_section_path_note": "Each stage's count needed for the base target (deliveries: "
+        "{target}): at the store's recent rates (shrunk toward its peers') and at the {scope} "
+        "rates. \"Rate to next\" = the next stage's required / this stage's required.",
+        "plan_col_required_own": "Required at own rates",
+        "plan_col_rate_own": "Rate to next (own)",
+        "plan_col_required_bench": "Required at benchmark rates",
+        "plan_col_rate_bench": "Rate to next (benchmark)",
+        "plan_section_saves": "At the {scope} rates the same target needs {bench} {visits}, "
+        "{diff} fewer than at the store's own rates ({own}): that is the traffic "
+        "benchmark-level conversion would save each month.",
+        "plan_section_costs": "At the {scope} rates the same target would need {bench} "
+        "{visits}, {diff} more than at the store's own rates ({own}): the store converts "
+        "better than the {scope} and needs that much less traffic a month.",
+        "plan_section_same": "At the {scope} rates the same target needs {bench} {visits}, "
+        "as many as at the store's own rates.",
+        "plan_section_bench_na": "No comparison with the {scope}: it has no value for "
+        "{missing}.",
+        "plan_section_path_na": "The funnel cannot be traced back from the base target "
+        "({target}): {missing} cannot be computed for {months} (they need those months' visit, "
+        "lead and order records).",
+        "plan_section_splits_na": "So there is no split of the stages by consultant or week "
+        "either.",
+        "plan_missing_walk_in_share": "the share of showroom orders",
+        "plan_missing_carried": "the orders carried into the month",
+        "plan_section_consultants_heading": "By consultant (base target)",
+        "plan_section_consultants_note": "Split by each consultant's share of the store's "
+        "deliveries in {months}; consultants who have left are not counted.",
+        "plan_section_consultants_none": "No split by consultant: no deliveries in {months} "
+        "belong to a consultant still employed.",
+        "plan_section_weeks_heading": "By week (base target)",
+        "plan_section_weeks_note": "Each week gets its share of the month's days (Monday to "
+        "Sunday; the first and last weeks are cut at the month's ends).",
+        "plan_col_week": "Week",
+        "plan_col_days": "Days",
+        "excel_sheet_target": "Target breakdown",
+        "excel_target_col_level": "Level",
+        "excel_target_col_name": "Name",
+        "excel_target_store": "Store",
+        "excel_target_consultant": "Consultant",
+        "excel_target_week": "Week",
+        "excel_target_base": "Base target (units)",
+        "excel_target_note": "The reverse funnel of the base target: the consultant rows and "
+        "the week rows each add up to the store row.",
         # quarantine reasons, by issue code: ingest's English templates (validate.REASONS,
         # brand_workbook.REASONS), the same text (a test keeps them equal)
         "reason_bad_date": "'{value}' is not a date (expected YYYY-MM-DD)",
@@ -1449,6 +1665,95 @@ TEXTS: dict[str, dict[str, str]] = {
         "reason_workbook_conflict": "{row_label} for {month} is given twice ({value} and "
         "{other}); the first is used",
         "reason_excel_error": "the cell holds the Excel error {value}; read as n/a",
+        # ---- the flash (issue 17.4): kpi_lib/report/flash_tables.py
+        "flash_title": "Sales flash",
+        "flash_header": "{date} (day {day} of {days})",
+        "flash_col_due": "Due in {days} days",
+        "flash_cut_note": "Only records dated {date} or earlier are used: what was delivered, "
+        "cancelled or lost later counts as it stood that day (not delivered, still open).",
+        "flash_as_of": "The network's latest record is of {as_of}; lead stock and overdue "
+        "leads are counted on that day.",
+        "flash_mtd": "By {date} the store has delivered {done} cars this month. By its usual "
+        "rhythm {share} of a month's deliveries fall by today, so the month's target of {target} "
+        "means {paced} by now: {pace} of the paced target.",
+        "flash_mtd_no_target": "By {date} the store has delivered {done} cars this month; there "
+        "is no delivery target for the month, so neither pace nor risk can be given.",
+        "flash_projection": "At this pace the month ends at about {point} deliveries ({level} "
+        "interval {low}–{high}).",
+        "flash_no_projection": "By the usual rhythm no deliveries fall by today, so the month "
+        "end cannot be projected.",
+        "flash_status_at_risk": "Target at risk: the {level} interval's upper end, {high}, is "
+        "below the target of {target}, at least {gap} short.",
+        "flash_status_on_track": "On track: the {level} interval's lower end, {low}, reaches the "
+        "target of {target}.",
+        "flash_status_open": "Too close to call: the target of {target} lies inside the {level} "
+        "interval {low}–{high}.",
+        "flash_share_item": "{what} {share} ({how})",
+        "flash_measure_visits": "visits",
+        "flash_measure_orders": "orders",
+        "flash_measure_deliveries": "deliveries",
+        "flash_season_last_year": "day by day as in the same month last year",
+        "flash_season_profile": "the within-month profile of the last {n} months",
+        "flash_season_none": "by weekday only",
+        "flash_pace_note": "Pacing: the share of the month due by today is {shares} (by days "
+        "alone {plain}), each weighted by the store's weekday pattern of the last {weeks} months "
+        "(shrunk toward the network's); the month-end interval is the {level} prediction "
+        "interval.",
+        "flash_h_indicators": "Leading indicators and the achievement path",
+        "flash_h_consultants": "Consultants' pace",
+        "flash_h_due": "H/A leads due for follow-up in the next {days} days",
+        "flash_h_overdue": "Overdue leads (by grade, then days overdue)",
+        "flash_h_lost": "Lost H/A leads awaiting review",
+        "flash_ha_stock": "Open H/A leads",
+        "flash_col_indicator": "Indicator",
+        "flash_col_actual": "Month to date",
+        "flash_col_month_need": "Month need",
+        "flash_col_need_now": "Need by now",
+        "flash_col_gap": "Gap",
+        "flash_col_done": "Share of need",
+        "flash_path_no_target": "There is no delivery target for the month, so the path gives "
+        "no need for the leading indicators.",
+        "flash_path_no_history": "No full month precedes this one in the data, so there is no "
+        "achievement path.",
+        "flash_path_no_rates": "Some of the store's recent funnel rates have no denominator: "
+        "those stages of the path are n/a (—).",
+        "flash_short": " ({n} short)",
+        "flash_behind": "Behind the achievement path: {items}.",
+        "flash_not_behind": "Every leading indicator is at or above the path's need by now.",
+        "flash_ha_note": "H/A stock: the path needs {orders} orders this month; at the store's "
+        "usual {ratio} open H/A leads per monthly order (month ends of its last 3 months), that "
+        "takes about {need} open H/A leads, and the store has {have}.",
+        "flash_ha_na": "The H/A stock needed cannot be given (no orders or no lead register in "
+        "the last 3 months).",
+        "flash_path_note": "Month need: the achievement path back from the target of {target} "
+        "(the store's last 3 months' rates, shrunk toward its peers); need by now = month need × "
+        "the share due by today (visits to negotiations by the visits' rhythm).",
+        "flash_col_target": "Target",
+        "flash_col_paced": "Due by now",
+        "flash_col_pace": "Pace",
+        "flash_col_ha": "Open H/A",
+        "flash_col_overdue": "Overdue",
+        "flash_consultants_no_target": "No consultant has a target this month, so their pace "
+        "cannot be given.",
+        "flash_consultants_all_on_pace": "Every consultant with a target has delivered at least "
+        "what is due by now.",
+        "flash_consultants_behind": "{n} consultants have delivered less than is due by now: "
+        "{names}.",
+        "flash_more": " (first {n} of {total} shown)",
+        "flash_col_next_due": "Due on",
+        "flash_no_followups": "There is no follow-up register, so leads due or overdue cannot "
+        "be listed.",
+        "flash_due_note": "{n} open H/A leads, not overdue on {date}, whose next follow-up (last "
+        "contact + the grade's frequency) falls within {days} days (per consultant in the table "
+        "above); below by due date",
+        "flash_overdue_note": "{n} open leads are overdue ({by}), ranked by grade (O, H, A, B, "
+        "C), then by days overdue",
+        "flash_col_lost_on": "Lost on",
+        "flash_col_reason": "Reason",
+        "flash_col_competitor": "Competitor model",
+        "flash_lost_note": "{n} leads lost in the {days} days up to {date} that were graded H or "
+        "A when lost, for the sales manager to review (the data hold no review record, so all "
+        "are listed)",
     },
 }
 

@@ -43,9 +43,9 @@ from ..formatting import format_value, is_na
 from ..i18n import list_sep, month_label, text
 from ..ingest.schema import LEAD_GRADES
 from ..ingest.warehouse import present_columns
-from ..metrics.cube import remembered
 from ..metrics.month_progress import store_month
 from ..metrics.months import month_bounds, previous_month
+from ..metrics.network_cache import remembered
 from ..metrics.relation_tables import as_of_date, data_end
 
 

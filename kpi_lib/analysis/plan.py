@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
+from datetime import timedelta
 from statistics import median
 from typing import Any
 
@@ -52,7 +52,7 @@ from ..errors import ParameterError
 from ..metrics.cube import compute_cube, grain_cube
 from ..metrics.months import check_month_format, month_bounds, previous_month
 from .forecast import load_forecast
-from .plan_path import funnel_rates, pooled_cube, store_path
+from .plan_path import RATES, funnel_rates, pooled_cube, store_path
 
 RECENT = 3
 WARMUP_SHARE = 0.75
@@ -61,6 +61,10 @@ LEVEL = 0.8  # interval behind the conservative value
 NAN = float("nan")
 LEVELS = ("conservative", "base", "stretch")
 BASES = ("last_year", "seasonal", "pipeline", "run_rate")
+#: The registry KPIs a plan reads (with the benchmarks' volume metric, for the peers; the
+#: two order parts give a workbook month its orders).
+PLAN_METRICS = ("deliveries", "orders", "orders_new_leads", "orders_carried_leads",
+                "walk_in_orders", "carried_leads", "carried_orders", "target_units", *RATES)
 
 
 def _fin(x: object) -> bool:
@@ -161,11 +165,26 @@ def consultant_shares(con: Any, store: str, recent: list[str], month: str) -> di
     return (done / done.sum()).to_dict() if done.sum() > 0 else {}
 
 
+def stock_orders(con: Any, stores: list[str], months: list[str]) -> dict[str, dict[str, float]]:
+    """Store → month ``t`` → orders in ``t`` from the store's graded stock at the end of
+    ``t − 1`` (:attr:`kpi_lib.analysis.forecast.Forecast.actual`; NaN when the data end
+    before ``t`` does), for every store in one query instead of a forecast per month."""
+    from ..metrics.relation_tables import as_of_date, data_end
+    from .forecast import _conversions, forecast_config
+
+    end, grades = data_end(con), list(forecast_config()["grades"])
+    spans = [(as_of_date(con, previous_month(t)), month_bounds(t)[1] - timedelta(days=1))
+             for t in months]
+    k = _conversions(con, spans, grades).groupby(["store_id", "e"])["k"].sum()
+    return {s: {t: float(k.get((s, e), 0.0)) if end is not None and end >= nxt else NAN
+                for t, (e, nxt) in zip(months, spans, strict=True)} for s in stores}
+
+
 def _pipeline(con: Any, store: str, month: str, recent: list[str], orders: pd.Series,
-              carried: float, dc: float) -> dict[str, Any]:
-    f = load_forecast(con, store, previous_month(month))
-    other = [orders.get(t, NAN) - load_forecast(con, store, previous_month(t)).actual
-             for t in recent]
+              carried: float, dc: float, actual: dict[str, float],
+              forecast: Any = None) -> dict[str, Any]:
+    f = forecast if forecast is not None else load_forecast(con, store, previous_month(month))
+    other = [orders.get(t, NAN) - actual[t] for t in recent]
     other = pd.Series([o for o in other if _fin(o)], dtype=float)
     rest = max(0.0, float(other.mean())) if len(other) else NAN
     spread = float(other.var()) if len(other) > 1 else 0.0
@@ -189,14 +208,20 @@ def _stretch(pooled: pd.DataFrame, store: str) -> tuple[float, dict[str, float]]
     return factor, {"own": float(own), "peers_q3": q3, "peers_median": med, "factor": factor}
 
 
-def build_plans(con: Any, month: str, store: str | None = None) -> dict[str, Any]:
-    """Every store's (or ``store``'s) plan for ``month`` as plain data (JSON-ready)."""
+def build_plans(con: Any, month: str, store: str | None = None, *,
+                forecast: Any = None) -> dict[str, Any]:
+    """Every store's (or ``store``'s) plan for ``month`` as plain data (JSON-ready).
+
+    ``forecast``: ``store``'s :func:`kpi_lib.analysis.forecast.load_forecast` at the end of
+    the month before ``month`` when the caller has it (the report's ``sm.forecast``)."""
     from ..ingest.warehouse import data_months
+    from ..metrics.benchmarks import load_benchmark_config
 
     first, last = data_months(con)
     history = plan_history(month, first, last)
     recent = history[-RECENT:]
-    cube = compute_cube(con, [*history, month])
+    cube = compute_cube(con, [*history, month], metrics=[
+        *PLAN_METRICS, load_benchmark_config()["volume_metric"]])
     wide = cube.pivot_table(index="month", columns=["metric", "store_id"], values="value",
                             dropna=False)
     stock = wide[["carried_leads", "carried_orders"]].T.groupby(level=0).sum().T.loc[history]
@@ -207,9 +232,11 @@ def build_plans(con: Any, month: str, store: str | None = None) -> dict[str, Any
     net_si = seasonal_index(deliv.loc[usable].sum(axis=1))
     stores = con.execute("SELECT * FROM stores ORDER BY store_id").df()
     pooled = pooled_cube(cube[cube["month"].isin(recent)], recent[-1])
-    rates = funnel_rates(pooled, stores)
+    ids = [store] if store else list(stores["store_id"].astype(str))
+    rates = funnel_rates(pooled, stores, ids)
+    actuals = stock_orders(con, ids, recent)
     out = []
-    for sid in [store] if store else list(stores["store_id"].astype(str)):
+    for sid in ids:
         d = deliv[sid]
         ly_month = previous_month(month, 12)
         ly = float(d[ly_month]) if ly_month in usable else NAN
@@ -219,7 +246,10 @@ def build_plans(con: Any, month: str, store: str | None = None) -> dict[str, Any
         dc = float(rates[(rates["store_id"] == sid) & (rates["rate"] == "delivery_conversion")]
                    ["used"].iloc[0])
         carried = float(wide[("carried_orders", sid)].get(month, NAN))
-        pipe = _pipeline(con, sid, month, recent, wide[("orders", sid)], carried, dc)
+        mine = forecast if forecast is not None and forecast.store == sid and (
+            forecast.month == previous_month(month)) else None
+        pipe = _pipeline(con, sid, month, recent, wide[("orders", sid)], carried, dc,
+                         actuals[sid], mine)
         bases = {
             "last_year": {"value": ly * (trend if _fin(trend) else 1.0), "last_year": ly,
                           "last_year_month": ly_month, "trend": trend,
@@ -265,24 +295,6 @@ def build_plans(con: Any, month: str, store: str | None = None) -> dict[str, Any
     return {"month": month, "data_last_month": last, "stores": out}
 
 
-def run_plan(data: Path, month: str, store: str | None = None) -> dict[str, Any]:
-    """Check the parameters against the data folder, then :func:`build_plans`."""
-    from ..ingest.inputs import check_data_dir, check_store_format, check_store_known
-    from ..ingest.warehouse import open_warehouse
-    from ..metrics.cube import remember_network_cubes
-
-    check_month_format(month)
-    if store is not None:
-        check_store_format(store)
-    remember_network_cubes()  # the forecasts of every store share the network's frames
-    with open_warehouse(check_data_dir(data)) as wh:
-        if store is not None:
-            known = [r[0] for r in wh.con.execute("SELECT store_id FROM stores ORDER BY 1")
-                     .fetchall()]
-            check_store_known(store, known)
-        return build_plans(wh.con, month, store)
-
-
 def _clean(obj: Any) -> Any:
     if isinstance(obj, dict):
         return {str(k): _clean(v) for k, v in obj.items()}
@@ -310,7 +322,8 @@ def _f(x: object, pct: bool = False) -> str:
     return "—" if not _fin(x) else (f"{x:.1%}" if pct else f"{x:.2f}")
 
 
-def _methods(p: dict[str, Any], lang: str) -> dict[str, str]:
+def method_texts(p: dict[str, Any], lang: str) -> dict[str, str]:
+    """Each basis' and level's method in words (numbers shown as in the plan table)."""
     from ..i18n import list_sep, month_label, text
 
     b, r = p["bases"], p["recommendation"]
@@ -350,7 +363,7 @@ def plan_table(plans: dict[str, Any], lang: str = "zh") -> Any:
 
     out: list[Any] = []
     for p in plans["stores"]:
-        methods, r = _methods(p, lang), p["recommendation"]
+        methods, r = method_texts(p, lang), p["recommendation"]
         t = Table(title=text("plan_title", lang, store=p["store_id"],
                              month=month_label(p["month"], lang)), show_lines=False)
         for key in ("plan_col_item", "plan_col_deliveries", "plan_col_orders",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 
-from ..metrics.registry import REGISTRY
+from .kpi_catalogue import declared
 from .schema import CHANNELS
 from .validate import norm_text
 
@@ -89,7 +89,7 @@ def _labels() -> dict[str, tuple[str, bool]]:
     for metric, names in _ALIASES.items():
         for name in names:
             out.setdefault(label_key(name), (metric, True))
-    for m in REGISTRY.values():
+    for m in declared():
         is_input = m.id in BASE_METRICS
         if is_input or m.type == "ratio" or m.id in WORKBOOK_SUMS:
             for name in (m.id, m.zh, m.en):
@@ -102,7 +102,7 @@ def _labels() -> dict[str, tuple[str, bool]]:
 LABELS: dict[str, tuple[str, bool]] = _labels()
 #: Registry KPIs the template has no row for: normalised label -> metric id.
 OTHER_KPIS: dict[str, str] = {
-    label_key(name): m.id for m in REGISTRY.values()
+    label_key(name): m.id for m in declared()
     for name in (m.id, m.zh, m.en) if label_key(name) not in LABELS
 }
 #: The spellings suggested for a misspelled row (the template's own labels).

@@ -49,9 +49,10 @@ class Ingested:
     #: the brand workbook's values ``store_id, month, metric, value``
     #: (kpi_lib.ingest.brand_workbook)
     workbook: pd.DataFrame | None = None
-    #: the workbook's derived cells that differ from their recomputation
-    #: (:func:`kpi_lib.metrics.workbook_check.check_derived`)
-    workbook_checks: pd.DataFrame | None = None
+    #: the workbook's derived cells, as written and as numbers
+    #: (:attr:`kpi_lib.ingest.workbook_reader.WorkbookData.derived`; checked against their
+    #: recomputation by :mod:`kpi_lib.metrics.workbook_check`)
+    workbook_derived: pd.DataFrame | None = None
     #: messages that are not issues (a workbook sheet without month header skipped)
     notes: list[str] = field(default_factory=list)
 
@@ -252,7 +253,6 @@ def _add_workbook(out: Ingested, data_dir: Path) -> None:
     other tables are not checked against workbook stores.
     """
     from kpi_lib.ingest.workbook_reader import load_workbooks, workbook_files
-    from kpi_lib.metrics.workbook_check import check_derived
 
     paths = workbook_files(data_dir)
     if not paths:
@@ -261,7 +261,7 @@ def _add_workbook(out: Ingested, data_dir: Path) -> None:
     known = None if stores is None else stores["store_id"].dropna().astype(str).tolist()
     wb = load_workbooks(data_dir, known)
     out.workbook = wb.values
-    out.workbook_checks = check_derived(wb.derived, wb.values)
+    out.workbook_derived = wb.derived
     out.issues.extend(wb.issues)
     out.notes.extend(wb.notes)
     if stores is None and len(wb.stores):

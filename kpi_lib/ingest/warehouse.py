@@ -17,9 +17,9 @@ plus the input's extra columns as VARCHAR, and
 - ``_files(table_name, file, rows_read, rows_kept)``: where each table came from;
 - ``workbook_kpis(store_id, month, metric, value)``: the brand workbook's input rows
   (:mod:`kpi_lib.ingest.brand_workbook`; empty without a ``kpi_workbook*.xlsx``);
-- ``_workbook_checks(sheet, store_id, row, month, metric, written, workbook,
-  recomputed)``: the workbook's derived cells that differ from their recomputation
-  (:mod:`kpi_lib.metrics.workbook_check`);
+- ``_workbook_derived(sheet, store_id, row, month, metric, written, workbook)``: the
+  workbook's derived cells, as written and as numbers (checked against their
+  recomputation by :mod:`kpi_lib.metrics.workbook_check`);
 - ``_notes(file, message)``: messages that are not issues (a workbook sheet skipped);
 - ``_meta(key, value)``: the fingerprint the cache is checked against, and
   ``future_from``: the first date a row quarantined as in the future becomes valid.
@@ -38,18 +38,17 @@ import pandas as pd
 
 from kpi_lib import paths
 from kpi_lib.errors import RowIssue
-from kpi_lib.ingest import brand_workbook, readers, validate, workbook_reader
+from kpi_lib.ingest import brand_workbook, kpi_catalogue, readers, validate, workbook_reader
 from kpi_lib.ingest import load as ingest
 from kpi_lib.ingest.load import Ingested, input_files, load_folder
 from kpi_lib.ingest.schema import DUCKDB_TYPES, TABLES
 from kpi_lib.ingest.snapshot import folder_digests, read_consistently
 from kpi_lib.ingest.validate import run_date
 from kpi_lib.locks import exclusive
-from kpi_lib.metrics import workbook_check
 
 #: Bump when the warehouse layout or the ingest rules change, to force a rebuild.
-WAREHOUSE_VERSION = "3"
-_RULE_MODULES = (ingest, readers, validate, brand_workbook, workbook_reader, workbook_check)
+WAREHOUSE_VERSION = "4"
+_RULE_MODULES = (ingest, readers, validate, brand_workbook, workbook_reader, kpi_catalogue)
 
 
 def _q(name: str) -> str:
@@ -329,16 +328,14 @@ def build(con: duckdb.DuckDBPyConnection, ingested: Ingested, fp: str) -> None:
                 "month::VARCHAR AS month, metric::VARCHAR AS metric, "
                 "value::DOUBLE AS value FROM _src")
     con.unregister("_src")
-    checks = ingested.workbook_checks
-    if checks is None:
-        checks = pd.DataFrame({c: [] for c in workbook_check.CHECK_COLUMNS})
-    con.register("_src", checks.astype({"row": "int64", "workbook": "float64",
-                                        "recomputed": "float64"}))
-    con.execute('CREATE TABLE _workbook_checks AS SELECT sheet::VARCHAR AS sheet, '
+    derived = ingested.workbook_derived
+    if derived is None:
+        derived = pd.DataFrame({c: [] for c in workbook_reader.DERIVED_COLUMNS})
+    con.register("_src", derived.astype(workbook_reader.DERIVED_TYPES))
+    con.execute('CREATE TABLE _workbook_derived AS SELECT sheet::VARCHAR AS sheet, '
                 'store_id::VARCHAR AS store_id, "row"::BIGINT AS "row", '
                 'month::VARCHAR AS month, metric::VARCHAR AS metric, '
-                'written::VARCHAR AS written, workbook::DOUBLE AS workbook, '
-                'recomputed::DOUBLE AS recomputed FROM _src')
+                'written::VARCHAR AS written, workbook::DOUBLE AS workbook FROM _src')
     con.unregister("_src")
     con.execute("CREATE TABLE _notes (file VARCHAR, message VARCHAR)")
     if ingested.notes:

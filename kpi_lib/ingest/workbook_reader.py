@@ -8,9 +8,9 @@ cells above the header. A sheet may stack several blocks, each under its own hea
 (e.g. the template's 销售KPI and 交车结构 blocks, or one block per year).
 
 Which rows give values and how labels match: :mod:`kpi_lib.ingest.brand_workbook`. The
-derived rows' cells are kept as written (:attr:`WorkbookData.derived`), for
-:mod:`kpi_lib.metrics.workbook_check`. Cells: numbers, or numbers stored as text
-("1,234", "¥1,234"); blank, ``-`` and ``#DIV/0!`` are n/a.
+derived rows' cells are kept as written, with their number (:attr:`WorkbookData.derived`,
+:func:`cell_value`), for :mod:`kpi_lib.metrics.workbook_check`. Cells: numbers, or
+numbers stored as text ("1,234", "¥1,234"); blank, ``-`` and ``#DIV/0!`` are n/a.
 
 Problems become :class:`~kpi_lib.errors.RowIssue` rows with ``file`` =
 ``kpi_workbook….xlsx[S001]``, ``row`` = the Excel row number and ``column`` = the month
@@ -23,6 +23,7 @@ A sheet without a month header row (instructions) is skipped with a note, not an
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -52,7 +53,12 @@ WORKBOOK_PREFIX = "kpi_workbook"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 
 #: Columns of :attr:`WorkbookData.derived`.
-DERIVED_COLUMNS = ["sheet", "store_id", "row", "month", "metric", "raw"]
+DERIVED_COLUMNS = ["sheet", "store_id", "row", "month", "metric", "written", "workbook"]
+
+DERIVED_TYPES = {"sheet": "str", "store_id": "str", "row": "int64", "month": "str",
+                 "metric": "str", "written": "str", "workbook": "float64"}
+_ERROR = re.compile(r"^#[A-Z0-9/]+[!?]?$")
+_PERCENT = re.compile(r"^(.*?)\s*%$")
 
 _YEAR_KEYS = ("年份", "年度", "年", "year")
 _REGION_KEYS = ("区域", "大区", "所属区域", "region")
@@ -102,10 +108,41 @@ class WorkbookData:
     files: list[str] = field(default_factory=list)
     #: the cells of the derived rows of the store sheets read, as written (never used as
     #: values): ``sheet`` (``kpi_workbook….xlsx[S001]``), ``store_id``, ``row`` (Excel row
-    #: number), ``month``, ``metric`` (registry id, or a :data:`DERIVED_SUMS` id), ``raw``
-    #: (the cell's value: number, text or None); see :mod:`kpi_lib.metrics.workbook_check`
+    #: number), ``month``, ``metric`` (registry id, or a :data:`DERIVED_SUMS` id),
+    #: ``written`` (the cell as written, "" when blank), ``workbook`` (its number, NaN when
+    #: n/a; :func:`cell_value`); see :mod:`kpi_lib.metrics.workbook_check`
     derived: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        columns=DERIVED_COLUMNS).astype({"row": "int64"}))
+        columns=DERIVED_COLUMNS).astype(DERIVED_TYPES))
+
+
+def cell_value(raw: object) -> tuple[float, str]:
+    """(number or NaN when n/a, the cell as written) of one derived cell: numbers, "1,234",
+    "¥1,234", a percent as 0.264 or "26.4%"; blank, ``-``, ``#DIV/0!`` and other Excel
+    errors are n/a.
+
+    >>> cell_value("26.4%"), cell_value(0.264), cell_value("#DIV/0!"), cell_value(None)
+    ((0.264, '26.4%'), (0.264, '0.264'), (nan, '#DIV/0!'), (nan, ''))
+    >>> cell_value("¥1,234.5")
+    (1234.5, '¥1,234.5')
+    """
+    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
+        return math.nan, ""
+    if isinstance(raw, bool):
+        return math.nan, str(raw)
+    if isinstance(raw, int | float):
+        number = float(raw)
+        shown = str(int(number)) if number.is_integer() else repr(number)
+        return (number if math.isfinite(number) else math.nan), shown
+    written = str(raw).strip()
+    t = norm_text(written)
+    if not t or _ERROR.match(t.upper()):
+        return math.nan, written
+    scale = 1.0
+    if m := _PERCENT.match(t):
+        t, scale = m[1], 0.01
+    parsed, _ = parse_number(pd.Series([t], dtype="str"))
+    number = float(parsed.iloc[0])
+    return (number * scale if math.isfinite(number) else math.nan), written
 
 
 def workbook_files(data_dir: Path) -> list[Path]:
@@ -353,7 +390,7 @@ def read_workbooks(paths: Sequence[Path], known_stores: Iterable[str] | None = N
                                              shown_id(store), why=why))
                     continue
                 cells += [(label, store, *c) for c in sheet.cells]
-                derived += [(label, store, r, month, metric, raw)
+                derived += [(label, store, r, month, metric, *cell_value(raw)[::-1])
                             for metric, month, raw, r, _, _ in sheet.derived]
                 out.issues += sheet.issues
                 stores.setdefault(store, (sheet.name or store,
@@ -368,7 +405,7 @@ def read_workbooks(paths: Sequence[Path], known_stores: Iterable[str] | None = N
     if cells:
         out.values = _dedupe(_parse_cells(cells, out.issues), out.issues)
     if derived:
-        out.derived = pd.DataFrame(derived, columns=DERIVED_COLUMNS).astype({"row": "int64"})
+        out.derived = pd.DataFrame(derived, columns=DERIVED_COLUMNS).astype(DERIVED_TYPES)
     out.stores = pd.DataFrame(
         [(s, n, r) for s, (n, r) in stores.items()],
         columns=["store_id", "store_name", "region"], dtype="str")

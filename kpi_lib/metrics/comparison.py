@@ -72,9 +72,10 @@ import pandas as pd
 from scipy.stats import norm
 
 from .. import stats
+from ..ingest.kpi_types import Metric
+from . import network_cache
 from .benchmarks import benchmarks, load_benchmark_config, validate_benchmark_config
 from .cube import compute_cube
-from .kpi_types import Metric
 from .month_progress import month_elapsed
 from .peer_spread import peer_spread_test
 from .registry import REGISTRY
@@ -398,8 +399,17 @@ def _stores(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def compare_month(con: duckdb.DuckDBPyConnection, month: str, *,
                   config: dict[str, Any] | None = None) -> pd.DataFrame:
-    """The month's cube for every store, its benchmarks and :func:`compare`, in one go."""
-    cfg = validate_benchmark_config(config) if config is not None else load_benchmark_config()
+    """The month's cube for every store, its benchmarks and :func:`compare`, in one go
+    (kept beside the warehouse when the network cache is on, unless ``config`` is given:
+    :func:`kpi_lib.metrics.network_cache.saved_frame`)."""
+    if config is not None:
+        return _compare_month(con, month, validate_benchmark_config(config))
+    return network_cache.saved_frame(
+        con, f"compare-{month}", lambda: _compare_month(con, month, load_benchmark_config()))
+
+
+def _compare_month(con: duckdb.DuckDBPyConnection, month: str, cfg: dict[str, Any]
+                   ) -> pd.DataFrame:
     cube = compute_cube(con, month)
     stores = _stores(con)
     bench = benchmarks(cube, stores, config=cfg)

@@ -27,7 +27,9 @@ import pandas as pd
 
 from ..errors import ParameterError
 from ..ingest.brand_workbook import BASE_METRICS, WORKBOOK_SUMS
+from ..ingest.kpi_types import LOOKUPS, Metric
 from ..ingest.warehouse import present_pairs
+from . import network_cache
 from .cube_sql import (
     GRAINS,
     NOT_AT_GRAIN,
@@ -35,7 +37,6 @@ from .cube_sql import (
     measure_available,
     relation_inputs,
 )
-from .kpi_types import LOOKUPS, Metric
 from .months import month_list as to_month_list
 from .registry import REGISTRY
 from .relation_tables import relation_source
@@ -49,41 +50,6 @@ ZERO_DENOMINATOR = "zero_denominator"
 #: Tables whose rows for a store and month mean the registers cover that month; only
 #: store-months without any take the brand workbook's values.
 _RAW_TABLES = ("visits", "calls", "leads", "orders", "marketing")
-
-#: Network-wide results remembered by key in this process; ``None``: not remembering.
-_NETWORK: dict[tuple, pd.DataFrame] | None = None
-_NETWORK_MAX = 16
-
-
-def remember_network_cubes() -> None:
-    """From now on, compute each network-wide frame once per warehouse in this process.
-
-    For processes that render store after store of one month (the batch and warm kernels):
-    a store's history (trends, delivery mix, diagnosis) is then a filter of the network's
-    cube, and the network-wide inputs of the loaders (:func:`remembered`) are computed
-    once, so a store costs the same in a network of 12 or of 1,000. Idempotent.
-    """
-    global _NETWORK
-    if _NETWORK is None:
-        _NETWORK = {}
-
-
-def remembered(con: duckdb.DuckDBPyConnection, key: tuple, make) -> pd.DataFrame:
-    """``make()``, or its remembered result for ``key`` and this warehouse (when
-    :func:`remember_network_cubes` is on). Callers must not change the frame."""
-    if _NETWORK is None:
-        return make()
-    try:
-        fp = con.execute("SELECT value FROM _meta WHERE key = 'fingerprint'").fetchone()[0]
-    except (duckdb.Error, TypeError):
-        return make()  # not a warehouse of ours: no key to remember it by
-    full = (fp, *key)
-    if full not in _NETWORK:
-        while len(_NETWORK) >= _NETWORK_MAX:
-            _NETWORK.pop(next(iter(_NETWORK)))
-        _NETWORK[full] = make()
-    return _NETWORK[full]
-
 
 def compute_cube(
     con: duckdb.DuckDBPyConnection,
@@ -127,8 +93,8 @@ def compute_cube(
     registry = _subset(metrics)
     if extra:
         return _compute_cube(con, month_list, stores, {**registry, **{m.id: m for m in extra}})
-    if _NETWORK is not None:
-        full = remembered(con, ("cube", tuple(registry), *month_list),
+    if network_cache.enabled():
+        full = network_cache.remembered(con, ("cube", tuple(registry), *month_list),
                           lambda: _compute_cube(con, month_list, None, registry))
         if stores is None:
             return full.copy()

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from .kpi_types import LOOKUP_RELATIONS, LOOKUPS, Measure, Metric
+from ..ingest.kpi_types import LOOKUP_RELATIONS, LOOKUPS, Measure, Metric
 from .months import month_bounds
 from .relations import Relation, relations
 

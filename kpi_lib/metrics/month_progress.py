@@ -46,8 +46,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .cube import remembered
 from .months import month_bounds, previous_month
+from .network_cache import remembered
 
 #: Full months before the report month whose visits give the weekday pattern.
 LOOKBACK_MONTHS = 3

@@ -1,15 +1,17 @@
 """The KPI registry: every metric declared once, as data.
 
-The declarations are in :mod:`kpi_lib.metrics.kpi_catalogue` (one function per report
-section), their types in :mod:`kpi_lib.metrics.kpi_types`. This module assembles them
-and answers questions about them; :mod:`kpi_lib.metrics.cube` computes them.
+The declarations are in :mod:`kpi_lib.ingest.kpi_catalogue` (one function per report
+section), their types in :mod:`kpi_lib.ingest.kpi_types`: they are the data contract's
+KPIs, below every layer that computes, so that the brand workbook's reader knows them by
+name. This module assembles them and answers questions about them;
+:mod:`kpi_lib.metrics.cube` computes them.
 """
 
 from __future__ import annotations
 
+from ..ingest.kpi_catalogue import declared
+from ..ingest.kpi_types import UNITS, Direction, Measure, Metric, MetricType, Section, Unit
 from ..ingest.schema import CHANNELS
-from .kpi_catalogue import declared
-from .kpi_types import UNITS, Direction, Measure, Metric, MetricType, Section, Unit
 
 #: Every metric, in funnel order (traffic → leads → closing → delivery mix → aftercare).
 REGISTRY: dict[str, Metric] = {m.id: m for m in declared()}

@@ -16,7 +16,10 @@ carried-lead
   parts.
 
 A cell is read like an input cell (numbers, "1,234", "¥1,234"; blank, ``-``, ``#DIV/0!``
-and other Excel errors are n/a), and a percent may be written as 0.264 or "26.4%".
+and other Excel errors are n/a), and a percent may be written as 0.264 or "26.4%"
+(:func:`kpi_lib.ingest.workbook_reader.cell_value`, when the workbook is read; the warehouse
+keeps the cells in ``_workbook_derived``, and :func:`workbook_checks` checks them when a
+report asks, so a change of a KPI's definition never meets a stale list).
 
 A cell **differs** when
 
@@ -36,12 +39,11 @@ listed.
 from __future__ import annotations
 
 import math
-import re
 
+import duckdb
 import pandas as pd
 
 from ..ingest.brand_workbook import DERIVED_SUMS, WORKBOOK_SUMS
-from ..ingest.validate import norm_text, parse_number
 from .registry import REGISTRY
 
 #: Columns of :func:`check_derived`'s table.
@@ -52,8 +54,6 @@ SUMS: dict[str, tuple[str, ...]] = {**WORKBOOK_SUMS, **DERIVED_SUMS}
 #: How far a cell may be from its recomputation, by unit (the template's rounding).
 TOLERANCE: dict[str, float] = {"rate": 0.001, "yuan_per": 1.0, "yuan": 1.0, "count": 0.5}
 _EPS = 1e-9
-_ERROR = re.compile(r"^#[A-Z0-9/]+[!?]?$")
-_PERCENT = re.compile(r"^(.*?)\s*%$")
 
 
 def unit_of(metric: str) -> str:
@@ -68,34 +68,6 @@ def label_of(metric: str, lang: str) -> str:
         return REGISTRY[metric].label(lang)
     parts = ("carried_orders", "orders") if metric == "carried_plus_orders" else SUMS[metric]
     return " + ".join(REGISTRY[p].label(lang) for p in parts)
-
-
-def cell_value(raw: object) -> tuple[float, str]:
-    """(number or NaN when n/a, the cell as written) of one derived cell.
-
-    >>> cell_value("26.4%"), cell_value(0.264), cell_value("#DIV/0!"), cell_value(None)
-    ((0.264, '26.4%'), (0.264, '0.264'), (nan, '#DIV/0!'), (nan, ''))
-    >>> cell_value("¥1,234.5")
-    (1234.5, '¥1,234.5')
-    """
-    if raw is None or (isinstance(raw, float) and math.isnan(raw)):
-        return math.nan, ""
-    if isinstance(raw, bool):
-        return math.nan, str(raw)
-    if isinstance(raw, int | float):
-        number = float(raw)
-        shown = str(int(number)) if number.is_integer() else repr(number)
-        return (number if math.isfinite(number) else math.nan), shown
-    written = str(raw).strip()
-    t = norm_text(written)
-    if not t or _ERROR.match(t.upper()):
-        return math.nan, written
-    scale = 1.0
-    if m := _PERCENT.match(t):
-        t, scale = m[1], 0.01
-    parsed, _ = parse_number(pd.Series([t], dtype="str"))
-    number = float(parsed.iloc[0])
-    return (number * scale if math.isfinite(number) else math.nan), written
 
 
 def recompute(metric: str, inputs: dict[str, float]) -> tuple[float, str | None]:
@@ -147,11 +119,10 @@ def check_derived(derived: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    derived : :attr:`kpi_lib.ingest.brand_workbook.WorkbookData.derived` (sheet, store_id, row,
-    month,
-        metric, raw)
-    values : :attr:`kpi_lib.ingest.brand_workbook.WorkbookData.values` (store_id, month, metric,
-    value)
+    derived : :attr:`kpi_lib.ingest.workbook_reader.WorkbookData.derived` (sheet, store_id,
+        row, month, metric, written, workbook)
+    values : :attr:`kpi_lib.ingest.workbook_reader.WorkbookData.values` (store_id, month,
+        metric, value)
 
     Returns one row per differing cell: :data:`CHECK_COLUMNS` — ``written`` the cell as
     written ("" when blank), ``workbook`` its number (NaN when n/a), ``recomputed`` the
@@ -162,15 +133,29 @@ def check_derived(derived: pd.DataFrame, values: pd.DataFrame) -> pd.DataFrame:
                                               ].itertuples(index=False):
         inputs.setdefault((str(store), str(month)), {})[str(metric)] = float(value)
     rows = []
-    for sheet, store, row, month, metric, raw in derived[
-            ["sheet", "store_id", "row", "month", "metric", "raw"]].itertuples(index=False):
+    for sheet, store, row, month, metric, written, number in derived[
+            CHECK_COLUMNS[:-1]].itertuples(index=False):
         got = inputs.get((str(store), str(month)))
         if not got:  # no input value in that month: an empty column
             continue
-        number, written = cell_value(raw)
         value, reason = recompute(metric, got)
-        if differs(metric, number, value, reason):
+        if differs(metric, float(number), value, reason):
             rows.append((sheet, store, int(row), month, metric, written, number, value))
     return pd.DataFrame(rows, columns=CHECK_COLUMNS).astype(
         {"sheet": "str", "store_id": "str", "row": "int64", "month": "str", "metric": "str",
          "written": "str", "workbook": "float64", "recomputed": "float64"})
+
+
+def workbook_checks(con: duckdb.DuckDBPyConnection, store: str) -> pd.DataFrame | None:
+    """The derived cells of ``store``'s workbook sheet that differ from their recomputation
+    (:func:`check_derived` over the warehouse's ``_workbook_derived`` and ``workbook_kpis``);
+    None for a warehouse without the table."""
+    try:
+        derived = con.execute(
+            'SELECT sheet, store_id, "row", month, metric, written, workbook '
+            "FROM _workbook_derived WHERE store_id = ? ORDER BY rowid", [store]).df()
+    except duckdb.CatalogException:
+        return None
+    values = con.execute("SELECT store_id, month, metric, value FROM workbook_kpis "
+                         "WHERE store_id = ?", [store]).df()
+    return check_derived(derived, values)

@@ -1,12 +1,4 @@
-"""The network overview of a month (``reports/<month>/index.html``) and the month cache.
-
-The month's network statistics (KPI cube of every store, benchmarks, funnel limits, FDR:
-:func:`kpi_lib.metrics.comparison.compare_month`) are the same for every store report of the month.
-:func:`cached_compare_month` computes them once and keeps them in a small Parquet file
-beside the warehouse (``<data>/.compare-<month>-<key>.parquet``: data only, no pickle, so
-a data folder from elsewhere cannot smuggle code in), keyed by the warehouse fingerprint,
-the month and the code + parameters they depend on; :func:`use_month_cache` makes
-``compare_month`` read it (the batch does this in its kernels).
+"""The network overview of a month (``reports/<month>/index.html``).
 
 :func:`load_overview` gathers what the overview notebook shows: the regional table, the
 funnel-plot inputs of every store, which store got which diagnosis, and links to each
@@ -18,10 +10,8 @@ names from :func:`kpi_lib.paths.report_stem`).
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -29,114 +19,18 @@ from typing import Any
 import pandas as pd
 
 from .. import paths
-from ..atomic import atomic_write
 from ..formatting import format_value
 from ..i18n import data_value, list_sep, text
+from ..metrics import network_cache
+from ..metrics.comparison import compare_month
 from ..metrics.registry import REGISTRY
 from ..metrics.settings import report_config
 
-#: Modules whose source decides the compare table (a change invalidates the cache).
-_CACHE_MODULES = ("metrics", "ingest", "stats", "config")
 #: Counts shown per region, then the key rates (pooled Σ numerator / Σ denominator).
 REGION_COUNTS = ("visits", "new_leads", "orders", "deliveries")
 REPORT_KINDS = ("html", "pdf", "xlsx")
 #: Report languages the index links, in this order (Chinese first).
 REPORT_LANGS = ("zh", "en")
-
-
-# --------------------------------------------------------------------------- month cache
-
-
-@cache
-def code_key() -> str:
-    """Hash of the code and parameter files the compare table depends on."""
-    root = Path(__file__).resolve().parents[1]  # the kpi_lib package
-    h = hashlib.sha256(f"pandas={pd.__version__}\n".encode())
-    files: list[Path] = []
-    for name in _CACHE_MODULES:
-        p = root / name
-        files += sorted(p.rglob("*.py")) if p.is_dir() else [root / f"{name}.py"]
-    files += sorted(paths.PARAMS.glob("*.yml")) + sorted(paths.PARAMS.glob("*.csv"))
-    for f in files:
-        h.update(f.name.encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()
-
-
-def _warehouse_file(con) -> Path | None:
-    """The DuckDB file behind ``con`` (None for an in-memory warehouse)."""
-    try:
-        row = con.execute(
-            "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
-        ).fetchone()
-    except Exception:  # noqa: BLE001 - any failure just disables the cache
-        return None
-    return Path(row[0]) if row and row[0] else None
-
-
-def cache_path(con, month: str) -> Path | None:
-    """Where the compare table of ``month`` is cached for this warehouse (None: no cache)."""
-    db = _warehouse_file(con)
-    if db is None:
-        return None
-    try:
-        fp = con.execute("SELECT value FROM _meta WHERE key = 'fingerprint'").fetchone()[0]
-    except Exception:  # noqa: BLE001
-        return None
-    key = hashlib.sha256(f"{fp}\n{month}\n{code_key()}".encode()).hexdigest()[:20]
-    return db.parent / f".compare-{month}-{key}.parquet"
-
-
-def cached_compare_month(con, month: str, *, config: dict[str, Any] | None = None
-                         ) -> pd.DataFrame:
-    """:func:`kpi_lib.metrics.comparison.compare_month`, read from / written to the month cache.
-
-    An explicit ``config`` bypasses the cache. A cache that cannot be written (read-only
-    data folder) is simply not kept.
-    """
-    from ..metrics import comparison as compare
-
-    compute = getattr(compare, "_uncached_compare_month", compare.compare_month)
-    path = None if config is not None else cache_path(con, month)
-    if path is not None and path.is_file():
-        with contextlib.suppress(Exception):  # unreadable: computed again below
-            return _read_frame(path)
-    table = compute(con, month, config=config)
-    if path is not None:
-        with contextlib.suppress(OSError, ValueError, ImportError):
-            for old in path.parent.glob(f".compare-{month}-*"):
-                old.unlink()
-            atomic_write(path, table.to_parquet())
-    return table
-
-
-def _read_frame(path: Path) -> pd.DataFrame:
-    """A frame written by ``to_parquet``, object columns (text or None) restored as such."""
-    import pyarrow.parquet as pq
-
-    table = pq.read_table(path)
-    frame = table.to_pandas()
-    for col in (table.schema.pandas_metadata or {}).get("columns", []):
-        if col.get("numpy_type") == "object" and col.get("name") in frame:
-            values = frame[col["name"]].astype(object)
-            frame[col["name"]] = values.where(values.notna(), None)
-    return frame
-
-
-def use_month_cache() -> None:
-    """Make ``compare_month`` (compare, report_data, diagnosis) read the month cache, and
-    per-store cubes filters of the network's (:func:`kpi_lib.metrics.cube.remember_network_cubes`).
-
-    Idempotent; for processes that render many stores of one month (the warm kernels).
-    """
-    from ..metrics import comparison as compare
-    from ..metrics import cube as compute
-    from . import store_month as report_data
-
-    compute.remember_network_cubes()
-    if not hasattr(compare, "_uncached_compare_month"):
-        compare._uncached_compare_month = compare.compare_month
-    compare.compare_month = cached_compare_month
-    report_data.compare_month = cached_compare_month
 
 
 # --------------------------------------------------------------------------- overview data
@@ -167,12 +61,12 @@ def load_overview(data: str | Path | None, month: str, lang: str = "zh",
     check_month_format(month)
     data_dir = Path(data) if data else paths.DEMO_DATA
     report_dir = Path(report_dir) if report_dir else paths.REPORTS / month
-    use_month_cache()
+    network_cache.enable()  # the overview and the diagnosis share the month's frames
     with open_warehouse(data_dir) as wh:
         stores = wh.con.execute(
             "SELECT store_id, store_name, region, city, tier FROM stores ORDER BY store_id"
         ).df()
-        network = cached_compare_month(wh.con, month)
+        network = compare_month(wh.con, month)
         findings = diagnose(wh.con, month, None, lang)
     files = {store: report_files(report_dir, store) for store in stores["store_id"]}
     status: dict[str, dict[str, Any]] = {}

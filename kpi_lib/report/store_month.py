@@ -36,6 +36,7 @@ from ..metrics.month_progress import history_incomplete, store_data_start, store
 from ..metrics.months import check_month_format, previous_month
 from ..metrics.registry import REGISTRY, kpi_label_ids
 from ..metrics.settings import report_config
+from ..metrics.workbook_check import workbook_checks
 
 FUNNEL_STAGES: tuple[tuple[str, str | None], ...] = (
     ("visits", None),
@@ -209,24 +210,12 @@ def load_store_month(
         sheets, kpi_rows, values = wh.con.execute(
             "SELECT count(DISTINCT store_id), count(DISTINCT (store_id, metric)), count(*) "
             "FROM workbook_kpis").fetchone()
-        checks = _workbook_checks(wh.con, store)
+        checks = workbook_checks(wh.con, store)
     return StoreMonth(info, month, lang, cube.reset_index(drop=True), issues, files, network,
                       findings, **sections, ignored=ignored, progress=progress,
                       data_start=start, watched=watched,
                       workbook_read=(sheets, kpi_rows, values) if values else None,
                       workbook_checks=checks)
-
-
-def _workbook_checks(con, store: str) -> pd.DataFrame | None:
-    """The store's rows of ``_workbook_checks`` (None: a warehouse without the table)."""
-    import duckdb
-
-    try:
-        return con.execute(
-            'SELECT sheet, store_id, "row", month, metric, written, workbook, recomputed '
-            'FROM _workbook_checks WHERE store_id = ? ORDER BY rowid', [store]).df()
-    except duckdb.CatalogException:
-        return None
 
 
 def header_markdown(sm: StoreMonth) -> str:

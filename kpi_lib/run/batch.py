@@ -1,7 +1,7 @@
 """Every store of a month, in parallel on Dask, then the network overview (``index.html``).
 
 ``run_batch`` checks the parameters and builds the warehouse once, computes the month's
-network statistics once (:func:`kpi_lib.report.network_index.cached_compare_month` keeps them beside
+network statistics once (:mod:`kpi_lib.metrics.network_cache` keeps them beside
 the warehouse, so no store notebook recomputes them), then submits one task per store to
 a Dask cluster — a ``LocalCluster`` of worker processes by default, or an existing
 scheduler (``tcp://host:port``; its workers need this package and the data folder at the
@@ -107,7 +107,8 @@ def plan_batch(data: Path, month: str, lang: str = "zh", out_dir: Path = paths.R
                stores: Iterable[str] | None = None) -> BatchPlan:
     """Check the parameters, build the warehouse and warm the month cache once."""
     from ..ingest.warehouse import fingerprint, open_warehouse
-    from ..report.network_index import cached_compare_month
+    from ..metrics import network_cache
+    from ..metrics.comparison import compare_month
     from .params import inside, make_folder
     from .store_reports import check_run_params
 
@@ -117,8 +118,9 @@ def plan_batch(data: Path, month: str, lang: str = "zh", out_dir: Path = paths.R
     if not wanted:
         raise ParameterError("the data folder holds no stores")
     month_dir = make_folder(inside(Path(out_dir), month))
+    network_cache.enable()
     with open_warehouse(data_dir) as wh:
-        cached_compare_month(wh.con, month)
+        compare_month(wh.con, month)  # kept beside the warehouse for the workers
     return BatchPlan(month, lang, data_dir, month_dir, wanted, info, fingerprint(data_dir),
                      paths.code_hash())
 

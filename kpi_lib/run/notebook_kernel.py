@@ -19,16 +19,21 @@ may point anywhere, hence the named spec.)
 from __future__ import annotations
 
 import contextlib
+import os
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
 from ..errors import RenderError
+from ..metrics.network_cache import ENV as NETWORK_CACHE_ENV
 
-#: Prepended to every notebook run in a warm kernel (and removed from the result).
-PROLOGUE = ("%reset -f\nimport kpi_lib.report.network_index as _kpi_overview\n"
-            "_kpi_overview.use_month_cache()\ndel _kpi_overview")
+#: Prepended to every notebook run in a warm kernel (and removed from the result): each
+#: notebook starts from an empty namespace.
+PROLOGUE = "%reset -f"
+#: The kernels render store after store of one month: the network cache is on in them
+#: (:mod:`kpi_lib.metrics.network_cache`), by their environment, not by code they run.
+KERNEL_ENV = {NETWORK_CACHE_ENV: "1"}
 #: Run once by :meth:`WarmKernel.warm_up`: the imports of the report notebooks.
 WARM_UP = ("import kpi_lib.report.notebook, kpi_lib.report.network_index, "
            "kpi_lib.report.store_month, kpi_lib.report.plots, kpi_lib.report.excel_report\n"
@@ -101,7 +106,7 @@ class WarmKernel:
                                 extra_arguments=KERNEL_ARGS,
                                 resources={"metadata": {"path": str(cwd or Path.cwd())}})
         try:
-            client.execute()
+            client.execute(env={**os.environ, **KERNEL_ENV})  # used when the kernel starts
         except CellExecutionError as exc:
             raise RenderError(_cell_error(name, nb, exc)) from None
         except Exception as exc:

@@ -9,7 +9,7 @@ from .. import paths
 from ..i18n import check_lang
 from ..ingest.inputs import check_data_dir, check_store_format, check_store_known
 from ..ingest.warehouse import data_months, open_warehouse, store_info
-from ..metrics.months import check_month_format, check_month_in_range
+from ..metrics.months import check_month_format, check_month_in_range, previous_month
 from .params import inside, make_folder
 
 STORE_NOTEBOOK = paths.NOTEBOOKS / "store_report.ipynb"
@@ -21,12 +21,13 @@ XLSX_EPILOGUE = ('if "sm" in globals():\n'
 
 
 
-def check_run_params(stores: list[str] | None, month: str, lang: str, data: Path
-                     ) -> tuple[Path, dict[str, dict]]:
+def check_run_params(stores: list[str] | None, month: str, lang: str, data: Path, *,
+                     months_after_data: int = 0) -> tuple[Path, dict[str, dict]]:
     """Validate a run's parameters against the data; return the data folder and store info.
 
-    ``stores=None`` means every store of the data. Builds (or reuses) the warehouse so
-    that the notebooks only read it.
+    ``stores=None`` means every store of the data. ``month`` lies within the data's months,
+    or up to ``months_after_data`` after them (a plan for the month after the data). Builds
+    (or reuses) the warehouse so that the notebooks only read it.
     """
     for store in stores or []:
         check_store_format(store)
@@ -38,7 +39,10 @@ def check_run_params(stores: list[str] | None, month: str, lang: str, data: Path
         wanted = known if stores is None else list(stores)
         for store in wanted:
             check_store_known(store, known)
-        check_month_in_range(month, *data_months(wh.con))
+        first, last = data_months(wh.con)
+        if last is not None and months_after_data:
+            last = previous_month(last, -months_after_data)
+        check_month_in_range(month, first, last)
         info = {store: store_info(wh.con, store) for store in wanted}
     return data_dir, info
 

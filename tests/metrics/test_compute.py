@@ -157,11 +157,11 @@ def test_store_filter(con):
 
 def test_remembered_network_cube_gives_the_same_store_rows(con, monkeypatch):
     from kpi_lib.metrics import cube as compute
+    from kpi_lib.metrics import network_cache
 
     months = ["2026-09", "2026-10"]
     direct = compute_cube(con, months, stores=["S1"])
-    monkeypatch.setattr(compute, "_NETWORK", None)
-    compute.remember_network_cubes()
+    monkeypatch.setattr(network_cache, "_FRAMES", {})  # the cache on, for this test
     assert compute_cube(con, months, stores=["S1"]).equals(direct)
     # the second store comes from the remembered cube: no query at all
     monkeypatch.setattr(compute, "cube_sql", lambda *a, **k: pytest.fail("queried again"))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from kpi_lib.ingest.kpi_types import METRIC_TYPES, SECTIONS
 from kpi_lib.ingest.schema import CHANNELS, TABLES
-from kpi_lib.metrics.kpi_types import METRIC_TYPES, SECTIONS
 from kpi_lib.metrics.registry import REFERENCE_IDS, REGISTRY, UNITS, get, labels
 from kpi_lib.metrics.relations import relations
 

@@ -7,12 +7,13 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from kpi_lib.demo import ensure_demo_data
 from kpi_lib.ingest.warehouse import open_warehouse
-from kpi_lib.ingest.workbook_reader import load_workbooks
-from kpi_lib.metrics.workbook_check import cell_value, check_derived, differs, recompute
+from kpi_lib.ingest.workbook_reader import cell_value, load_workbooks
+from kpi_lib.metrics.workbook_check import check_derived, differs, recompute, workbook_checks
 from kpi_lib.report import data_quality as dq
 from kpi_lib.report import store_month as rd
 from kpi_lib.workbook_demo import write_demo_workbook
@@ -86,8 +87,8 @@ def test_exactly_the_wrong_derived_cells_are_listed(folder):
     _same(_rows(check_derived(wb.derived, wb.values)), S1_WRONG + S2_WRONG)
     # the warehouse keeps the same list for the reports
     with open_warehouse(folder) as wh:
-        stored = wh.con.execute('SELECT * FROM _workbook_checks ORDER BY sheet, "row"').df()
-    _same(_rows(stored), S1_WRONG + S2_WRONG)
+        stored = pd.concat([workbook_checks(wh.con, s) for s in ("S1", "S2")])
+    _same(_rows(stored.sort_values(["sheet", "row"])), S1_WRONG + S2_WRONG)
 
 
 def test_cells_read_as_written():
@@ -182,14 +183,14 @@ def test_the_demo_workbook_has_no_wrong_derived_cell(tmp_path):
     #DIV/0! for a zero denominator): nothing to list, so its reports add no table."""
     write_demo_workbook(tmp_path, ensure_demo_data())
     wb = load_workbooks(tmp_path)
-    raw = wb.derived["raw"].astype(str)
+    raw = wb.derived["written"]
     assert len(wb.derived) > 1000 and raw.str.endswith("%").any()
     assert set(wb.derived["metric"]) >= {"cost_per_visit", "lead_capture_rate", "orders",
                                          "carried_plus_orders", "conversion_a", "conversion_b",
                                          "delivery_conversion", "trade_in_share"}
     assert check_derived(wb.derived, wb.values).empty
     with open_warehouse(tmp_path) as wh:
-        assert wh.con.execute("SELECT count(*) FROM _workbook_checks").fetchone() == (0,)
+        assert all(workbook_checks(wh.con, s).empty for s in ("S001", "S002", "S012"))
     sm = rd.load_store_month("S002", "2026-10", "zh", tmp_path)
     assert sm.workbook_checks is not None and sm.workbook_checks.empty
     assert dq.workbook_checks_markdown(sm) == ""

@@ -9,8 +9,6 @@ import pandas as pd
 import pytest
 
 from kpi_lib import paths
-from kpi_lib.ingest.warehouse import open_warehouse
-from kpi_lib.metrics.comparison import compare_month
 from kpi_lib.report import network_index as ov
 
 MONTH = "2026-10"
@@ -83,33 +81,6 @@ def test_links_both_languages_where_both_exist(tmp_path):
     assert rows["S3"] == ["—", "—", "—"]
     intro = ov.intro_markdown(_overview(_net([]), stores, files=files))
     assert "2 份门店报告" in intro  # S1 (both languages) and S2 (English only)
-
-
-def test_month_cache_same_table_and_reused(tmp_path):
-    with open_warehouse(paths.DEMO_DATA) as wh:
-        path = ov.cache_path(wh.con, MONTH)
-        assert path is not None and path.parent == paths.DEMO_DATA
-        cached = ov.cached_compare_month(wh.con, MONTH)
-        assert path.is_file()
-        fresh = compare_month(wh.con, MONTH)
-        pd.testing.assert_frame_equal(cached, fresh)
-        assert ov.cache_path(wh.con, "2026-09") != path
-
-
-def test_month_cache_is_parquet_and_reads_back_exactly(tiny_data, monkeypatch):
-    from kpi_lib.metrics import comparison as compare
-
-    with open_warehouse(tiny_data) as wh:
-        fresh = compare_month(wh.con, "2026-09")
-        ov.cached_compare_month(wh.con, "2026-09")  # computes and writes
-        path = ov.cache_path(wh.con, "2026-09")
-        assert path.read_bytes()[:4] == b"PAR1"  # data only: no pickle to run code from
-        monkeypatch.setattr(compare, "compare_month", lambda *a, **k: pytest.fail("recomputed"))
-        again = ov.cached_compare_month(wh.con, "2026-09")
-    pd.testing.assert_frame_equal(again, fresh)
-    # n/a reasons stay text or None (not NaN): the report joins them into sentences
-    assert set(again["na_reason"].map(type)) == {str, type(None)}
-    assert "zero_denominator" in set(again["na_reason"])
 
 
 def test_load_overview_demo():

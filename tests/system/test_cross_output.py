@@ -39,15 +39,12 @@ from kpi_lib.demo import ensure_demo_data
 from kpi_lib.formatting import format_value
 from kpi_lib.i18n import text
 from kpi_lib.ingest.warehouse import open_warehouse
-from kpi_lib.metrics import comparison as compare
-from kpi_lib.metrics import cube as compute
+from kpi_lib.metrics import network_cache
 from kpi_lib.metrics import registry as metrics
 from kpi_lib.metrics.cube import compute_cube
 from kpi_lib.metrics.months import previous_month
 from kpi_lib.metrics.registry import REGISTRY
 from kpi_lib.report import excel_report as xl
-from kpi_lib.report import network_index as overview
-from kpi_lib.report import store_month as report_data
 from kpi_lib.report.excel_style import FIRST_DATA_ROW, HEADER_ROW, template_rows
 from kpi_lib.report.store_month import load_store_month, na_footnote, summary_frame
 from kpi_lib.workbook_demo import write_demo_workbook
@@ -165,16 +162,12 @@ class Loaded:
 @pytest.fixture(scope="module")
 def loaded(folders, year_cubes, cube):
     """StoreMonths loaded as the batch's warm kernels load them, one store after another
-    (``overview.use_month_cache``: a store's cubes are filters of the network's, the
+    (the network cache on: a store's cubes are filters of the network's, the
     month's compare table computed once), which cuts this module's time by more than half;
     undone after the module. ``cube``, ``year_cubes`` and ``kpis`` are computed without
     it, so the outputs are still compared with independent computations."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(compute, "_NETWORK", None)
-        compute.remember_network_cubes()
-        mp.setattr(compare, "_uncached_compare_month", compare.compare_month, raising=False)
-        mp.setattr(compare, "compare_month", overview.cached_compare_month)
-        mp.setattr(report_data, "compare_month", overview.cached_compare_month)
+        mp.setattr(network_cache, "_FRAMES", {})
         yield Loaded(folders, year_cubes)
 
 

@@ -23,16 +23,6 @@ ENTRY = frozenset({"__init__", "__main__", "cli", "timing", "setup_check", "demo
                    "demo_tables", "archetypes", "workbook_demo", "kernel", "lab", "warm"})
 MAX_LINES = 500
 LONG_ALLOWED = frozenset({"kpi_lib.i18n"})
-#: Imports that still go the wrong way (issue 15, open): the brand workbook reader
-#: recognises rows by the registry's ids and labels, and the warehouse build checks the
-#: workbook's derived cells against the registry's definitions. Listed so that no new one
-#: slips in and each fix shows here.
-KNOWN_UPWARD = frozenset({
-    "kpi_lib.ingest.brand_workbook → kpi_lib.metrics.registry",
-    "kpi_lib.ingest.load → kpi_lib.metrics.workbook_check",
-    "kpi_lib.ingest.warehouse → kpi_lib.metrics",
-    "kpi_lib.ingest.warehouse → kpi_lib.metrics.workbook_check",
-})
 
 
 def _modules() -> dict[str, Path]:
@@ -103,7 +93,7 @@ def test_layers_import_only_downwards():
         for target in sorted(_imports(name, path)):
             if target in modules and target != name and not _allowed(name, target):
                 wrong.append(f"{name} → {target}")
-    assert set(wrong) == KNOWN_UPWARD
+    assert wrong == []
 
 
 @pytest.mark.parametrize("src,dst,ok", [

@@ -2,14 +2,14 @@
 
 Each entry is one KPI: id, Chinese and English label, unit, direction, section, its
 measure (``_m``) or ratio of other ids (``_r``), and its definition in both languages.
-The types are in :mod:`kpi_lib.metrics.kpi_types`; :mod:`kpi_lib.metrics.registry`
+The types are in :mod:`kpi_lib.ingest.kpi_types`; :mod:`kpi_lib.metrics.registry`
 assembles them in funnel order.
 """
 
 from __future__ import annotations
 
-from ..ingest.schema import CHANNELS
 from .kpi_types import Direction, Measure, Metric, MetricType, Section, Unit
+from .schema import CHANNELS
 
 
 def _in(date: str) -> str:
