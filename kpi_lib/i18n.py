@@ -756,7 +756,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "flash_cut_note": "只使用 {date} 及以前的记录：之后才交车、退订或战败的，按当日状态计"
         "（未交车、仍在跟进）。",
         "flash_as_of": "全网最近一条记录为 {as_of}，客户存量与超期按该日计算。",
-        "flash_mtd": "截至 {date}，本月已交车 {done} 台。按历史节奏，到今天应完成全月交车的 {share}，"
+        "flash_mtd": "截至 {date}，本月已交车 {done} 台。按历史节奏，到今天应完成全月交车的 "
+        "{share}，"
         "全月目标 {target} 台折算应交 {paced} 台，进度完成率 {pace}。",
         "flash_mtd_no_target": "截至 {date}，本月已交车 {done} 台；本月无交车目标数据，无法计算进度"
         "完成率与目标风险。",
@@ -774,7 +775,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "flash_season_last_year": "去年同月逐日分布",
         "flash_season_profile": "近 {n} 个月的月内分布",
         "flash_season_none": "仅按星期",
-        "flash_pace_note": "进度节奏：到今天应完成的全月比例为 {shares}（按天数平均 {plain}），均按本店近 "
+        "flash_pace_note": "进度节奏：到今天应完成的全月比例为 {shares}（按天数平均 {plain}），"
+        "均按本店近 "
         "{weeks} 个月的星期规律（向全网收缩）加权；月末区间为 {level} 预测区间。",
         "flash_h_indicators": "先行指标与达成路径",
         "flash_h_consultants": "销售顾问进度",
@@ -790,14 +792,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "flash_col_done": "完成比例",
         "flash_path_no_target": "本月无交车目标数据，无法按达成路径计算先行指标的需要量。",
         "flash_path_no_history": "本月之前没有完整月份的数据，无法计算达成路径。",
-        "flash_path_no_rates": "本店近期的漏斗比率缺少分母，达成路径中有环节无法计算（表中为“—”）。",
+        "flash_path_no_rates": "本店近期的漏斗比率缺少分母，达成路径中有环节无法计算"
+        "（表中为“—”）。",
         "flash_short": "（差 {n}）",
         "flash_behind": "落后于达成路径：{items}。",
         "flash_not_behind": "各先行指标均不低于达成路径到今天的需要量。",
-        "flash_ha_note": "H/A 存量：达成路径本月需要 {orders} 张订单；按本店近 3 个月月末平均每张月订单对应 "
+        "flash_ha_note": "H/A 存量：达成路径本月需要 {orders} 张订单；按本店近 3 个月月末"
+        "平均每张月订单对应 "
         "{ratio} 个在跟 H/A 级客户，约需 {need} 个，现有 {have} 个。",
         "flash_ha_na": "H/A 存量的需要量无法计算（近 3 个月没有订单或没有意向客户登记）。",
-        "flash_path_note": "“全月需要”：从本月目标 {target} 台倒推的达成路径（本店近 3 个月比率，向同类门店"
+        "flash_path_note": "“全月需要”：从本月目标 {target} 台倒推的达成路径"
+        "（本店近 3 个月比率，向同类门店"
         "收缩）；“到今天应达”= 全月需要 × 到今天应完成的比例（来店至商洽按来店节奏）。",
         "flash_col_target": "目标",
         "flash_col_paced": "到今天应交",
@@ -810,14 +815,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "flash_more": "（显示前 {n} 个，共 {total} 个）",
         "flash_col_next_due": "应跟进日",
         "flash_no_followups": "没有跟进记录（营业日报表），无法列出应跟进与超期客户。",
-        "flash_due_note": "截至 {date} 仍在跟进、未超期、下次应跟进日（最近联系 + 该级别跟进频率）在 "
+        "flash_due_note": "截至 {date} 仍在跟进、未超期、下次应跟进日"
+        "（最近联系 + 该级别跟进频率）在 "
         "{days} 天内的 H/A 级客户共 {n} 个（各顾问的个数见上表），下表按应跟进日排序",
         "flash_overdue_note": "超期未跟进的客户共 {n} 个（{by}），先按级别（O、H、A、B、C）再按超期"
         "天数排序",
         "flash_col_lost_on": "战败日期",
         "flash_col_reason": "战败原因",
         "flash_col_competitor": "战败车型",
-        "flash_lost_note": "截至 {date} 的 {days} 天内战败、战败时为 H/A 级的客户共 {n} 个，请销售经理"
+        "flash_lost_note": "截至 {date} 的 {days} 天内战败、战败时为 H/A 级的客户共 {n} 个，"
+        "请销售经理"
         "审核（数据中没有审核记录，故全部列出）",
     },
     "en": {
