@@ -18,6 +18,17 @@ if TYPE_CHECKING:
 # developer's `make report` left running. tests/run/test_warm.py starts its own.
 os.environ["KPI_WARM"] = "0"
 
+@pytest.fixture(autouse=True)
+def _network_cache_as_it_was():
+    """A test that turns the network cache on (a plan, an overview, a batch plan run in
+    this process) leaves it as it found it for the next test of the worker."""
+    from kpi_lib.metrics import network_cache
+
+    before = network_cache._FRAMES
+    yield
+    network_cache._FRAMES = before
+
+
 #: The hand-counted two-store data folder (see its README.md).
 TINY = Path(__file__).parent / "fixtures" / "tiny"
 

@@ -90,8 +90,8 @@ def weekday_factors(counts: np.ndarray, days: np.ndarray) -> np.ndarray:
     """Events per calendar day of each weekday (Monday first) / their mean; weekdays
     without a day in the window get 1, and all ones when nothing happened.
 
-    >>> weekday_factors(np.array([10, 10, 10, 10, 10, 25, 5]), np.array([5] * 7)).tolist()
-    [1.0, 1.0, 1.0, 1.0, 1.0, 2.5, 0.5]
+    >>> weekday_factors(np.array([10, 10, 10, 10, 10, 15, 5]), np.array([5] * 7)).tolist()
+    [1.0, 1.0, 1.0, 1.0, 1.0, 1.5, 0.5]
     """
     counts, days = np.asarray(counts, float), np.asarray(days, float)
     rate = np.where(days > 0, counts / np.where(days > 0, days, 1), np.nan)
@@ -106,7 +106,7 @@ def shrunk_factors(store: np.ndarray, n_store: float, network: np.ndarray,
     """``λ·store + (1 − λ)·network`` with ``λ = n / (n + strength)``; returns it and λ.
 
     >>> f, w = shrunk_factors(np.full(7, 2.0), 100, np.ones(7), 100)
-    >>> f[0], w
+    >>> float(f[0]), w
     (1.5, 0.5)
     """
     lam = n_store / (n_store + strength) if n_store + strength > 0 else 0.0

@@ -31,6 +31,7 @@ def test_month_cache_same_table_and_reused(cache_on):
 
 
 def test_month_cache_is_parquet_and_reads_back_exactly(tiny_data, monkeypatch):
+    monkeypatch.setattr(network_cache, "_FRAMES", None)  # off, whatever ran before here
     with open_warehouse(tiny_data) as wh:
         for old in tiny_data.glob(".compare-*"):
             old.unlink()
