@@ -143,7 +143,7 @@ test: setup $(DEMO_STAMP) lint ## The whole test suite, notebooks included (as C
 	@set -e  # one shell for the recipe (.ONESHELL): a failing pytest must fail make test
 	LANG=C.UTF-8 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope  # a module's tests share a worker
 	LANG=C.UTF-8 $(PY) -m pytest --nbval-lax -p no:cacheprovider notebooks/store_report.ipynb \
-	  notebooks/explore.ipynb notebooks/flash.ipynb
+	  notebooks/period_report.ipynb notebooks/explore.ipynb notebooks/flash.ipynb
 
 lab: setup $(DEMO_STAMP) ## JupyterLab on notebooks/ (demo data), 127.0.0.1 only: make lab [PORT=8888]
 	LANG=C.UTF-8 LC_ALL=C.UTF-8 $(PY) -m kpi_lib.lab --port "$$KPI_PORT"

@@ -51,7 +51,8 @@ app = typer.Typer(
 )
 
 DataOpt = Annotated[Path, typer.Option(help="data folder (one file per contract table)")]
-MonthOpt = Annotated[str, typer.Option(help="month YYYY-MM")]
+MonthOpt = Annotated[str, typer.Option(
+    help="month YYYY-MM, or a period: YYYY-Qn, YYYY, YYYY-MM..YYYY-MM")]
 
 
 def _print_issues(issues: list[RowIssue], limit: int | None = None) -> None:
@@ -90,10 +91,10 @@ def kpis(
 ) -> None:
     """Write the month's KPI cube for every store as a tidy CSV."""
     from .ingest.inputs import check_data_dir
-    from .metrics.months import check_month_format
+    from .metrics.periods import check_period_format
     from .run.kpis_export import export_kpis
 
-    check_month_format(month)
+    check_period_format(month)
     issues = export_kpis(check_data_dir(data), month, out, strict=strict)
     _print_issues(issues)
 

@@ -826,6 +826,28 @@ TEXTS: dict[str, dict[str, str]] = {
         "flash_lost_note": "截至 {date} 的 {days} 天内战败、战败时为 H/A 级的客户共 {n} 个，"
         "请销售经理"
         "审核（数据中没有审核记录，故全部列出）",
+        # ---- the period report (a quarter, a year or a range of months)
+        "na_partial_history": "本店数据始于该期间之内，合计不完整",
+        "period_intro": "本报告覆盖 {label}（{first} 至 {last}，{n} 个月）：来店、线索、订单"
+        "与交车按整期合计，期初存量（留存意向客户、留存订单）按 {start} 计，"
+        "广宣投放与目标为各月之和；比率为整期"
+        "分子合计 / 分母合计。对比上期（{previous}）与去年同期（{last_year}）。",
+        "period_months_heading": "期内各月",
+        "period_months_note": "期内各月的主要指标，最后一列为整期（比率为整期分子合计 / 分母合计，"
+        "不是各月比率的平均）。",
+        "period_col_total": "整期",
+        "period_volume": "样本量：本期有 {n_period} 项指标因样本太少无法与标杆比较；"
+        "单看最后一个月（{month}）有 {n_month} 项。",
+        "period_volume_more": "按整期合计，样本更多，单月“样本太少、无法判断”的指标中有 {n} 项"
+        "在本期可以判断。",
+        "period_pipeline_note": "线索存量与跟进按期末计：以下为本期最后一个月（{month}）"
+        "的数据，"
+        "其中“本月”指 {month}。",
+        "period_elsewhere_heading": "按月查看的内容",
+        "period_elsewhere": "月末交车预测、下月目标与达成路径、月度趋势预警与控制图、"
+        "来店时段热力图与渠道细分按单月计算，本报告不含；请看 {month} 的月度报告"
+        "（make report STORE={store} "
+        "MONTH={code}）。",
     },
     "en": {
         "report_title": "Monthly store sales KPI report",
@@ -1761,6 +1783,29 @@ TEXTS: dict[str, dict[str, str]] = {
         "flash_lost_note": "{n} leads lost in the {days} days up to {date} that were graded H or "
         "A when lost, for the sales manager to review (the data hold no review record, so all "
         "are listed)",
+        # ---- the period report (a quarter, a year or a range of months)
+        "na_partial_history": "the store's data begin inside that period: its total is "
+        "incomplete",
+        "period_intro": "This report covers {label} ({first} to {last}, {n} months): visits, "
+        "leads, orders and deliveries are totals over the period, stocks at its start "
+        "(carried-over leads and orders) are as of {start}, ad spend and targets add up over "
+        "its months; rates are the period's Σ numerator / Σ denominator. Compared with the "
+        "previous period ({previous}) and the same period last year ({last_year}).",
+        "period_months_heading": "Month by month",
+        "period_months_note": "The key KPIs of each month in the period; the last column is the "
+        "whole period (rates are its Σ numerator / Σ denominator, not a mean of monthly rates).",
+        "period_col_total": "Period",
+        "period_volume": "Volume: {n_period} KPIs have too few cases to compare with their "
+        "benchmark over the period; in its last month alone ({month}) {n_month} do.",
+        "period_volume_more": "With the period's larger totals, {n} of the KPIs that a single "
+        "month leaves too few to tell can be judged.",
+        "period_pipeline_note": "The lead pipeline is as of the period's end: below are the "
+        "figures of its last month ({month}); \"this month\" there means {month}.",
+        "period_elsewhere_heading": "What is read by month",
+        "period_elsewhere": "The month-end delivery forecast, next month's target and path, "
+        "the monthly trend warnings and control charts, and the visit heatmap and source "
+        "breakdown are computed per month and are not in this report; see the monthly report "
+        "of {month} (make report STORE={store} MONTH={code}).",
     },
 }
 
@@ -1879,17 +1924,63 @@ def verdict_words(verdict: str | None, worse: object, lang: str = "zh") -> str:
     return text(f"verdict_{verdict}", lang)
 
 
-def month_label(month: str, lang: str = "zh") -> str:
-    """``2026-10`` as a reader writes it.
+_MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August",
+                "September", "October", "November", "December"]
 
-    >>> month_label("2026-10")
-    '2026年10月'
-    >>> month_label("2026-10", "en")
-    'October 2026'
+
+def month_label(month: str, lang: str = "zh") -> str:
+    """``2026-10`` — or a period (``2026-Q3``, ``2026``, ``2026-01..2026-10``) — as a
+    reader writes it.
+
+    >>> month_label("2026-10"), month_label("2026-Q3"), month_label("2026-01..2026-10")
+    ('2026年10月', '2026年第3季度', '2026年1月–2026年10月')
+    >>> month_label("2026-10", "en"), month_label("2026-Q3", "en"), month_label("2026", "en")
+    ('October 2026', 'Q3 2026', 'the year 2026')
     """
+    zh = check_lang(lang) == "zh"
+    if ".." in month:
+        first, last = month.split("..")
+        if not zh and first[:4] == last[:4]:
+            return f"{_MONTH_NAMES[int(first[5:7]) - 1]}–{month_label(last, lang)}"
+        return f"{month_label(first, lang)}–{month_label(last, lang)}"
+    if len(month) == 4:
+        return f"{month}年" if zh else f"the year {month}"
+    if month[5] == "Q":
+        return f"{month[:4]}年第{month[6]}季度" if zh else f"{month[5:]} {month[:4]}"
     year, mon = int(month[:4]), int(month[5:7])
-    if check_lang(lang) == "zh":
-        return f"{year}年{mon}月"
-    names = ["January", "February", "March", "April", "May", "June", "July", "August",
-             "September", "October", "November", "December"]
-    return f"{names[mon - 1]} {year}"
+    return f"{year}年{mon}月" if zh else f"{_MONTH_NAMES[mon - 1]} {year}"
+
+
+#: How a month's words read for a period of several months (DATA_CONTRACT.md: "in M" reads
+#: "in P"): applied to a period report's sections (:func:`period_wording`), longest first.
+PERIOD_WORDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "zh": (("门店月度销售KPI报告", "门店销售KPI报告"),
+           ("见趋势与预警的近12个月走势", "见“期内各月”与各月的月度报告"),
+           ("上月来电客户在本月底前", "各月来电客户在次月底前"), ("连续两月", "连续两期"),
+           ("连续 2 个月", "连续 2 期"), ("去年同月", "去年同期"), ("本月", "本期"),
+           ("上月", "上期"), ("当月", "当期"),
+           ("月度", "期间"), ("**月份**", "**期间**"), ("每月", "每期"), ("/月", "/期")),
+    "en": (("Monthly store sales KPI report", "Store sales KPI report"),
+           ("see the 12-month trends", "see the months of the period and each month's report"),
+           ("last month's callers came to the showroom",
+            "each month's callers came to the showroom by the end of the next month"),
+           ("two months running", "two periods running"),
+           ("same month last year", "same period last year"),
+           ("Same month last year", "Same period last year"), ("this month", "this period"),
+           ("This month", "This period"), ("last month", "the previous period"),
+           ("Last month", "Previous period"), ("in the month", "in the period"),
+           ("Monthly", "Period"), ("MoM", "vs previous"), ("The month at a glance",
+           "The period at a glance"), ("the month's", "the period's"), ("**Month**", "**Period**"),
+           ("per month", "per period"), ("/month", "/period"), ("a month", "a period")),
+}
+
+
+def period_wording(words: str, lang: str = "zh") -> str:
+    """``words`` written for a month, as they read for a period (:data:`PERIOD_WORDS`).
+
+    >>> period_wording("本月交车 371 台，上月 301 台"), period_wording("This month", "en")
+    ('本期交车 371 台，上期 301 台', 'This period')
+    """
+    for month_words, period_words in PERIOD_WORDS[check_lang(lang)]:
+        words = words.replace(month_words, period_words)
+    return words

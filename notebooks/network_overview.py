@@ -27,26 +27,27 @@ from kpi_lib.report import notebook as report
 
 report.plots.use_theme(lang)
 overview = report.network.load_overview(data, month, lang, reports)
-display(Markdown(report.network.intro_markdown(overview)))
+# a quarter's or a year's overview reads 本期, not 本月 (report.period)
+display(report.period.md(report.network.intro_markdown(overview), overview))
 
 # %%
 display(Markdown(report.heading("overview_region_heading", lang)))
 display(Markdown(report.text("overview_region_note", lang)))
-display(report.styled(report.network.region_frame(overview), compact=True))
+display(report.period.table(report.network.region_frame(overview), overview, compact=True))
 
 # %%
 display(Markdown(report.heading("overview_funnel_heading", lang)))
 display(Markdown(report.text("overview_funnel_note", lang)))
 report.show(report.plots.funnel_plot_grid(report.network.funnel_panels(overview), highlight=""))
-display(Markdown(report.network.outliers_markdown(overview)))
+display(report.period.md(report.network.outliers_markdown(overview), overview))
 
 # %%
 display(Markdown(report.heading("overview_diagnosis_heading", lang)))
 findings = report.network.diagnosis_frame(overview)
 if findings.empty:
-    display(Markdown(report.text("overview_diagnosis_none", lang)))
+    display(report.period.md(report.text("overview_diagnosis_none", lang), overview))
 else:
-    display(report.styled(findings, numeric_from=3))
+    display(report.period.table(findings, overview, numeric_from=3))
 
 # %%
 display(Markdown(report.heading("overview_links_heading", lang)))

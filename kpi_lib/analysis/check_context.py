@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics.cube import compute_cube
-from ..metrics.months import month_bounds, previous_month
+from ..metrics.periods import period_bounds, period_months, shift_period
 from ..metrics.registry import REGISTRY
 from .consultant_rates import consultant_rate_counts
 
@@ -101,10 +101,11 @@ class CheckContext:
         return None if i is None else self.compare.iloc[i]
 
     def history(self, months_back: int) -> pd.DataFrame:
-        """KPI cube of the month and the ``months_back`` before it, every compared store."""
+        """KPI cube of the month and the ``months_back`` before it, every compared store
+        (for a period: the periods of its length before it)."""
         key = ("history", months_back)
         if key not in self._cache:
-            months = [previous_month(self.month, k) for k in range(months_back, -1, -1)]
+            months = [shift_period(self.month, -k) for k in range(months_back, -1, -1)]
             stores = sorted(self.compare["store_id"].unique())
             self._cache[key] = compute_cube(self.con, months, stores)
         return self._cache[key]
@@ -148,10 +149,10 @@ class CheckContext:
         return self.cached("compliance", lambda: compliance_counts(self.con, self.month))
 
     def overdue_counts(self, store: str) -> dict[str, int]:
-        """Open leads overdue for follow-up at the month's end, by grade."""
+        """Open leads overdue for follow-up at the month's (or period's) end, by grade."""
         from .pipeline import load_pipeline
 
-        stock = load_pipeline(self.con, store, self.month).stock
+        stock = load_pipeline(self.con, store, period_months(self.month)[-1]).stock
         return dict(zip(stock["grade"], stock["overdue"].astype(int), strict=True))
 
     def invite_counts(self) -> pd.DataFrame | None:
@@ -227,7 +228,7 @@ def elapsed_share(ctx: CheckContext, store: str) -> float:
 
 
 def _competitors(ctx: CheckContext) -> pd.DataFrame:
-    start, end = month_bounds(ctx.month)
+    start, end = period_bounds(ctx.month)
     if not ctx.has_column("leads", "competitor"):
         return pd.DataFrame(columns=["store_id", "competitor", "n"])
     return ctx.con.execute(

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from ..metrics.months import previous_month
+from ..metrics.periods import same_period_last_year
 from ..stats import robust_sd as stats_robust_sd
 from .check_context import (
     NAN,
@@ -140,7 +140,7 @@ def traffic_context(ctx: CheckContext, store: str, p: dict[str, Any]) -> CheckRe
     cube = ctx.history(12)
     v = cube[cube["metric"] == "visits"].pivot_table(index="store_id", columns="month",
                                                       values="value", dropna=False)
-    month, last_year = ctx.month, previous_month(ctx.month, 12)
+    month, last_year = ctx.month, same_period_last_year(ctx.month)
     rows: list[dict[str, Any]] = []
     share = float(ctx.elapsed().get(store, 1.0))
     if store not in v.index or month not in v or not share > 0:

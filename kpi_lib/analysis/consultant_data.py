@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..ingest.warehouse import has
 from ..metrics.cube import grain_cube
-from ..metrics.months import month_bounds
+from ..metrics.periods import period_bounds, period_months
 from .scoring import ScoringParams
 
 NAN = float("nan")
@@ -16,14 +16,15 @@ NAN = float("nan")
 
 
 def roster_of(con, store: str, month: str) -> pd.DataFrame:
-    start, end = month_bounds(month)
+    start, end = period_bounds(month)
     return con.execute(
         """SELECT c.consultant_id, c.name FROM consultants c
            WHERE c.store_id = ? AND (c.hired IS NULL OR c.hired < ?)
              AND (c."left" IS NULL OR c."left" >= ?)
              AND (c.role IS NULL OR c.role = 'sales' OR c.consultant_id IN (
-                  SELECT consultant_id FROM targets WHERE store_id = ? AND month = ?))
-           ORDER BY c.consultant_id""", [store, end, start, store, month]).df()
+                  SELECT consultant_id FROM targets WHERE store_id = ?
+                  AND list_contains(?, month)))
+           ORDER BY c.consultant_id""", [store, end, start, store, period_months(month)]).df()
 
 
 #: Registry KPIs at the consultant grain (:func:`kpi_lib.metrics.cube.grain_cube`) → columns.

@@ -29,6 +29,7 @@ from ..formatting import format_value, is_na
 from ..i18n import in_sentence, list_sep, text
 from ..ingest.warehouse import has
 from ..metrics.months import month_bounds, previous_month
+from ..metrics.periods import period_months, same_period_last_year, shift_period
 from ..metrics.registry import kpi_label
 from .consultant_data import (
     completion_by_month,
@@ -103,8 +104,8 @@ def load_consultants(con, store: str, month: str,
     p = params or scoring_params()
     roster = roster_of(con, store, month)
     n_back = max(p.improvement_months, 1)
-    history = [previous_month(month, k) for k in range(n_back - 1, -1, -1)]
-    year_ago = previous_month(month, 12)
+    history = [shift_period(month, -k) for k in range(n_back - 1, -1, -1)]
+    year_ago = same_period_last_year(month)
     monthly = monthly_sums(con, store, [*history, year_ago])
     missing = missing_inputs(con, roster, store)
     t = _month_table(con, store, month, roster, monthly, missing, p)
@@ -114,11 +115,11 @@ def load_consultants(con, store: str, month: str,
     team = _team_rates(t, p)
     refs = _score_and_flag(t, team, hist, p)
     team["score"] = float(t["score"].mean()) if t["score"].notna().any() else NAN
-    team["completion_prev"] = team_completion(monthly, t, previous_month(month), p)
+    team["completion_prev"] = team_completion(monthly, t, shift_period(month, -1), p)
     team["completion_last_year"] = team_completion(monthly, t, year_ago, p)
     store_target = con.execute(
-        "SELECT sum(units) FROM targets WHERE store_id = ? AND month = ? "
-        "AND consultant_id IS NULL", [store, month]).fetchone()[0]
+        "SELECT sum(units) FROM targets WHERE store_id = ? AND list_contains(?, month) "
+        "AND consultant_id IS NULL", [store, period_months(month)]).fetchone()[0]
     return Consultants(store, month, t.reset_index(drop=True), team, refs, p, missing,
                        NAN if store_target is None else float(store_target))
 
@@ -155,7 +156,7 @@ def _completion_history(t: pd.DataFrame, monthly: pd.DataFrame, month: str,
     consultant's completion over the ``history`` months (for the improvement flag)."""
     wide = completion_by_month(monthly, p.completion_basis)
     t["completion_prev"] = t["consultant_id"].map(
-        wide.get(previous_month(month), pd.Series(dtype=float)))
+        wide.get(shift_period(month, -1), pd.Series(dtype=float)))
     t["completion_last_year"] = t["consultant_id"].map(
         wide.get(year_ago, pd.Series(dtype=float)))
     return pd.DataFrame({m: t["consultant_id"].map(wide.get(m, pd.Series(dtype=float)))
@@ -373,7 +374,8 @@ def score_chart(data: Consultants, lang: str) -> dict:
 
 
 def _deadline(month: str) -> str:
-    _, end = month_bounds(previous_month(month, -1))
+    """The last day of the month after ``month`` (of a period: after its last month)."""
+    _, end = month_bounds(previous_month(period_months(month)[-1], -1))
     return (end - timedelta(days=1)).isoformat()
 
 

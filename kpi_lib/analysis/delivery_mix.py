@@ -24,6 +24,7 @@ from ..ingest.schema import CHANNELS
 from ..ingest.warehouse import present_columns
 from ..metrics.cube import NO_DATA, compute_cube
 from ..metrics.months import previous_month
+from ..metrics.periods import is_month, period_months, previous_period
 from ..metrics.registry import REGISTRY
 
 #: Aftercare rates shown, in this order.
@@ -83,12 +84,19 @@ def _month_values(cube: pd.DataFrame, month: str) -> pd.DataFrame:
 
 
 def load_delivery_mix(con: duckdb.DuckDBPyConnection, store: str, month: str) -> DeliveryMix:
-    """Deliveries by channel, trade-in share, 12-month trend and aftercare rates."""
-    months = [previous_month(month, n) for n in range(TREND_MONTHS - 1, -1, -1)]
-    cube = compute_cube(con, months)
+    """Deliveries by channel, trade-in share, 12-month trend and aftercare rates.
+
+    ``month`` may be a period (:mod:`kpi_lib.metrics.periods`): the mix and the aftercare
+    rates are then the period's, beside the previous period's, and the trend is the 12
+    months up to its last month."""
+    end = period_months(month)[-1]
+    months = [previous_month(end, n) for n in range(TREND_MONTHS - 1, -1, -1)]
+    before = previous_period(month)
+    cube = compute_cube(con, months if is_month(month) else [*months, month, before])
     mine = cube[cube["store_id"] == store]
-    now, last = _month_values(mine, month), _month_values(mine, previous_month(month))
+    now, last = _month_values(mine, month), _month_values(mine, before)
     network = pooled(cube[cube["month"] == month])
+    mine = mine[mine["month"].isin(months)]
     year = pooled(mine)
 
     count_ids = [f"deliveries_{c}" for c in CHANNELS] + ["deliveries", "trade_in_deliveries"]

@@ -37,7 +37,7 @@ import pandas as pd
 
 from ..formatting import format_value
 from ..i18n import check_lang, in_sentence, text, verdict_words
-from ..metrics.months import check_month_format
+from ..metrics.periods import check_period_format
 from ..metrics.registry import REGISTRY
 from .check_context import CheckContext, CheckResult, compare_evidence
 from .diagnosis_checks import CHECKS
@@ -398,7 +398,7 @@ def diagnose(con: Any, month: str, store: str | None = None, lang: str = "zh",
     """
     from ..metrics.comparison import compare_month
 
-    check_month_format(month)
+    check_period_format(month)
     check_lang(lang)
     rules = rules or load_rules()
     if compare is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .months import month_bounds
+from .periods import period_bounds, period_months
 
 #: section (catalogue key of its heading) → the register it needs, scoped to the store
 #: and, for visits and orders, to the report month
@@ -32,8 +32,9 @@ class Coverage:
 
 
 def store_coverage(con, store: str, month: str) -> Coverage:
-    """Look up the registers behind each section for ``store`` in ``month``."""
-    start, end = month_bounds(month)
+    """Look up the registers behind each section for ``store`` in ``month`` (a month or a
+    period: its numbers come from the workbook when any of its months does)."""
+    start, end = period_bounds(month)
     date_col = {"visits": "date", "orders": "delivered"}
     missing = []
     for section, (table, in_month) in SECTION_NEEDS.items():
@@ -45,6 +46,6 @@ def store_coverage(con, store: str, month: str) -> Coverage:
         if con.execute(sql, args).fetchone()[0] == 0:
             missing.append((section, table))
     from_workbook = bool(con.execute(
-        "SELECT count(*) FROM workbook_kpis WHERE store_id = ? AND month = ?", [store, month]
-    ).fetchone()[0]) and any(t == "visits" for _, t in missing)
+        "SELECT count(*) FROM workbook_kpis WHERE store_id = ? AND list_contains(?, month)",
+        [store, period_months(month)]).fetchone()[0]) and any(t == "visits" for _, t in missing)
     return Coverage(from_workbook, tuple(missing))

@@ -37,7 +37,7 @@ from .cube_sql import (
     measure_available,
     relation_inputs,
 )
-from .months import month_list as to_month_list
+from .periods import period_list, period_months
 from .registry import REGISTRY
 from .relation_tables import relation_source
 from .relations import relations
@@ -89,7 +89,7 @@ def compute_cube(
     ``"no_data"`` when a part is n/a (an optional column or table absent, no marketing
     row for the month, no target). ``na_reason`` is None otherwise.
     """
-    month_list = to_month_list(months)
+    month_list = period_list(months)
     registry = _subset(metrics)
     if extra:
         return _compute_cube(con, month_list, stores, {**registry, **{m.id: m for m in extra}})
@@ -146,6 +146,7 @@ def _sources(con: duckdb.DuckDBPyConnection, measures: list[Metric],
              months: list[str]) -> dict[str, str]:
     """Where each relation the ``measures`` count is read (:func:`relation_source`)."""
     rels = relations()
+    months = [m for p in months for m in period_months(p)]  # relations go month by month
     return {t: relation_source(con, rels[t], months)
             for t in {m.measure.table for m in measures}  # type: ignore[union-attr]
             if t in rels}
@@ -189,7 +190,7 @@ def grain_cube(con: duckdb.DuckDBPyConnection, months: str | Sequence[str], by: 
     """
     if by not in GRAINS:
         raise ParameterError(f"unknown grain {by!r}; known: {', '.join(GRAINS)}")
-    month_list = to_month_list(months)
+    month_list = period_list(months)
     present = present_pairs(con)
     columns = GRAINS[by]
     registry = _subset(metrics)
@@ -272,15 +273,19 @@ def _apply_workbook(con: duckdb.DuckDBPyConnection, wide: pd.DataFrame,
                     months: list[str],
                     registry: dict[str, Metric] = REGISTRY) -> None:
     """Fill ``parts`` (in place) from ``workbook_kpis`` for the rows of ``wide`` whose
-    store-month has workbook values and no register row.
+    store-period has workbook values and no register row. Over a period of several months
+    the workbook's flows add up and its stocks (carried leads and orders) are those of the
+    period's first month.
     """
+    inside = [m for p in months for m in period_months(p)]
     try:
         wb = con.execute("SELECT store_id, month, metric, value FROM workbook_kpis "
-                         "WHERE list_contains($months, month)", {"months": months}).df()
+                         "WHERE list_contains($months, month)", {"months": inside}).df()
     except duckdb.CatalogException:  # no workbook table (a warehouse of another build)
         return
     if wb.empty or wide.empty:
         return
+    wb = _workbook_periods(wb, months)
     raw = np.zeros(len(wide), dtype=bool)
     for metric in available:
         m = metric.measure
@@ -309,3 +314,20 @@ def _apply_workbook(con: duckdb.DuckDBPyConnection, wide: pd.DataFrame,
             continue  # not asked for (compute_cube's ``metrics``)
         total = np.sum([parts[i] for i in summed], axis=0)
         parts[metric_id] = np.where(use, total, parts[metric_id])
+
+
+def _workbook_periods(wb: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
+    """The workbook's monthly values over ``periods``: flows summed over each period's
+    months, stocks (``open_at_start``) taken from its first month."""
+    if all(len(period_months(p)) == 1 for p in periods):
+        return wb
+    stocks = {i for i, m in REGISTRY.items() if m.measure and m.measure.period == "open_at_start"}
+    frames = []
+    for p in periods:
+        months = period_months(p)
+        part = wb[wb["month"].isin(months)]
+        is_stock = part["metric"].isin(stocks)
+        flows = part[~is_stock].groupby(["store_id", "metric"], as_index=False)["value"].sum()
+        firsts = part[is_stock & (part["month"] == months[0])][["store_id", "metric", "value"]]
+        frames.append(pd.concat([flows, firsts]).assign(month=p))
+    return pd.concat(frames, ignore_index=True)

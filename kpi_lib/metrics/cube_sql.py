@@ -1,9 +1,17 @@
 """The one SQL statement of the KPI cube, generated from the registry's declarations.
 
 One grouped query per (table, period, date column), a ``FILTER`` clause per measure,
-joined to the requested months (``in_month`` by the row's month start, ``month_is`` by the
-month string, ``open_at_start`` by ``date < first day of M``: table × months, never a
+joined to the requested periods (``in_month`` by the row's month start, ``month_is`` by the
+month string, ``open_at_start`` by ``date < first day of P``: table × periods, never a
 quadratic self-join); with a grain, the rows are also grouped by its column.
+
+A period (:mod:`kpi_lib.metrics.periods`: a month, quarter, year or range) is one row of
+``_months`` per month inside it, all carrying the period's name and bounds, so "in M"
+reads "in P" with no second definition: a row of any of P's months joins (flows over P),
+a stock at the start joins P's first month only, a stock at the as-of date
+(:attr:`~kpi_lib.metrics.relations.Relation.stock`) its last; ``{start}``/``{end}`` are P's
+bounds; ``month_is`` measures are summed month by month (per month, a store target row
+wins over its consultants' rows).
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from datetime import date
 
 from ..ingest.kpi_types import LOOKUP_RELATIONS, LOOKUPS, Measure, Metric
 from .months import month_bounds
+from .periods import period_bounds, period_months
 from .relations import Relation, relations
 
 #: The grains below a store at which the registry's KPIs are also computed, and the
@@ -123,12 +132,13 @@ def _group_sql(key: tuple[str, str, str], metrics: list[Metric], span: tuple[dat
     d = f"s.{quote_name(date_col)}"
     where = []
     if period == "in_month":
-        on = f"CAST(date_trunc('month', {d}) AS DATE) = _m_start"
+        on = f"CAST(date_trunc('month', {d}) AS DATE) = _m_mstart"
         where.append(f"{d} >= DATE '{span[0]}' AND {d} < DATE '{span[1]}'")
     elif period == "month_is":
-        on = f"{d} = _m_month"
-    else:  # open_at_start: the table × months, cut to rows some measure can count
-        on = f"{d} < _m_start"
+        rel = relations().get(table)
+        on = f"{d} = _m_ym" + (" AND _m_last" if rel is not None and rel.stock else "")
+    else:  # open_at_start: the table × periods, cut to rows some measure can count
+        on = f"{d} < _m_start AND _m_first"
         conds = [m.measure.where for m in metrics]  # type: ignore[union-attr]
         if all(conds):
             on += " AND (" + " OR ".join(_sub(c) for c in conds) + ")"  # type: ignore[arg-type]
@@ -142,31 +152,40 @@ def _group_sql(key: tuple[str, str, str], metrics: list[Metric], span: tuple[dat
         where.append("list_contains($stores, s.store_id)" if by is not None
                      else "s.store_id IN (SELECT store_id FROM _grid)")
     aggs = ",\n    ".join(e for m in metrics for e in _aggregates(m))
-    return (f"SELECT {unit} AS store_id, _m_month,\n    {aggs}\n"
-            f"  FROM ({source}) s JOIN _months ON {on}\n"
-            + (f"  WHERE {' AND '.join(where)}\n" if where else "")
-            + "  GROUP BY ALL")
+    keys = "_m_month, _m_ym" if period == "month_is" else "_m_month"
+    sql = (f"SELECT {unit} AS store_id, {keys},\n    {aggs}\n"
+           f"  FROM ({source}) s JOIN _months ON {on}\n"
+           + (f"  WHERE {' AND '.join(where)}\n" if where else "")
+           + "  GROUP BY ALL")
+    if period != "month_is":
+        return sql
+    # month by month, then added over the period (a fallback decides per month)
+    cols = [quote_name(c) for m in metrics for c in
+            (m.id, *((m.id + "__rows",) if m.measure.na_without_rows else ()))]  # type: ignore[union-attr]
+    return (f"SELECT store_id, _m_month, {', '.join(f'sum({c}) AS {c}' for c in cols)} "
+            f"FROM ({sql}) GROUP BY ALL")
 
 
 def cube_sql(months: Sequence[str], measures: list[Metric], store_filter: bool,
              by: str | None = None, sources: dict[str, str] | None = None) -> str:
-    """The one SQL statement that computes every available measure (wide: a column each).
+    """The one SQL statement that computes every available measure (wide: a column each)
+    for each period of ``months`` (months, quarters, years or ranges).
 
     ``$stores`` (a list of store ids) is its only parameter when ``store_filter``. With a
     grain ``by`` (:data:`GRAINS`), a row's ``store_id`` is ``store_id`` + chr(31) + the
     grain value, and the rows are the units some measure counts (no store × month grid).
     ``sources`` names where a relation's rows are read (:func:`relation_source`).
     """
-    span = (month_bounds(months[0])[0], month_bounds(months[-1])[1])
+    span = (min(period_bounds(p)[0] for p in months), max(period_bounds(p)[1] for p in months))
     groups: dict[tuple[str, str, str], list[Metric]] = {}
     for metric in measures:
         m = metric.measure
         assert m is not None
         groups.setdefault((m.table, m.period, m.date), []).append(metric)
-    ctes = [months_cte(months)]
+    ctes = [periods_cte(months)]
     if by is None:
-        ctes.append("_grid AS (SELECT st.store_id, _months._m_month FROM stores st "
-                    "CROSS JOIN _months"
+        ctes.append("_grid AS (SELECT st.store_id, p._m_month FROM stores st "
+                    "CROSS JOIN (SELECT DISTINCT _m_month FROM _months) p"
                     + (" WHERE list_contains($stores, st.store_id))" if store_filter else ")"))
     select, joins = ["g.store_id", "g._m_month AS month"], []
     for i, (key, metrics) in enumerate(groups.items()):
@@ -187,8 +206,25 @@ def cube_sql(months: Sequence[str], measures: list[Metric], store_filter: bool,
 
 
 
+def periods_cte(periods: Sequence[str]) -> str:
+    """The ``_months`` relation of the cube for ``periods``: one row per month of each
+    period — the period's name and bounds (``_m_month``, ``_m_start``, ``_m_end``), the
+    month's first day and name (``_m_mstart``, ``_m_ym``) and whether it is the period's
+    first or last month (``_m_first``, ``_m_last``)."""
+    rows = []
+    for p in periods:
+        months = period_months(p)
+        start, end = period_bounds(p)
+        rows += [f"('{p}', DATE '{start}', DATE '{end}', DATE '{month_bounds(m)[0]}', '{m}', "
+                 f"{str(i == 0).upper()}, {str(i == len(months) - 1).upper()})"
+                 for i, m in enumerate(months)]
+    return ("_months(_m_month, _m_start, _m_end, _m_mstart, _m_ym, _m_first, _m_last) AS "
+            f"(VALUES {', '.join(rows)})")
+
+
 def months_cte(months: Sequence[str]) -> str:
-    """The ``_months(_m_month, _m_start, _m_end)`` relation of ``months`` (SQL)."""
+    """The ``_months(_m_month, _m_start, _m_end)`` relation of ``months`` (SQL), as the
+    relations read it (:mod:`kpi_lib.metrics.relations`: month by month)."""
     values = ", ".join(f"('{m}', DATE '{s}', DATE '{e}')"
                        for m, s, e in ((m, *month_bounds(m)) for m in months))
     return f"_months(_m_month, _m_start, _m_end) AS (VALUES {values})"

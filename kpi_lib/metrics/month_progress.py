@@ -36,6 +36,11 @@ inside it: the share of the month's expected traffic that falls on the days ``1 
 
 A month-to-date count ``k`` is "paced" as ``k / elapsed_share``: what the whole month would
 hold if the rest of it ran like the days already seen (按进度折算).
+
+**A period** of several months (:mod:`kpi_lib.metrics.periods`) runs as far as its last
+month: complete when that month is, else partial with the elapsed share of its whole
+months and of the last month's elapsed share, each month weighted by its days
+(:func:`period_share`); ``days_elapsed`` and ``days_in_month`` count the period's days.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ import pandas as pd
 
 from .months import month_bounds, previous_month
 from .network_cache import remembered
+from .periods import is_month, period_bounds, period_months
 
 #: Full months before the report month whose visits give the weekday pattern.
 LOOKBACK_MONTHS = 3
@@ -215,8 +221,11 @@ def month_elapsed(con: duckdb.DuckDBPyConnection, month: str,
     ``data_end`` is the store's own last register date (it may lie after the month);
     ``days_elapsed`` counts the month's days up to it (all of them when complete, 0 and
     ``data_end`` None when the store has no data in or after the month). ``measure``:
-    whose profile weighs the days (:func:`day_weights`; the visits by default).
+    whose profile weighs the days (:func:`day_weights`; the visits by default). A period
+    of several months: see the module docstring.
     """
+    if not is_month(month):
+        return _period_elapsed(con, month, lookback, measure)
     start, after = month_bounds(month)
     last, n_days = after - timedelta(days=1), (after - start).days
     ends = store_data_end(con)
@@ -236,6 +245,35 @@ def month_elapsed(con: duckdb.DuckDBPyConnection, month: str,
                                        "days_in_month", "elapsed_share", "complete"])
 
 
+def period_share(period: str, last_share: float) -> float:
+    """The elapsed share of ``period`` when its last month's is ``last_share``: its whole
+    months and the last month's share of its days, each month weighted by its days.
+
+    >>> period_share("2026-Q4", 0.5)  # (31 + 30 + 31 × 0.5) / 92
+    0.8315217391304348
+    """
+    start, after = period_bounds(period)
+    last_start, last_after = month_bounds(period_months(period)[-1])
+    before = (last_start - start).days
+    return (before + (last_after - last_start).days * last_share) / (after - start).days
+
+
+def _period_elapsed(con: duckdb.DuckDBPyConnection, period: str, lookback: int,
+                    measure: str) -> pd.DataFrame:
+    """:func:`month_elapsed` of a period of several months (from its last month's)."""
+    months = period_months(period)
+    start, after = period_bounds(period)
+    frame = month_elapsed(con, months[-1], lookback, measure)
+    before = (month_bounds(months[-1])[0] - start).days
+    seen = frame["data_end"].notna() | (frame["days_elapsed"] > 0)
+    frame["days_elapsed"] = np.where(seen | frame["complete"],
+                                     before + frame["days_elapsed"], 0)
+    frame["days_in_month"] = (after - start).days
+    frame["elapsed_share"] = [period_share(period, s) if not np.isnan(s) else s
+                              for s in frame["elapsed_share"].astype(float)]
+    return frame
+
+
 def _workbook_month(con: duckdb.DuckDBPyConnection, store: str, month: str) -> bool:
     """The brand workbook has ``store``'s ``month`` (a whole month of monthly totals)."""
     try:
@@ -253,7 +291,7 @@ def store_month(con: duckdb.DuckDBPyConnection, store: str, month: str) -> dict:
     frame = month_elapsed(con, month)
     row = frame[frame["store_id"] == store]
     if row.empty:
-        start, after = month_bounds(month)
+        start, after = period_bounds(month)
         out = {"store_id": store, "data_end": None, "days_elapsed": 0,
                "days_in_month": (after - start).days, "elapsed_share": float("nan"),
                "complete": False}
@@ -262,9 +300,9 @@ def store_month(con: duckdb.DuckDBPyConnection, store: str, month: str) -> dict:
         out["complete"] = bool(out["complete"])
         out["data_end"] = _as_date(out["data_end"])
     out["last_date"] = store_data_end(con).get(store)
-    if out["data_end"] is None and _workbook_month(con, store, month):
+    if out["data_end"] is None and _workbook_month(con, store, period_months(month)[-1]):
         # the brand workbook holds the whole month (its rows are monthly totals)
-        start, after = month_bounds(month)
+        start, after = period_bounds(month)
         last = after - timedelta(days=1)
         out.update(data_end=last, days_elapsed=(after - start).days, elapsed_share=1.0,
                    complete=True)
@@ -274,7 +312,7 @@ def store_month(con: duckdb.DuckDBPyConnection, store: str, month: str) -> dict:
         end = out["data_end"]
         out[f"share_{measure}"] = (
             float("nan") if end is None else 1.0 if out["complete"] else
-            elapsed_share(month, end, day_weights(con, month, measure=measure)))
+            _share(con, month, end, measure))
     return out
 
 
@@ -288,6 +326,7 @@ def months_of_history(data_start: date | None, month: str) -> int:
     if data_start is None:
         return 0
     first = data_start.year * 12 + data_start.month
+    month = period_months(month)[0]  # a period's stocks are those at its start
     return max(0, int(month[:4]) * 12 + int(month[5:]) - first)
 
 
@@ -300,3 +339,28 @@ def history_incomplete(data_start: date | None, month: str, warmup: int) -> bool
     [True, True, False]
     """
     return data_start is None or months_of_history(data_start, month) < warmup
+
+
+def _share(con: duckdb.DuckDBPyConnection, period: str, end: date, measure: str) -> float:
+    """The elapsed share of ``period`` at ``end`` by ``measure``'s profile."""
+    last = period_months(period)[-1]
+    share = elapsed_share(last, end, day_weights(con, last, measure=measure))
+    return share if is_month(period) else period_share(period, share)
+
+
+#: n/a reason of a period the store's data begin inside (its totals are incomplete).
+PARTIAL_HISTORY = "partial_history"
+
+
+def mark_partial_periods(cube: pd.DataFrame, data_start: date | None) -> pd.DataFrame:
+    """The cube with every KPI of a period of several months that begins before the
+    store's first month with data set n/a (``partial_history``): a total over part of a
+    period is not comparable with a whole one. Months are left as they are."""
+    if data_start is None:
+        return cube
+    first = data_start.strftime("%Y-%m")
+    cut = cube["month"].map(lambda p: not is_month(p) and period_months(p)[0] < first)
+    out = cube.copy()
+    out.loc[cut, ["numerator", "denominator", "value"]] = float("nan")
+    out.loc[cut, "na_reason"] = PARTIAL_HISTORY
+    return out

@@ -20,15 +20,6 @@ def check_month_format(month: str) -> str:
     return month
 
 
-def check_month_in_range(month: str, first: str | None, last: str | None) -> str:
-    """Return ``month`` if it lies within the data's months ``first``…``last``."""
-    if first is None or last is None:
-        raise ParameterError("the data folder holds no dated rows (visits or orders)")
-    if not first <= month <= last:
-        raise ParameterError(f"month {month} is outside the data, which covers {first} to {last}")
-    return month
-
-
 def month_bounds(month: str) -> tuple[date, date]:
     """First day of ``month`` and first day of the next month (half-open ``[start, end)``).
 

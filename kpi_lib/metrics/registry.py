@@ -12,6 +12,7 @@ from __future__ import annotations
 from ..ingest.kpi_catalogue import declared
 from ..ingest.kpi_types import UNITS, Direction, Measure, Metric, MetricType, Section, Unit
 from ..ingest.schema import CHANNELS
+from .relations import relations
 
 #: Every metric, in funnel order (traffic → leads → closing → delivery mix → aftercare).
 REGISTRY: dict[str, Metric] = {m.id: m for m in declared()}
@@ -49,6 +50,34 @@ REFERENCE_IDS: tuple[str, ...] = (
     "trade_in_share", "target_completion", "avg_deal_value", "collection_rate",
     "insurance_rate", "call_3d_rate", "referral_rate", "lost_rate",
 )
+
+
+def period_rule(metric_id: str) -> str:
+    """How a count or sum over a period of several months relates to its months' values
+    (DATA_CONTRACT.md, "Periods"; the cube computes it, this only says which):
+
+    - ``sum`` — a flow: the period's value is the sum of its months';
+    - ``first`` — a stock at the start (``open_at_start``): its first month's;
+    - ``last`` — a stock at the as-of date (a :attr:`~kpi_lib.metrics.relations.Relation.stock`
+      relation): its last month's;
+    - ``own`` — neither: a median of the period's rows, or a count whose condition names
+      the period's bounds (orders from leads created in P: a lead created in July that
+      orders in August is a new lead of the quarter but a carried-over one of August).
+
+    >>> [period_rule(i) for i in ("visits", "carried_leads", "open_leads", "orders_new_leads")]
+    ['sum', 'first', 'last', 'own']
+    """
+    m = get(metric_id).measure
+    if m is None:
+        raise ValueError(f"{metric_id} is a ratio: its parts follow period_rule")
+    if m.period == "open_at_start":
+        return "first"
+    rel = relations().get(m.table)
+    if rel is not None and rel.stock:
+        return "last"
+    if m.median or any(p in (m.where or "") for p in ("{start}", "{end}")):
+        return "own"
+    return "sum"
 
 
 def get(metric_id: str) -> Metric:

@@ -38,6 +38,8 @@ class Relation:
     #: rows depend on the month (a ``month`` column; reads ``_months``): computed once per
     #: connection and month into a temporary table (:func:`kpi_lib.metrics.cube.relation_source`)
     per_month: bool = True
+    #: a stock at the month's as-of date: over a period, its last month's rows count
+    stock: bool = False
 
 
 @cache
@@ -217,7 +219,7 @@ def relations() -> dict[str, Relation]:
                  {"consultant_id": ("visits", "consultant_id"), "source": ("visits", "source")},
                  per_month=False),
         Relation("lead_stock", _lead_stock(), (("leads", "created"),),
-                 {**_LEAD_INPUTS, "overdue": ("followups", "date")}),
+                 {**_LEAD_INPUTS, "overdue": ("followups", "date")}, stock=True),
         Relation("lead_followups", _lead_followups(), (("leads", "created"),
                                                        ("followups", "date")), _LEAD_INPUTS),
     )}

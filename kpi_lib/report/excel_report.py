@@ -34,6 +34,7 @@ from ..analysis.consultants import column_label, improvement_plan_frame
 from ..analysis.diagnosis import evidence_line
 from ..i18n import check_lang, data_value, list_sep, month_label, text, verdict_words
 from ..metrics.cube import CUBE_COLUMNS, compute_cube
+from ..metrics.periods import is_month, period_months
 from .excel_style import (
     TemplateRow,  # noqa: F401  (re-exported)
     fit_columns,
@@ -54,7 +55,8 @@ SCOPES = ("national_avg", "regional_avg", "national_best", "regional_best", "pee
 
 
 def year_months(month: str) -> list[str]:
-    """January … ``month`` of the report's year."""
+    """January … ``month`` of the report's year (a period: up to its last month)."""
+    month = period_months(month)[-1]
     return [f"{month[:4]}-{m:02d}" for m in range(1, int(month[5:7]) + 1)]
 
 
@@ -355,7 +357,7 @@ def build_workbook(sm, lang: str | None = None, *, year_cube: pd.DataFrame,
     wb = Workbook()
     wb.remove(wb.active)
     store, month = sm.store, sm.month
-    add_vertical_sheet(wb, year_cube, store, month, lang)
+    add_vertical_sheet(wb, year_cube, store, period_months(month)[-1], lang)
     add_horizontal_sheet(wb, sm.network, store, month, lang)
     add_consultant_sheet(wb, sm.consultants, store, month, lang)
     add_findings_sheet(wb, sm.findings, store, month, lang, findings_markdown(sm))
@@ -383,7 +385,8 @@ def write_store_workbook(data, out: str | Path, lang: str | None = None, *,
     """Write the workbook of ``data`` (a StoreMonth) to ``out`` atomically; return ``out``.
 
     The year's cube is ``year_cube`` or read from ``data_dir``; one of them is required.
-    With ``data_dir`` the workbook also gets the next month's target breakdown.
+    With ``data_dir`` a monthly report's workbook also gets the next month's target
+    breakdown (a period report's has none).
     """
     from ..atomic import atomic_write
     from .plan_tables import load_plan
@@ -395,6 +398,7 @@ def write_store_workbook(data, out: str | Path, lang: str | None = None, *,
         year_cube = load_year_cube(data_dir, data.store["store_id"], data.month)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    plan = load_plan(data, data_dir) if data_dir is not None else None
+    plan = (load_plan(data, data_dir)  # next month's: a monthly report's section
+            if data_dir is not None and is_month(data.month) else None)
     atomic_write(out, workbook_bytes(data, lang, year_cube=year_cube, plan=plan))
     return out

@@ -56,9 +56,9 @@ def load_overview(data: str | Path | None, month: str, lang: str = "zh",
     """Everything the overview notebook shows; ``report_dir`` holds the store reports."""
     from ..analysis.diagnosis import diagnose
     from ..ingest.warehouse import open_warehouse
-    from ..metrics.months import check_month_format
+    from ..metrics.periods import check_period_format
 
-    check_month_format(month)
+    check_period_format(month)
     data_dir = Path(data) if data else paths.DEMO_DATA
     report_dir = Path(report_dir) if report_dir else paths.REPORTS / month
     network_cache.enable()  # the overview and the diagnosis share the month's frames

@@ -9,7 +9,8 @@
   ``report.comparison``, ``report.trends``, ``report.pipeline``, ``report.forecast``,
   ``report.consultants``, ``report.delivery_mix``, ``report.traffic``, ``report.plan`` (next
   month's target and the path to it), ``report.appendix``, ``report.network`` (the network
-  overview) and ``report.plots``;
+  overview), ``report.period`` (what a period report adds, and its words) and
+  ``report.plots``;
 - :func:`show`, which displays a figure and closes it.
 
 Nothing here computes: these are the same functions, gathered under one name.
@@ -24,6 +25,7 @@ from ..i18n import month_label, text
 from . import appendix, findings, plots, summary
 from . import comparison_tables as comparison
 from . import network_index as network
+from . import period_report as period
 from . import plan_tables as plan
 from . import trend_tables as trends
 from .data_quality import quality_examples, quality_summary
@@ -41,8 +43,8 @@ from .store_month import (
 __all__ = [
     "appendix", "comparison", "consultants", "coverage_markdown", "delivery_mix", "findings",
     "forecast", "funnel_note", "funnel_stages", "header_markdown", "heading", "month_label",
-    "na_footnote", "network", "pipeline", "plan", "plots", "quality_examples", "quality_summary",
-    "show", "styled", "summary", "summary_frame", "text", "traffic", "trends",
+    "na_footnote", "network", "period", "pipeline", "plan", "plots", "quality_examples",
+    "quality_summary", "show", "styled", "summary", "summary_frame", "text", "traffic", "trends",
 ]
 
 

@@ -32,8 +32,21 @@ from ..ingest.warehouse import open_warehouse, store_info
 from ..metrics.comparison import compare_month
 from ..metrics.coverage import store_coverage
 from ..metrics.cube import compute_cube
-from ..metrics.month_progress import history_incomplete, store_data_start, store_month
-from ..metrics.months import check_month_format, previous_month
+from ..metrics.month_progress import (
+    PARTIAL_HISTORY,
+    history_incomplete,
+    mark_partial_periods,
+    store_data_start,
+    store_month,
+)
+from ..metrics.months import previous_month
+from ..metrics.periods import (
+    check_period_format,
+    is_month,
+    period_months,
+    previous_period,
+    same_period_last_year,
+)
 from ..metrics.registry import REGISTRY, kpi_label_ids
 from ..metrics.settings import report_config
 from ..metrics.workbook_check import workbook_checks
@@ -107,6 +120,9 @@ class StoreMonth:
     #: this store's derived workbook cells that differ from their recomputation
     #: (kpi_lib.metrics.workbook_check.CHECK_COLUMNS); None without the warehouse table
     workbook_checks: pd.DataFrame | None = None
+    #: for a period of several months: the compare table of its last month (how much the
+    #: period's volume adds to what a single month can judge)
+    last_month_network: pd.DataFrame | None = None
 
     def value(self, metric: str, month: str | None = None) -> float:
         """The metric's value (NaN when n/a) for ``month`` (default: the report month)."""
@@ -116,6 +132,21 @@ class StoreMonth:
     def na_reason(self, metric: str, month: str | None = None) -> str | None:
         row = self._row(metric, month or self.month)
         return "no_data" if row is None else row["na_reason"]
+
+    @property
+    def is_period(self) -> bool:
+        """The report covers a period of several months (a quarter, year or range)."""
+        return not is_month(self.month)
+
+    @property
+    def previous(self) -> str:
+        """The month (or period of the same length) before the report's."""
+        return previous_period(self.month)
+
+    @property
+    def last_year(self) -> str:
+        """The report's month (or period) a year earlier."""
+        return same_period_last_year(self.month)
 
     @property
     def partial(self) -> bool:
@@ -176,13 +207,14 @@ def load_store_month(
     top to bottom with its default parameters.
     """
     check_store_format(store)
-    check_month_format(month)
+    check_period_format(month)
     check_lang(lang)
     data_dir = Path(data) if data else paths.DEMO_DATA
-    months = [month, previous_month(month), previous_month(month, 12)]
+    months = [month, previous_period(month), same_period_last_year(month)]
+    inside = period_months(month) if not is_month(month) else []
     with open_warehouse(data_dir) as wh:
         info = store_info(wh.con, store)
-        cube = compute_cube(wh.con, months, stores=[store])
+        cube = compute_cube(wh.con, [*months, *inside], stores=[store])
         every = wh.con.execute(
             'SELECT file, "row", "column", reason, code, store_id FROM _issues '
             'ORDER BY file, "row"'
@@ -196,26 +228,37 @@ def load_store_month(
         network = compare_month(wh.con, month)
         watched: list = []
         findings = diagnose(wh.con, month, store, lang, compare=network, watched=watched)
-        sections = {
-            "delivery_mix": load_delivery_mix(wh.con, store, month),
-            "traffic": load_traffic(wh.con, store, month),
-            "trends": load_trends(wh.con, store, month),
-            "consultants": load_consultants(wh.con, store, month),
-            "pipeline": load_pipeline(wh.con, store, month),
-            "forecast": load_forecast(wh.con, store, month),
-            "coverage": store_coverage(wh.con, store, month),
-        }
+        sections = _sections(wh.con, store, month)
         progress = store_month(wh.con, store, month)
         start = store_data_start(wh.con).get(store)
         sheets, kpi_rows, values = wh.con.execute(
             "SELECT count(DISTINCT store_id), count(DISTINCT (store_id, metric)), count(*) "
             "FROM workbook_kpis").fetchone()
         checks = workbook_checks(wh.con, store)
+        last_month = (None if is_month(month) else
+                      compare_month(wh.con, period_months(month)[-1]))
+    if not is_month(month):
+        cube = mark_partial_periods(cube, start)
     return StoreMonth(info, month, lang, cube.reset_index(drop=True), issues, files, network,
                       findings, **sections, ignored=ignored, progress=progress,
                       data_start=start, watched=watched,
                       workbook_read=(sheets, kpi_rows, values) if values else None,
-                      workbook_checks=checks)
+                      workbook_checks=checks, last_month_network=last_month)
+
+
+def _sections(con, store: str, month: str) -> dict[str, object]:
+    """The section data of a month, or of a period: its delivery mix and consultants over
+    the period, the lead pipeline at its end (its last month's); no month-end forecast,
+    traffic detail or monthly trend warnings (a period report says where to read them)."""
+    common = {"delivery_mix": load_delivery_mix(con, store, month),
+              "consultants": load_consultants(con, store, month),
+              "coverage": store_coverage(con, store, month)}
+    if not is_month(month):
+        return {**common, "pipeline": load_pipeline(con, store, period_months(month)[-1])}
+    return {**common, "traffic": load_traffic(con, store, month),
+            "trends": load_trends(con, store, month),
+            "pipeline": load_pipeline(con, store, month),
+            "forecast": load_forecast(con, store, month)}
 
 
 def header_markdown(sm: StoreMonth) -> str:
@@ -293,7 +336,7 @@ def summary_frame(sm: StoreMonth) -> pd.DataFrame:
     (:meth:`StoreMonth.paced`) with the whole months (see :func:`na_footnote`).
     """
     lang = sm.lang
-    last, last_year = previous_month(sm.month), previous_month(sm.month, 12)
+    last, last_year = sm.previous, sm.last_year
     rows = []
     for metric_id in report_config()["summary_metrics"]:
         m = REGISTRY[metric_id]
@@ -334,7 +377,7 @@ def _cell(sm: StoreMonth, metric_id: str, month: str) -> str:
     return shown
 
 
-_NA_MARKS = {"no_data": "¹", "zero_denominator": "²"}
+_NA_MARKS = {"no_data": "¹", "zero_denominator": "²", PARTIAL_HISTORY: "³"}
 
 
 def na_footnote(sm: StoreMonth) -> str:
@@ -344,7 +387,8 @@ def na_footnote(sm: StoreMonth) -> str:
     reasons = list_sep(lang, "clauses").join
     out = text(
         "na_footnote", lang,
-        reasons=reasons(f"{mark} {text('na_' + code, lang)}" for code, mark in _NA_MARKS.items()),
+        reasons=reasons(f"{mark} {text('na_' + code, lang)}" for code, mark in _NA_MARKS.items()
+                        if code != PARTIAL_HISTORY or sm.is_period),
     )
     notes = [n for n in (history_footnote(sm), partial_footnote(sm)) if n]
     return "\n\n".join([out, *notes])
@@ -352,7 +396,7 @@ def na_footnote(sm: StoreMonth) -> str:
 
 def history_footnote(sm: StoreMonth) -> str:
     """What † means, with the store's data start and warm-up months ("" when unused)."""
-    months = [sm.month, previous_month(sm.month), previous_month(sm.month, 12)]
+    months = [sm.month, sm.previous, sm.last_year]
     shown = [k for k in report_config()["summary_metrics"] if k in CARRIED_LEAD_KPIS]
     if sm.data_start is None or not any(sm.history_incomplete(k, mo)
                                         for k in shown for mo in months):

@@ -10,7 +10,6 @@ import pandas as pd
 from ..analysis.diagnosis_rules import TOO_FEW_ID
 from ..formatting import format_change, format_value, is_na
 from ..i18n import in_sentence, list_sep, text
-from ..metrics.months import previous_month
 from ..metrics.registry import REGISTRY
 from ..metrics.settings import report_config
 from .data_quality import store_quarantined
@@ -193,7 +192,7 @@ def _candidate(sm: StoreMonth, metric: str, last: str) -> Change | None:
 
 def change_candidates(sm: StoreMonth) -> list[Change]:
     """Every candidate KPI's change against last month (tested, valued), unfiltered."""
-    last = previous_month(sm.month)
+    last = sm.previous
     out = [_candidate(sm, m, last) for m in CHANGE_CANDIDATES]
     return [c for c in out if c is not None]
 
@@ -229,7 +228,7 @@ def _effect_text(c: Change, lang: str) -> str:
 
 
 def _change_line(sm: StoreMonth) -> str:
-    lang, last = sm.lang, previous_month(sm.month)
+    lang, last = sm.lang, sm.previous
     if sm.no_data:
         return _no_data_line(sm)
     best = biggest_change(sm)
@@ -266,7 +265,7 @@ def summary_markdown(sm: StoreMonth) -> str:
 
 
 def _orders_line(sm: StoreMonth) -> str:
-    lang, last = sm.lang, previous_month(sm.month)
+    lang, last = sm.lang, sm.previous
     orders, before = sm.value("orders"), sm.value("orders", last)
     n = sm.value("cancellations")  # cancelled in the month, whenever they were placed
     cancellations = "" if is_na(n) else text(

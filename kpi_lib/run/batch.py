@@ -46,7 +46,7 @@ from typing import Any
 from .. import paths
 from ..errors import KpiError, ParameterError, RenderError
 from .notebook_kernel import shutdown_kernel, warm_kernel
-from .store_reports import STORE_NOTEBOOK
+from .store_reports import STORE_NOTEBOOK, report_notebook
 
 OVERVIEW_NOTEBOOK = paths.NOTEBOOKS / "network_overview.ipynb"
 #: Seconds a batch waits while its cluster has no worker before it gives up.
@@ -122,7 +122,7 @@ def plan_batch(data: Path, month: str, lang: str = "zh", out_dir: Path = paths.R
     with open_warehouse(data_dir) as wh:
         compare_month(wh.con, month)  # kept beside the warehouse for the workers
     return BatchPlan(month, lang, data_dir, month_dir, wanted, info, fingerprint(data_dir),
-                     paths.code_hash())
+                     paths.code_hash(), report_notebook(month))
 
 
 def _stamp(month_dir: Path, store: str, lang: str) -> Path:
@@ -209,7 +209,8 @@ def render_overview(month: str, lang: str, data_dir: str, month_dir: str,
                     batch: str | None = None) -> StoreResult:
     """Render ``<month_dir>/<index_name(lang)>`` from the overview notebook (never raises)."""
     from ..atomic import publish
-    from ..i18n import text
+    from ..i18n import period_wording, text
+    from ..metrics.periods import is_month
     from .render import notebook_to_html
 
     started = time.perf_counter()
@@ -217,9 +218,12 @@ def render_overview(month: str, lang: str, data_dir: str, month_dir: str,
         parameters = {"month": month, "lang": lang, "data": str(data_dir),
                       "reports": str(month_dir)}
         nb = warm_kernel(batch).execute(OVERVIEW_NOTEBOOK, parameters)
-        title = text("overview_title", lang)
+        title, report = text("overview_title", lang), text("report_title", lang)
+        if not is_month(month):
+            title, report = period_wording(title, lang), period_wording(report, lang)
         # the notebook prints the page's own H1, so no template title block
-        html = notebook_to_html(nb, {"month": month, "lang": lang, "store": title})
+        html = notebook_to_html(nb, {"month": month, "lang": lang, "store": title,
+                                     "report_title": report})
         publish({Path(month_dir) / index_name(lang): html})
         return StoreResult("index", "rendered", seconds=time.perf_counter() - started)
     except Exception as exc:  # noqa: BLE001

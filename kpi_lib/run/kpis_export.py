@@ -18,8 +18,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import KpiError, ParameterError, RowIssue
-from ..ingest.warehouse import open_warehouse
+from ..ingest.warehouse import data_months, open_warehouse
 from ..metrics.cube import compute_cube
+from ..metrics.periods import check_period_in_data
 from ..metrics.registry import REGISTRY
 
 
@@ -83,9 +84,11 @@ def export_kpis(data_dir: Path, month: str, out: Path, *, strict: bool = False
 
     Returns the quarantined row issues (the caller reports them). With ``strict``, any
     quarantined row raises :class:`~kpi_lib.errors.KpiError` listing them and nothing
-    is written. A month outside the data gives zeros and n/a, not an error.
+    is written. ``month`` may be a period (:mod:`kpi_lib.metrics.periods`); a month or
+    period outside the data gives zeros and n/a, not an error.
     """
     with open_warehouse(Path(data_dir)) as wh:
+        check_period_in_data(month, *data_months(wh.con), inside=False)
         issues = list(wh.issues)
         rows = [i for i in issues if not i.ignored]  # files not read are not rows
         if strict and rows:

@@ -6,13 +6,16 @@ import tempfile
 from pathlib import Path
 
 from .. import paths
-from ..i18n import check_lang
+from ..i18n import check_lang, period_wording, text
 from ..ingest.inputs import check_data_dir, check_store_format, check_store_known
 from ..ingest.warehouse import data_months, open_warehouse, store_info
-from ..metrics.months import check_month_format, check_month_in_range, previous_month
+from ..metrics.months import previous_month
+from ..metrics.periods import check_period_format, check_period_in_data, is_month
 from .params import inside, make_folder
 
 STORE_NOTEBOOK = paths.NOTEBOOKS / "store_report.ipynb"
+#: The report of a period of several months (a quarter, a year, a range of months).
+PERIOD_NOTEBOOK = paths.NOTEBOOKS / "period_report.ipynb"
 #: Run in the kernel after the store notebook: the workbook from the notebook's own ``sm``
 #: (no second load), by :func:`kpi_lib.report.excel_report.write_store_workbook`.
 XLSX_EPILOGUE = ('if "sm" in globals():\n'
@@ -25,13 +28,14 @@ def check_run_params(stores: list[str] | None, month: str, lang: str, data: Path
                      months_after_data: int = 0) -> tuple[Path, dict[str, dict]]:
     """Validate a run's parameters against the data; return the data folder and store info.
 
-    ``stores=None`` means every store of the data. ``month`` lies within the data's months,
-    or up to ``months_after_data`` after them (a plan for the month after the data). Builds
+    ``stores=None`` means every store of the data. ``month`` (a month or a period:
+    :mod:`kpi_lib.metrics.periods`) lies within the data's months, or up to
+    ``months_after_data`` after them (a plan for the month after the data). Builds
     (or reuses) the warehouse so that the notebooks only read it.
     """
     for store in stores or []:
         check_store_format(store)
-    check_month_format(month)
+    check_period_format(month)
     check_lang(lang)
     data_dir = check_data_dir(data)
     with open_warehouse(data_dir) as wh:
@@ -42,7 +46,7 @@ def check_run_params(stores: list[str] | None, month: str, lang: str, data: Path
         first, last = data_months(wh.con)
         if last is not None and months_after_data:
             last = previous_month(last, -months_after_data)
-        check_month_in_range(month, first, last)
+        check_period_in_data(month, first, last)
         info = {store: store_info(wh.con, store) for store in wanted}
     return data_dir, info
 
@@ -53,9 +57,15 @@ def check_report_params(store: str, month: str, lang: str, data: Path) -> tuple[
     return data_dir, info[store]
 
 
+def report_notebook(month: str) -> Path:
+    """The notebook of a report of ``month``: the monthly one, or the period one for a
+    quarter, a year or a range of months."""
+    return STORE_NOTEBOOK if is_month(month) else PERIOD_NOTEBOOK
+
+
 def render_store_files(
     store: str, month: str, lang: str, data_dir: Path, month_dir: Path, info: dict,
-    kernel, extra: dict[Path, bytes | str] | None = None, notebook: Path = STORE_NOTEBOOK,
+    kernel, extra: dict[Path, bytes | str] | None = None, notebook: Path | None = None,
     sidecar=None,
 ) -> tuple[dict[str, Path], dict[str, float]]:
     """Execute the store notebook in ``kernel`` (a :class:`~kpi_lib.run.notebook_kernel.WarmKernel`)
@@ -71,9 +81,13 @@ def render_store_files(
     from . import render
     from .cleanup import hand_off_prefix
 
+    notebook = notebook or report_notebook(month)
+
     parameters = {"store": store, "month": month, "lang": lang, "data": str(data_dir)}
     meta = {"store": store, "store_name": info.get("store_name"), "region": info.get("region"),
             "month": month, "lang": lang}
+    if not is_month(month):  # the running header names a period report
+        meta["report_title"] = period_wording(text("report_title", lang), lang)
     # not in reports/; named after this process, so a killed run's is removed later
     stem = paths.report_stem(store, lang)
     with tempfile.TemporaryDirectory(prefix=hand_off_prefix()) as hand_off:

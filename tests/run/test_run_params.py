@@ -6,7 +6,8 @@ import pytest
 
 from kpi_lib.errors import ParameterError
 from kpi_lib.ingest.inputs import check_store_format, check_store_known
-from kpi_lib.metrics.months import check_month_format, check_month_in_range
+from kpi_lib.metrics.months import check_month_format
+from kpi_lib.metrics.periods import check_period_format, check_period_in_data
 from kpi_lib.run.params import inside
 
 
@@ -36,8 +37,46 @@ def test_unknown_store_lists_the_valid_ones():
 
 def test_month_outside_the_data():
     with pytest.raises(ParameterError, match="outside the data, which covers 2025-09 to 2026-10"):
-        check_month_in_range("2026-11", "2025-09", "2026-10")
-    assert check_month_in_range("2025-09", "2025-09", "2026-10") == "2025-09"
+        check_period_in_data("2026-11", "2025-09", "2026-10")
+    assert check_period_in_data("2025-09", "2025-09", "2026-10") == "2025-09"
+
+
+@pytest.mark.parametrize("period", ["2026-Q3", "2026", "2026-01..2026-10", "2025-12..2026-02",
+                                    "2026-YTD"])
+def test_good_periods(period):
+    assert check_period_format(period) == period
+
+
+@pytest.mark.parametrize("period", ["2026-Q5", "2026-Q0", "26-Q3", "2026-q3", "2026-10..",
+                                    "..2026-10", "2026-10..2026-13", "2026-1..2026-3",
+                                    "2026-01...2026-03", "../2026-Q3", "2026-Q3/..", "２０２６"])
+def test_bad_periods(period):
+    with pytest.raises(ParameterError, match="not of the form YYYY-MM, YYYY-Qn, YYYY"):
+        check_period_format(period)
+
+
+def test_reversed_range_says_which_end_comes_first():
+    with pytest.raises(ParameterError, match="ends before it starts.*2026-01..2026-03"):
+        check_period_format("2026-03..2026-01")
+
+
+def test_period_reaching_outside_the_data():
+    with pytest.raises(ParameterError, match="period 2026-Q4 is outside the data, which covers "
+                                             "2025-09 to 2026-10"):
+        check_period_in_data("2026-Q4", "2025-09", "2026-10")
+    with pytest.raises(ParameterError, match="period 2025 is outside the data"):
+        check_period_in_data("2025", "2025-09", "2026-10")
+    assert check_period_in_data("2026-Q3", "2025-09", "2026-10") == "2026-Q3"
+    assert check_period_in_data("2025-09..2026-10", "2025-09", "2026-10") == "2025-09..2026-10"
+
+
+def test_year_to_date_is_refused_with_the_range_to_write():
+    with pytest.raises(ParameterError, match="write the months it means, 2026-01..2026-10"):
+        check_period_in_data("2026-YTD", "2025-09", "2026-10")
+    with pytest.raises(ParameterError, match="write the months it means, 2025-09..2025-12"):
+        check_period_in_data("2025-YTD", "2025-09", "2026-10")
+    with pytest.raises(ParameterError, match="the data have no month in 2024"):
+        check_period_in_data("2024-YTD", "2025-09", "2026-10")
 
 
 def test_inside_refuses_escapes(tmp_path: Path):

@@ -268,7 +268,8 @@ CASES = [
         2), id="no-stores-table"),
     pytest.param(Case(
         lambda folder: None,
-        ("error: month '2026-13' is not of the form YYYY-MM (e.g. 2026-10)",), 2,
+        ("error: month '2026-13' is not of the form YYYY-MM, YYYY-Qn, YYYY, YYYY-MM..YYYY-MM "
+         "or YYYY-YTD (e.g. 2026-10, 2026-Q3)",), 2,
         args=("kpis", "--data", "{data}", "--month", "2026-13", "--out", "{out}")),
         id="bad-month-parameter"),
     pytest.param(Case(

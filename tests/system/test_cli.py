@@ -73,3 +73,51 @@ def test_bad_month_and_missing_folder(tmp_path: Path):
     proc = run("kpis", "--data", str(tmp_path), "--month", "Oct 2026", "--out",
                str(tmp_path / "k.csv"))
     assert proc.returncode == 2 and "not of the form YYYY-MM" in proc.stderr
+
+
+def test_kpis_of_a_range_counted_by_hand(data: Path, tmp_path: Path):
+    out = tmp_path / "kpis.csv"
+    proc = run("kpis", "--data", str(data), "--month", "2026-09..2026-10", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    by_key = {(r["store_id"], r["metric"]): r
+              for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert by_key[("S1", "visits")]["value"] == "9"  # V02–V09 + V10 (10-01)
+    assert by_key[("S2", "ad_spend")]["value"] == "0"  # no September row, October's 0
+    assert by_key[("S1", "carried_leads")]["value"] == "3"  # at 09-01: L01 L02 L04
+
+
+@pytest.mark.parametrize(("period", "says"), [
+    ("2026-Q5", "is not of the form YYYY-MM, YYYY-Qn, YYYY"),
+    ("2026-10..2026-08", "ends before it starts: write the earlier month first "
+                         "(2026-08..2026-10)"),
+    ("2026-YTD", "write the months it means, 2026-08..2026-10 (year to date"),
+])
+def test_bad_periods_are_one_plain_line_and_exit_2(data: Path, tmp_path: Path, period, says):
+    proc = run("kpis", "--data", str(data), "--month", period, "--out",
+               str(tmp_path / "k.csv"))
+    assert proc.returncode == 2, proc.stderr
+    assert says in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "k.csv").exists()
+
+
+def test_a_report_period_outside_the_data_is_refused(data: Path, tmp_path: Path):
+    reports = tmp_path / "reports"
+    proc = run("report", "--store", "S1", "--month", "2026-Q4", "--data", str(data),
+               "--out-dir", str(reports))
+    assert proc.returncode == 2
+    assert "period 2026-Q4 is outside the data, which covers 2026-08 to 2026-10" in proc.stderr
+    assert not reports.exists()  # no folder named after a refused period
+
+
+def test_diagnose_a_quarter_as_json():
+    import json
+
+    from kpi_lib.demo import ensure_demo_data
+
+    proc = run("diagnose", "--data", str(ensure_demo_data()), "--month", "2026-Q3",
+               "--store", "S012", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    findings = json.loads(proc.stdout)
+    assert {f["store_id"] for f in findings} == {"S012"}
+    assert "too_few_to_tell" in {f["rule_id"] for f in findings}
