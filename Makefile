@@ -14,7 +14,7 @@ PORT ?= 8888
 TEST_WORKERS ?= auto
 # make itself would expand a '$' in a value given on the command line (STORE='$(shell …)'
 # runs before any check): refuse such values outright.
-$(foreach v,STORE MONTH DATE LANG DATA SCHEDULER WORKERS BENCH_STORES FORCE PYTHON PORT TEST_WORKERS,$(if \
+$(foreach v,STORE MONTH DATE LANG DATA SCHEDULER WORKERS BENCH_STORES FORCE PYTHON PORT TEST_WORKERS REGION SEND,$(if \
   $(findstring $$,$(value $(v))),$(error $(v) must not contain '$$')))
 # LANG is also the shell's locale: only a LANG given on the make command line
 # (make report LANG=en) chooses the report language; the default is Chinese.
@@ -33,6 +33,7 @@ export KPI_SCHEDULER := $(SCHEDULER)
 export KPI_WORKERS := $(WORKERS)
 export KPI_BENCH_STORES := $(BENCH_STORES)
 export KPI_PORT := $(PORT)
+export KPI_REGION := $(REGION)
 RUN := LANG=C.UTF-8 LC_ALL=C.UTF-8 $(PY) -m kpi_lib
 
 # Debian packages: needed to render (fonts, pango) and wanted (fast subsetting, PDF tools).
@@ -42,7 +43,7 @@ APT_WANTED := libharfbuzz-subset0 poppler-utils
 DEMO_STAMP := data/demo/.complete
 INSTALL_STAMP := $(VENV)/.installed
 
-.PHONY: help setup system-deps report reports bench kpis diagnose plan test lint lab clean demo flash flashes
+.PHONY: help setup system-deps report reports bench kpis diagnose plan test lint lab clean demo flash flashes send
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -121,6 +122,12 @@ diagnose: setup $(DEMO_STAMP) ## The month's findings: make diagnose MONTH=2026-
 plan: setup $(DEMO_STAMP) ## Next month's targets and achievement path: make plan MONTH=2026-11 [STORE=S001]
 	$(RUN) plan --data "$$KPI_DATA" --month "$$KPI_MONTH" --lang "$$KPI_LANG" --format table \
 	  $(if $(filter command line,$(origin STORE)),--store "$$KPI_STORE")
+
+send: setup $(DEMO_STAMP) ## E-mail the month's PDFs to params/recipients.csv: make send MONTH=2026-10 [STORE=S001|REGION=华东] (dry run; SEND=1 sends, FORCE=1 resends)
+	$(RUN) send --month "$$KPI_MONTH" --data "$$KPI_DATA" \
+	  $(if $(filter command line,$(origin STORE)),--store "$$KPI_STORE") \
+	  $(if $(filter command line,$(origin REGION)),--region "$$KPI_REGION") \
+	  $(if $(SEND),--send) $(if $(FORCE),--force)
 
 flash: setup $(DEMO_STAMP) ## The day's flash for the sales meeting: make flash STORE=S001 DATE=2026-10-15 [LANG=en]
 	$(RUN) flash --store "$$KPI_STORE" --date "$$KPI_DATE" --lang "$$KPI_LANG" --data "$$KPI_DATA"

@@ -228,6 +228,49 @@ def plan(
 
 
 @app.command()
+def send(
+    month: MonthOpt,
+    store: Annotated[str | None, typer.Option(help="only this store's recipients")] = None,
+    region: Annotated[str | None, typer.Option(
+        help="only this region's manager and its stores' recipients, e.g. 华东")] = None,
+    really: Annotated[bool, typer.Option(
+        "--send", help="send the e-mails (default: a dry run that sends nothing)")] = False,
+    force: Annotated[bool, typer.Option(help="send again what the send log says was sent")
+                     ] = False,
+    recipients: Annotated[Path | None, typer.Option(
+        help="recipients CSV (kind,id,name,email,lang)")] = None,
+    data: DataOpt = paths.DEMO_DATA,
+    out_dir: Annotated[Path, typer.Option(help="reports folder")] = paths.REPORTS,
+) -> None:
+    """E-mail each recipient of params/recipients.csv their PDF of the month (dry run unless
+    --send); SMTP from KPI_SMTP_HOST, _PORT, _USER, _PASSWORD, _TLS, _FROM."""
+    from .run.recipients import RECIPIENTS
+    from .run.send import plan_sends, plan_table, send_all, smtp_settings
+
+    settings = smtp_settings() if really else None  # before any work: one line, exit 2
+    plan = plan_sends(month, data, out_dir, recipients or RECIPIENTS, store=store,
+                      region=region, force=force)
+    out = Console(highlight=False)
+    out.width = max(out.width, 160)
+    if settings is None:
+        out.print(plan_table(plan, f"dry run, reports/{month}: nothing is sent (--send sends)"))
+        return
+    err.print(f"sending through {settings.describe()} as {settings.sender}", markup=False)
+    send_all(plan, settings, force=force)
+    out.print(plan_table(plan, f"reports/{month}: sent"))
+    failed = [d for d in plan.deliveries if d.status == "failed"]
+    for d in failed:
+        err.print(f"failed {d.recipient.email} ({d.file.name}): {d.note}", style="red",
+                  markup=False)
+    count = {s: sum(d.status == s for d in plan.deliveries) for s in
+             ("delivered", "sent before", "missing")}
+    err.print(f"{count['delivered']} sent, {len(failed)} failed, {count['sent before']} "
+              f"skipped (sent before), {count['missing']} without a report")
+    if failed:
+        raise typer.Exit(code=1)
+
+
+@app.command()
 def flash(
     date: Annotated[str, typer.Option(help="day YYYY-MM-DD: only rows dated on or before it "
                                            "are read")],
