@@ -43,7 +43,7 @@ APT_WANTED := libharfbuzz-subset0 poppler-utils
 DEMO_STAMP := data/demo/.complete
 INSTALL_STAMP := $(VENV)/.installed
 
-.PHONY: help setup system-deps report reports bench kpis diagnose plan test lint lab clean demo flash flashes send
+.PHONY: help setup system-deps report reports region network bench kpis diagnose plan test lint lab clean demo flash flashes send
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -109,6 +109,12 @@ reports: setup $(DEMO_STAMP) ## Every store + reports/MONTH/index.html on Dask: 
 	  $(if $(SCHEDULER),--scheduler "$$KPI_SCHEDULER") $(if $(WORKERS),--workers "$$KPI_WORKERS") \
 	  $(if $(FORCE),--force)
 
+region: setup $(DEMO_STAMP) ## A region's report: make region REGION=华东 MONTH=2026-10 [LANG=en] → reports/MONTH/region-华东.*
+	$(RUN) region --region "$$KPI_REGION" --month "$$KPI_MONTH" --lang "$$KPI_LANG" --data "$$KPI_DATA"
+
+network: setup $(DEMO_STAMP) ## The network's report: make network MONTH=2026-10 [LANG=en] → reports/MONTH/network.*
+	$(RUN) network --month "$$KPI_MONTH" --lang "$$KPI_LANG" --data "$$KPI_DATA"
+
 bench: setup ## Measure batch vs naive loop, PDF floor, KPI cube → reports/bench/<date>.json
 	$(RUN) bench $(if $(BENCH_STORES),--stores "$$KPI_BENCH_STORES")
 
@@ -150,7 +156,8 @@ test: setup $(DEMO_STAMP) lint ## The whole test suite, notebooks included (as C
 	@set -e  # one shell for the recipe (.ONESHELL): a failing pytest must fail make test
 	LANG=C.UTF-8 $(PY) -m pytest -n $(TEST_WORKERS) --dist loadscope  # a module's tests share a worker
 	LANG=C.UTF-8 $(PY) -m pytest --nbval-lax -p no:cacheprovider notebooks/store_report.ipynb \
-	  notebooks/period_report.ipynb notebooks/explore.ipynb notebooks/flash.ipynb
+	  notebooks/period_report.ipynb notebooks/region_report.ipynb notebooks/explore.ipynb \
+	  notebooks/flash.ipynb
 
 lab: setup $(DEMO_STAMP) ## JupyterLab on notebooks/ (demo data), 127.0.0.1 only: make lab [PORT=8888]
 	LANG=C.UTF-8 LC_ALL=C.UTF-8 $(PY) -m kpi_lib.lab --port "$$KPI_PORT"
