@@ -38,7 +38,13 @@ display(report.period.table(report.network.region_frame(overview), overview, com
 # %%
 display(Markdown(report.heading("overview_funnel_heading", lang)))
 display(Markdown(report.text("overview_funnel_note", lang)))
-report.show(report.plots.funnel_plot_grid(report.network.funnel_panels(overview), highlight=""))
+panels = report.network.funnel_panels(overview)
+fig = report.plots.funnel_plot_grid(panels, highlight="")
+# the image's description: its alt text, and its tooltip on the interactive page
+alt = report.text("overview_funnel_alt", lang,
+                  rates=("、" if lang == "zh" else ", ").join(p["title"] for p in panels))
+display(fig, metadata={"image/png": {"alt": alt}})
+report.plots.close(fig)
 display(report.period.md(report.network.outliers_markdown(overview), overview))
 
 # %%

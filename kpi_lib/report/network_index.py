@@ -191,11 +191,12 @@ def links_markdown(ov: Overview) -> str:
         top.setdefault(f.store_id, []).append(f.title)
     head = [text("store", lang), text("overview_col_name", lang), text("region", lang),
             text("overview_col_findings", lang), "HTML", "PDF", "Excel",
-            text("overview_col_status", lang)]
+            text("overview_col_consultants", lang), text("overview_col_status", lang)]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for s in ov.stores.itertuples(index=False):
         files = ov.files.get(s.store_id, {})
-        links = [_links(files, kind) for kind in REPORT_KINDS]
+        links = [_links(files, kind) for kind in REPORT_KINDS] + [
+            _links(files, "html", CONSULTANTS_ANCHOR, text("overview_consultants_link", lang))]
         titles = top.get(s.store_id, [])
         shown = _md(titles[0]) + (f" (+{len(titles) - 1})" if len(titles) > 1 else "") \
             if titles else text("overview_no_finding", lang)
@@ -210,17 +211,22 @@ def links_markdown(ov: Overview) -> str:
     return "\n".join(lines)
 
 
-def _links(files: dict[str, str], kind: str) -> str:
+#: The consultants section of a store's HTML report: the stable anchor that
+#: kpi_lib.run.render.section_anchors gives the heading of the catalogue key "consultants".
+CONSULTANTS_ANCHOR = "sec-consultants"
+
+
+def _links(files: dict[str, str], kind: str, anchor: str = "", word: str = "") -> str:
     """One cell of the links table: the Chinese file (``HTML``) and the English one
     (``EN``) where they exist, e.g. ``[HTML](S007.html) · [EN](S007.en.html)``; ``—``
-    when neither does."""
+    when neither does. ``anchor`` links a section of the file, named ``word``."""
     out = []
     for lang in REPORT_LANGS:
         name = files.get(file_key(kind, lang))
         if name:
             label = lang.upper() if lang != paths.DEFAULT_LANG else (
-                kind.upper() if kind != "xlsx" else "xlsx")
-            out.append(f"[{label}]({name})")
+                word or (kind.upper() if kind != "xlsx" else "xlsx"))
+            out.append(f"[{label}]({name}{'#' + anchor if anchor else ''})")
     return " · ".join(out) or "—"
 
 

@@ -221,9 +221,10 @@ def render_overview(month: str, lang: str, data_dir: str, month_dir: str,
         title, report = text("overview_title", lang), text("report_title", lang)
         if not is_month(month):
             title, report = period_wording(title, lang), period_wording(report, lang)
-        # the notebook prints the page's own H1, so no template title block
+        # the notebook prints the page's own H1, so no template title block; the index
+        # is interactive (sortable, filterable tables: kpi_lib.run.render)
         html = notebook_to_html(nb, {"month": month, "lang": lang, "store": title,
-                                     "report_title": report})
+                                     "report_title": report}, interactive=True)
         publish({Path(month_dir) / index_name(lang): html})
         return StoreResult("index", "rendered", seconds=time.perf_counter() - started)
     except Exception as exc:  # noqa: BLE001

@@ -5,6 +5,25 @@
 nbconvert and our ``kpi_report`` template (code hidden, offline, A4 print CSS) and prints
 the HTML to PDF with WeasyPrint. Nothing is written until all three are ready; then they
 are moved into place together, so a failed run leaves the previous report untouched.
+
+**Interactive pages (opt in).** ``notebook_to_html(nb, meta, interactive=True)`` (or
+``render_report(..., interactive=True)``, or ``"interactive": True`` in ``meta``) sets
+``nb.metadata["kpi_report"]["interactive"]`` and the words of the controls
+(``kpi_report.ui``, from :mod:`kpi_lib.i18n`: ``ui_filter_*``, ``ui_sort_hint``); the
+template then inlines ``templates/kpi_report/interactive.js``: every table with a header
+and two or more rows sorts by a click on a column header (numbers as numbers, n/a last,
+Chinese by pinyin, ``aria-sort``) and gets a filter box; an image's alt text becomes its
+tooltip. A Content-Security-Policy forbids every request (images only as ``data:``). The
+network index is interactive (:func:`kpi_lib.run.batch.render_overview`); region and
+network pages opt in the same way. The controls are made by the script, which WeasyPrint
+does not run, so a page's PDF is the same either way.
+
+**Section anchors (every page).** A heading whose text is a catalogue entry of
+:mod:`kpi_lib.i18n` (``report.heading(key, lang)``, also as worded for a period) gets a
+stable, language-independent anchor ``<span class="section-anchor" id="sec-<key>">``
+(:func:`section_anchors`), so other pages can link to a section: the index links each
+store's consultants as ``S001.html#sec-consultants``. nbconvert's own heading ids (made from
+the words) stay as they are.
 """
 
 from __future__ import annotations
@@ -22,7 +41,7 @@ import nbformat
 from .. import paths
 from ..atomic import publish
 from ..errors import RenderError
-from ..i18n import month_label, text
+from ..i18n import TEXTS, month_label, period_wording, text
 from ..zh_breaks import LONG_LABEL, header_html
 
 TEMPLATE_NAME = "kpi_report"
@@ -52,17 +71,31 @@ def report_metadata(meta: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def notebook_to_html(nb: nbformat.NotebookNode, meta: Mapping[str, Any]) -> str:
-    """The executed notebook as one self-contained HTML page (code hidden, no scripts).
+#: The words of the interactive controls (template name -> catalogue key).
+UI_TEXTS = {"filter_label": "ui_filter_label", "filter_placeholder": "ui_filter_placeholder",
+            "filter_count": "ui_filter_count", "sort_hint": "ui_sort_hint"}
+
+
+def notebook_to_html(nb: nbformat.NotebookNode, meta: Mapping[str, Any], *,
+                     interactive: bool = False) -> str:
+    """The executed notebook as one self-contained HTML page (code hidden, offline).
 
     ``meta`` (store, store_name, month, lang, optional title/region) is stored in
-    ``nb.metadata["kpi_report"]`` of a copy, where the template reads it.
+    ``nb.metadata["kpi_report"]`` of a copy, where the template reads it. ``interactive``
+    (or ``meta["interactive"]``) adds the inline script of sortable, filterable tables
+    (module docstring); without it the page has no script at all.
     """
     from nbconvert import HTMLExporter
     from traitlets.config import Config
 
     nb = copy.deepcopy(nb)
-    nb.metadata["kpi_report"] = report_metadata(meta)
+    kr = report_metadata(meta)
+    if interactive or kr.get("interactive"):
+        kr["interactive"] = True
+        kr["ui"] = {name: text(key, kr["lang"]) for name, key in UI_TEXTS.items()}
+    else:
+        kr.pop("interactive", None)
+    nb.metadata["kpi_report"] = kr
     config = Config()
     config.TagRemovePreprocessor.remove_cell_tags = REMOVE_CELL_TAGS
     config.TagRemovePreprocessor.remove_all_outputs_tags = REMOVE_OUTPUT_TAGS
@@ -76,7 +109,48 @@ def notebook_to_html(nb: nbformat.NotebookNode, meta: Mapping[str, Any]) -> str:
         exclude_output_prompt=True,
     )
     html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": _name(meta)}})
-    return mark_short_labels(html)
+    return section_anchors(mark_short_labels(html), kr["lang"])
+
+
+_HEADING = re.compile(r"<h([1-4])\b([^>]*)>(.*?)</h\1>", re.S)
+_ANCHOR_LINK = re.compile(r'<a class="anchor-link"[^>]*>.*?</a>', re.S)
+_TAG = re.compile(r"<[^>]+>")
+SECTION_PREFIX = "sec-"
+
+
+def _heading_keys(lang: str) -> dict[str, str]:
+    """Catalogue text (and its period wording) -> key; the first key of a text wins."""
+    out: dict[str, str] = {}
+    for key, words in TEXTS[lang].items():
+        if "{" in words:
+            continue
+        for variant in (words, period_wording(words, lang)):
+            out.setdefault(" ".join(variant.split()), key)
+    return out
+
+
+def section_anchors(html: str, lang: str) -> str:
+    """``html`` with ``<span class="section-anchor" id="sec-<key>">`` at the start of each
+    heading whose text is the catalogue entry ``key`` (the first such heading only).
+
+    >>> section_anchors('<h2 id="x">销售顾问业绩评估<a class="anchor-link" href="#x">¶</a></h2>',
+    ...                 "zh")[:68]
+    '<h2 id="x"><span class="section-anchor" id="sec-consultants"></span>'
+    """
+    keys = _heading_keys(lang)
+    seen: set[str] = set()
+
+    def add(m: re.Match[str]) -> str:
+        level, attrs, inner = m.groups()
+        words = " ".join(html_lib.unescape(_TAG.sub("", _ANCHOR_LINK.sub("", inner))).split())
+        key = keys.get(words)
+        if key is None or key in seen:
+            return m.group(0)
+        seen.add(key)
+        return (f'<h{level}{attrs}><span class="section-anchor" id="{SECTION_PREFIX}{key}">'
+                f"</span>{inner}</h{level}>")
+
+    return _HEADING.sub(add, html)
 
 
 #: A table cell holding only text (no markup inside).
@@ -144,6 +218,7 @@ def render_report(
     epilogue: str | None = None, produced: Mapping[str, Path] | None = None,
     timings: dict[str, float] | None = None,
     sidecar: Callable[[Mapping[Path, bytes | str]], Mapping[Path, bytes | str]] | None = None,
+    interactive: bool = False,
 ) -> dict[str, Path]:
     """Execute, convert and print ``notebook``; publish ``<out_stem>.{ipynb,html,pdf}``.
 
@@ -156,7 +231,8 @@ def render_report(
     published together; returns ``{"ipynb": path,
     "html": path, "pdf": path, …}``. Raises :class:`RenderError` when a cell fails; then
     the previous outputs are left exactly as they were. ``timings``, if given, receives the
-    seconds of each step.
+    seconds of each step. ``interactive`` makes the HTML interactive (module docstring;
+    the PDF is the same).
     """
     from .notebook_kernel import WarmKernel
 
@@ -171,7 +247,7 @@ def render_report(
             kernel.shutdown()
     made = {ext: Path(p).read_bytes() for ext, p in (produced or {}).items() if Path(p).is_file()}
     t1 = time.perf_counter()
-    html = notebook_to_html(nb, meta)
+    html = notebook_to_html(nb, meta, interactive=interactive)
     t2 = time.perf_counter()
     pdf = html_to_pdf(html, base_url=out_stem.parent)
     t3 = time.perf_counter()

@@ -130,8 +130,12 @@ def test_network_index(browser, month_dir: Path, tmp_path: Path):
     assert visit.outside == []
     assert unresolved(visit, index) == []
     # overview.links_markdown: only the rendered stores get links, the others "—"
-    files = sorted(h for h in visit.attrs("a[href]", "href") if not h.startswith("#"))
+    hrefs = [h for h in visit.attrs("a[href]", "href") if not h.startswith("#")]
+    files = sorted(h for h in hrefs if "#" not in h)
     assert files == sorted(f"{s}.{k}" for s in STORES for k in ("html", "pdf", "xlsx"))
+    # and each store's consultants section (test_interactive_html follows one)
+    assert sorted(h for h in hrefs if "#" in h) == [f"{s}.html#sec-consultants"
+                                                    for s in sorted(STORES)]
     body = visit.page.inner_text("body")
     assert "全网月度概览" in body and "门店报告" in body
     for store_id, name in STORES.items():
