@@ -21,7 +21,7 @@ data = None
 reports = None
 
 # %%
-from IPython.display import Markdown, display
+from IPython.display import SVG, Markdown, display
 
 from kpi_lib.report import notebook as report
 
@@ -40,10 +40,13 @@ display(Markdown(report.heading("overview_funnel_heading", lang)))
 display(Markdown(report.text("overview_funnel_note", lang)))
 panels = report.network.funnel_panels(overview)
 fig = report.plots.funnel_plot_grid(panels, highlight="")
-# the image's description: its alt text, and its tooltip on the interactive page
+# SVG: hovering a point names the store, its rate and volume; the figure's title describes it
 alt = report.text("overview_funnel_alt", lang,
                   rates=("、" if lang == "zh" else ", ").join(p["title"] for p in panels))
-display(fig, metadata={"image/png": {"alt": alt}})
+names = dict(zip(overview.stores["store_id"], overview.stores["store_name"], strict=True))
+display(SVG(report.plots.svg_with_point_titles(
+    fig, report.plots.funnel_point_titles(panels, "", names, lang), alt)),
+    metadata={"image/svg+xml": {"inline": True}})  # inline on an interactive page (template)
 report.plots.close(fig)
 display(report.period.md(report.network.outliers_markdown(overview), overview))
 

@@ -109,6 +109,7 @@ def test_static_pages_have_no_script(month_dir: Path):
     index = (month_dir / "index.html").read_text(encoding="utf-8")
     assert "<script" not in store and "kpi-filter" not in store
     assert index.count("<script>") == 1 and "Content-Security-Policy" in index
+    assert "<script" not in index.split("<main", 1)[1].split("</main>")[0]  # none in the SVG
     assert 'id="sec-consultants"' in store  # the anchor the index links to
 
 
@@ -156,9 +157,28 @@ def test_filter_hides_rows(browser, month_dir: Path):
     assert visit.column(LINKS, 0) == []
     box.locator("input").fill("")
     assert len(visit.column(LINKS, 0)) == 12
-    # the funnel plots' description is the image's tooltip
-    title = visit.page.locator("img").first.get_attribute("title")
-    assert title.startswith("全网漏斗图：") and "试乘试驾率" in title
+    visit.close()
+
+
+def test_funnel_plot_tooltips(browser, month_dir: Path):
+    """The funnel plots are inline SVG: the figure has a description, each point a title
+    naming its store, rate and volume, drawn where that rate is."""
+    visit = Visit(browser, month_dir / "index.html")
+    svg = visit.page.locator(".inline-svg svg")
+    assert svg.count() == 1 and visit.page.locator("img").count() == 0
+    description = svg.locator(":scope > title").text_content()
+    assert description.startswith("全网漏斗图：") and "试乘试驾率" in description
+    for panel in range(4):
+        points = visit.page.eval_on_selector_all(
+            f"g[id='kpi-points-{panel}-0'] title", """ts => ts.map(t => [t.textContent,
+                t.parentElement.getBoundingClientRect().y])""")
+        assert len(points) == 12  # every store of the demo data
+        assert {p[0].split()[0] for p in points} == {f"S{i:03d}" for i in range(1, 13)}
+        rates = [float(re.search(r"：(-?[\d.]+)%", p[0]).group(1)) for p in points]
+        ys = [p[1] for p in points]  # higher rate, higher on the screen (smaller y)
+        assert all(ys[i] <= ys[j] + 0.5 for i in range(12) for j in range(12)
+                   if rates[i] > rates[j] + 0.5)
+    assert re.fullmatch(r"S001 上海浦东4S店：\d+\.\d%（n = [\d,]+）", points[0][0])
     visit.close()
 
 
