@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 
@@ -49,6 +50,9 @@ class Overview:
     #: the Chinese report and "<lang>.<kind>" ("en.html") for another language
     files: dict[str, dict[str, str]]
     status: dict[str, dict[str, Any]]  # store → batch result (status, reason), if known
+    #: region → its report's HTML beside the index (``region-华东.html``), in the index's
+    #: language where it exists, else in the other; regions without one are left out
+    region_pages: dict[str, str] = field(default_factory=dict)
 
 
 def load_overview(data: str | Path | None, month: str, lang: str = "zh",
@@ -74,7 +78,20 @@ def load_overview(data: str | Path | None, month: str, lang: str = "zh",
     if summary.is_file():
         with contextlib.suppress(ValueError, OSError):
             status = {r["store"]: r for r in json.loads(summary.read_text("utf-8"))["stores"]}
-    return Overview(month, lang, stores, network, findings, files, status)
+    return Overview(month, lang, stores, network, findings, files, status,
+                    region_pages(report_dir, stores["region"].dropna().unique(), lang))
+
+
+def region_pages(report_dir: Path, regions, lang: str) -> dict[str, str]:
+    """The region reports (``region-<region>[.en].html``) present in ``report_dir``."""
+    found = {}
+    for region in regions:
+        for page_lang in (lang, *(x for x in REPORT_LANGS if x != lang)):
+            name = f"{paths.report_stem(f'region-{region}', page_lang)}.html"
+            if (Path(report_dir) / name).is_file():
+                found[str(region)] = name
+                break
+    return found
 
 
 def file_key(kind: str, lang: str) -> str:
@@ -206,7 +223,10 @@ def links_markdown(ov: Overview) -> str:
             "rendered", "unchanged", "failed") else "—"
         if status == "failed" and st.get("reason"):
             status_text += ": " + _md(str(st["reason"])[:120])
-        lines.append("| " + " | ".join([_md(s.store_id), _md(s.store_name), _md(s.region),
+        region = _md(s.region)
+        if s.region in ov.region_pages:  # drill down: network → region → store
+            region = f"[{region}]({quote(ov.region_pages[s.region])})"
+        lines.append("| " + " | ".join([_md(s.store_id), _md(s.store_name), region,
                                          shown, *links, status_text]) + " |")
     return "\n".join(lines)
 

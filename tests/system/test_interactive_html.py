@@ -36,6 +36,7 @@ except ImportError:
 
 MONTH = "2026-10"
 STORE = "S001"
+REGION = "华东"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOCAL = ("file:", "data:")
@@ -44,12 +45,14 @@ LOCAL = ("file:", "data:")
 @pytest.fixture(scope="module")
 def month_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("interactive")
-    cmd = [sys.executable, "-m", "kpi_lib", "reports", "--month", MONTH, "--data",
-           str(paths.DEMO_DATA), "--out-dir", str(out), "--scheduler", "sync",
-           "--store", STORE]
-    proc = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                          timeout=300, env={**os.environ, "KPI_WARM": "0"})
-    assert proc.returncode == 0, proc.stderr
+    common = ["--month", MONTH, "--data", str(paths.DEMO_DATA), "--out-dir", str(out)]
+    # the region page first, so that the index (made by `reports`) links it
+    for cmd in (["region", "--region", REGION, *common],
+                ["reports", *common, "--scheduler", "sync", "--store", STORE]):
+        proc = subprocess.run([sys.executable, "-m", "kpi_lib", *cmd], capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL, timeout=300,
+                              env={**os.environ, "KPI_WARM": "0"})
+        assert proc.returncode == 0, proc.stderr
     return out / MONTH
 
 
@@ -186,8 +189,9 @@ def test_drill_down_to_store_and_consultants(browser, month_dir: Path):
     visit = Visit(browser, month_dir / "index.html")
     hrefs = visit.page.eval_on_selector_all(f"{LINKS} a[href]",
                                             "els => els.map(e => e.getAttribute('href'))")
-    assert sorted(hrefs) == ["S001.html", "S001.html#sec-consultants", "S001.pdf",
-                             "S001.xlsx"]
+    region = "region-%E5%8D%8E%E4%B8%9C.html"  # region-华东.html, one link per store of it
+    assert sorted(set(hrefs)) == ["S001.html", "S001.html#sec-consultants", "S001.pdf",
+                                  "S001.xlsx", region]
     visit.page.click(f"{LINKS} a[href='S001.html#sec-consultants']")
     visit.page.wait_for_load_state("load")
     assert visit.page.url == (month_dir / "S001.html").as_uri() + "#sec-consultants"
@@ -202,8 +206,28 @@ def test_drill_down_to_store_and_consultants(browser, month_dir: Path):
     visit.page.wait_for_load_state("load")
     assert visit.page.url == (month_dir / "S001.html").as_uri()
     assert "上海浦东4S店" in visit.page.title()
+    visit.page.go_back()
+    visit.page.locator(f"{LINKS} a[href='{region}']").first.click()  # network → region
+    visit.page.wait_for_load_state("load")
+    assert visit.page.url == (month_dir / f"region-{REGION}.html").as_uri()
     assert all(u.startswith("file:") or u.startswith("data:") for u in visit.requests)
     visit.close()
+
+
+def test_region_page_is_interactive(browser, month_dir: Path):
+    """The region report opts in too: its tables sort and filter; its PDF has no control."""
+    visit = Visit(browser, month_dir / f"region-{REGION}.html")
+    tables = visit.page.locator("table.kpi-interactive")
+    assert tables.count() >= 5 and visit.page.locator(".kpi-filter").count() == tables.count()
+    first = tables.first
+    header = first.locator("thead th[data-sort-col]").first
+    header.click()
+    header.click()
+    assert header.get_attribute("aria-sort") == "descending"
+    visit.close()
+    pdf = subprocess.run(["pdftotext", str(month_dir / f"region-{REGION}.pdf"), "-"],
+                         capture_output=True, text=True, check=True).stdout
+    assert REGION in pdf and "筛选" not in pdf and "↕" not in pdf
 
 
 def _page(tmp_path: Path, rows: list[tuple[str, str, str]]) -> Path:

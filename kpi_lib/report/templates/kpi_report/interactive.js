@@ -61,6 +61,17 @@
     return null;
   }
 
+  /* Zebra stripes over the visible rows (CSS nth-child would count the hidden ones). */
+  function restripe(table) {
+    var rows = table.tBodies[0].rows;
+    var n = 0;
+    for (var i = 0; i < rows.length; i++) {
+      if (rows[i].hidden) continue;
+      rows[i].classList.toggle("kpi-alt", n % 2 === 1);
+      n++;
+    }
+  }
+
   function sortTable(table, th, col) {
     var body = table.tBodies[0];
     var rows = Array.prototype.slice.call(body.rows);
@@ -85,6 +96,7 @@
     var heads = table.querySelectorAll("th[data-sort-col]");
     for (var i = 0; i < heads.length; i++) heads[i].removeAttribute("aria-sort");
     th.setAttribute("aria-sort", descending ? "descending" : "ascending");
+    restripe(table);
   }
 
   function makeSortable(table) {
@@ -134,6 +146,7 @@
       }
       count.textContent = words.length ? label.shown.replace("{shown}", shown)
         .replace("{total}", rows.length) : "";
+      restripe(table);
     });
   }
 
@@ -145,6 +158,7 @@
     table.classList.add("kpi-interactive");
     makeSortable(table);
     addFilter(table);
+    restripe(table);
   }
   var images = main.querySelectorAll("img[alt]");
   for (var k = 0; k < images.length; k++) {
