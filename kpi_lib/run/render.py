@@ -77,6 +77,10 @@ def report_metadata(meta: Mapping[str, Any]) -> dict[str, Any]:
 #: The words of the interactive controls (template name -> catalogue key).
 UI_TEXTS = {"filter_label": "ui_filter_label", "filter_placeholder": "ui_filter_placeholder",
             "filter_count": "ui_filter_count", "sort_hint": "ui_sort_hint"}
+#: Labels of total rows ("全网", "合计", "团队合计" …): a table's last rows so labelled stay
+#: last when it is sorted (keys missing from the catalogue are skipped).
+TOTAL_KEYS = ("overview_network", "region_network_name", "scope_network", "pipeline_all",
+              "consultants_team", "mix_aftercare_total")
 
 
 def notebook_to_html(nb: nbformat.NotebookNode, meta: Mapping[str, Any], *,
@@ -96,6 +100,8 @@ def notebook_to_html(nb: nbformat.NotebookNode, meta: Mapping[str, Any], *,
     if interactive or kr.get("interactive"):
         kr["interactive"] = True
         kr["ui"] = {name: text(key, kr["lang"]) for name, key in UI_TEXTS.items()}
+        kr["ui"]["total_labels"] = "|".join(sorted({TEXTS[kr["lang"]][k] for k in TOTAL_KEYS
+                                                    if k in TEXTS[kr["lang"]]}))
     else:
         kr.pop("interactive", None)
     nb.metadata["kpi_report"] = kr

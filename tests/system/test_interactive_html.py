@@ -120,20 +120,23 @@ def test_sort_numbers_both_ways(browser, month_dir: Path):
     visit = Visit(browser, month_dir / "index.html")
     header = visit.page.locator(REGIONS).locator("thead th", has_text="来店批次")
     col = int(header.get_attribute("data-sort-col"))
-    values = [number(v) for v in visit.column(REGIONS, col)]
+    assert visit.column(REGIONS, 0)[-1] == "全网"  # the network's total, last
+    values = [number(v) for v in visit.column(REGIONS, col)[:-1]]
+    total = visit.column(REGIONS, col)[-1]
     assert len(values) >= 3 and all(v >= 1000 for v in values)  # "1,234": separators
     header.click()
     assert header.get_attribute("aria-sort") == "ascending"
-    assert [number(v) for v in visit.column(REGIONS, col)] == sorted(values)
+    assert [number(v) for v in visit.column(REGIONS, col)[:-1]] == sorted(values)
     header.click()
     assert header.get_attribute("aria-sort") == "descending"
-    shown = [number(v) for v in visit.column(REGIONS, col)]
+    shown = [number(v) for v in visit.column(REGIONS, col)[:-1]]
     assert shown == sorted(values, reverse=True) and shown[0] == max(values)
+    assert visit.column(REGIONS, col)[-1] == total  # the total row stays last both ways
     # a rate column ("12.3%") sorts as numbers too
     rate = visit.page.locator(REGIONS).locator("thead th", has_text="试乘试驾率")
     rate.click()
     assert header.get_attribute("aria-sort") is None  # only one column is "the" sort
-    rates = visit.column(REGIONS, int(rate.get_attribute("data-sort-col")))
+    rates = visit.column(REGIONS, int(rate.get_attribute("data-sort-col")))[:-1]
     assert [number(r) for r in rates] == sorted(number(r) for r in rates)
     assert all(r.endswith("%") for r in rates)
     # the links table: store ids, text with numbers inside
@@ -243,20 +246,22 @@ def _page(tmp_path: Path, rows: list[tuple[str, str, str]]) -> Path:
 
 
 def test_sort_keys(browser, tmp_path: Path):
-    """Numbers with separators, currency, units and signs; n/a last both ways; pinyin."""
+    """Numbers with separators, currency, units and signs; n/a last both ways; pinyin; the
+    total row stays last."""
     page = _page(tmp_path, [("上海", "¥1,234", "12.3%"), ("北京", "—", "−5.0%"),
                             ("广州", "¥987", "—"), ("安庆", "¥12,000", "100.0%"),
-                            ("成都", "¥1.1万", "0.5%")])
+                            ("成都", "¥1.1万", "0.5%"),
+                            ("合计", "¥26,221", "20.0%")])
     visit = Visit(browser, page)
     heads = visit.page.locator("thead th")
     heads.nth(1).click()
-    assert visit.column("table", 1) == ["¥987", "¥1,234", "¥1.1万", "¥12,000", "—"]
+    assert visit.column("table", 1) == ["¥987", "¥1,234", "¥1.1万", "¥12,000", "—", "¥26,221"]
     heads.nth(1).click()
-    assert visit.column("table", 1) == ["¥12,000", "¥1.1万", "¥1,234", "¥987", "—"]
+    assert visit.column("table", 1) == ["¥12,000", "¥1.1万", "¥1,234", "¥987", "—", "¥26,221"]
     heads.nth(2).click()
-    assert visit.column("table", 2) == ["−5.0%", "0.5%", "12.3%", "100.0%", "—"]
+    assert visit.column("table", 2) == ["−5.0%", "0.5%", "12.3%", "100.0%", "—", "20.0%"]
     heads.nth(0).click()  # pinyin: an, bei, cheng, guang, shang
-    assert visit.column("table", 0) == ["安庆", "北京", "成都", "广州", "上海"]
+    assert visit.column("table", 0) == ["安庆", "北京", "成都", "广州", "上海", "合计"]
     heads.nth(0).press("Enter")  # the keyboard sorts too
     assert visit.column("table", 0)[0] == "上海"
     assert heads.nth(0).get_attribute("aria-sort") == "descending"

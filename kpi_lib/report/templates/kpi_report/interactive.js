@@ -7,7 +7,8 @@
      or n/a ("1,234", "12.3%", "¥1,234", "-5.2 pp", "3.1‰", "—") sorts as numbers; other
      columns sort as text in the page's language (Chinese by pinyin, numbers inside text
      by value). n/a ("—", "–", "-", "n/a", empty) is always last. A cell's data-sort
-     attribute, when present, is its sort key. The header gets aria-sort.
+     attribute, when present, is its sort key. The header gets aria-sort. Trailing rows
+     whose first cell is a total label (data-total-labels: "全网", "合计", …) stay last.
    - A filter box above each such table hides the rows that do not contain every typed
      word (case-insensitive); a count says how many rows are shown.
    - Images with a description (alt) show it as a tooltip (title).
@@ -23,6 +24,8 @@
     shown: main.getAttribute("data-filter-count") || "{shown} / {total}",
     sort: main.getAttribute("data-sort-hint") || "Click to sort"
   };
+  /* A table's last rows labelled as a total ("全网", "合计", …) stay last when sorting. */
+  var totals = (main.getAttribute("data-total-labels") || "").split("|").filter(Boolean);
   var collator = new Intl.Collator(lang, { numeric: true, sensitivity: "base" });
   var NA = /^(?:|[—–\-]|n\/?a|nan|none|不适用|无)$/i;
   var NUMBER = /^([+\-]?)[¥￥$€£]?([+\-]?)(\d+(?:\.\d*)?|\.\d+)(?:%|‰|pp|个百分点|x|×|倍|万|亿|元|台|天|人|家|次|批)?$/i;
@@ -72,9 +75,20 @@
     }
   }
 
+  function pinnedRows(table) {
+    var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+    var pinned = [];
+    while (rows.length > 1 && totals.indexOf(cellText(rows[rows.length - 1].cells[0])) !== -1)
+      pinned.unshift(rows.pop());
+    return pinned;
+  }
+
   function sortTable(table, th, col) {
     var body = table.tBodies[0];
-    var rows = Array.prototype.slice.call(body.rows);
+    var pinned = table.kpiPinned;
+    var rows = Array.prototype.slice.call(body.rows).filter(function (r) {
+      return pinned.indexOf(r) === -1;
+    });
     var descending = th.getAttribute("aria-sort") === "ascending";
     var keys = rows.map(function (r) { return cellText(cellAt(r, col)); });
     var nums = keys.map(parseNumber);
@@ -93,6 +107,7 @@
       return d || (a - b);
     });
     order.forEach(function (i) { body.appendChild(rows[i]); });
+    pinned.forEach(function (r) { body.appendChild(r); });
     var heads = table.querySelectorAll("th[data-sort-col]");
     for (var i = 0; i < heads.length; i++) heads[i].removeAttribute("aria-sort");
     th.setAttribute("aria-sort", descending ? "descending" : "ascending");
@@ -156,6 +171,7 @@
     if (!table.tHead || !table.tHead.rows.length || table.tBodies.length !== 1 ||
         table.tBodies[0].rows.length < 2 || table.querySelector("tbody [rowspan]")) continue;
     table.classList.add("kpi-interactive");
+    table.kpiPinned = pinnedRows(table);
     makeSortable(table);
     addFilter(table);
     restripe(table);
