@@ -50,7 +50,9 @@ report.show(report.plots.funnel_chart(report.funnel_stages(sm), title))
 
 # %%
 display(Markdown(report.heading("diagnosis", lang)))
-display(Markdown(report.findings.findings_markdown(sm)))
+history = report.findings.store_history(sm, data)  # the months before: new / persisting
+display(Markdown(report.findings.findings_markdown(sm, history)))
+display(Markdown(report.findings.resolved_markdown(history, lang)))
 display(Markdown(report.findings.watch_markdown(sm)))
 if sm.findings:
     display(Markdown(report.heading("finding_evidence", lang, level=3)))

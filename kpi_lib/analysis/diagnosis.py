@@ -299,7 +299,8 @@ def _check_effect(rule: Rule, rules: RuleSet, rows: dict[str, pd.Series], lang: 
 
 def _store_findings(store: str, rows: dict[str, pd.Series], rules: RuleSet, lang: str,
                     ctx: CheckContext | None,
-                    watched: list[dict[str, Any]] | None = None) -> list[Finding]:
+                    watched: list[dict[str, Any]] | None = None,
+                    only: frozenset[str] | None = None) -> list[Finding]:
     found: list[Finding] = []
     too_few: dict[str, pd.Series] = {}
     for rule in rules.rules:
@@ -307,7 +308,7 @@ def _store_findings(store: str, rows: dict[str, pd.Series], rules: RuleSet, lang
         if few:
             too_few.update({m: rows[m] for m in few})
             continue
-        if not conditions_hold(rule, rows):
+        if (only is not None and rule.id not in only) or not conditions_hold(rule, rows):
             continue
         result: CheckResult | None = None
         if rule.check is not None:
@@ -335,7 +336,7 @@ def _store_findings(store: str, rows: dict[str, pd.Series], rules: RuleSet, lang
         # a finding stands on its own evidence: one of its lines is a clear verdict
         assert any(str(e.get("verdict")).startswith("clearly_") for e in evidence), rule.id
         found.append(_finding(rule, store, lang, evidence, rng, words, unit))
-    if too_few:
+    if too_few and (only is None or rules.too_few.id in only):
         evidence = [compare_evidence(r, lang) for r in too_few.values()]
         found.append(_finding(rules.too_few, store, lang, evidence, (0.0, 0.0, 0.0),
                               rules.texts["impact_none"][lang]))
@@ -367,11 +368,13 @@ def sort_findings(findings: list[Finding], rules: RuleSet | None = None) -> list
 
 def evaluate(compare: pd.DataFrame, rules: RuleSet, lang: str = "zh",
              ctx: CheckContext | None = None, stores: list[str] | None = None,
-             watched: list[dict[str, Any]] | None = None) -> list[Finding]:
+             watched: list[dict[str, Any]] | None = None,
+             only: frozenset[str] | None = None) -> list[Finding]:
     """Apply ``rules`` to a compare table (one month); rules with a check need ``ctx``.
 
     Checks whose result is only worth watching add their evidence rows (with
-    ``store_id``) to ``watched`` when given — the quieter list, not findings."""
+    ``store_id``) to ``watched`` when given — the quieter list, not findings. ``only``:
+    evaluate just these rule ids (the finding history asks whether a finding went on)."""
     check_lang(lang)
     if stores is not None:  # a store's rules read only its own rows
         compare = compare[compare["store_id"].isin(stores)]
@@ -383,7 +386,8 @@ def evaluate(compare: pd.DataFrame, rules: RuleSet, lang: str = "zh",
     wanted = sorted(by_store) if stores is None else stores
     found = []
     for store in wanted:
-        found += _store_findings(store, by_store.get(store, {}), rules, lang, ctx, watched)
+        found += _store_findings(store, by_store.get(store, {}), rules, lang, ctx, watched,
+                                 only)
     return sort_findings(found, rules)
 
 
@@ -410,14 +414,31 @@ def diagnose(con: Any, month: str, store: str | None = None, lang: str = "zh",
 
 # --- output ----------------------------------------------------------------------------
 
+#: A finding over time (kpi_lib.analysis.finding_history.Tracked): new / persisting /
+#: resolved, consecutive months present up to the month, first of them, last month seen,
+#: whether the run reaches the data's start or the look-back ("data_start", "lookback").
+STATUS_KEYS = ("status", "months", "since", "last_seen", "open_end")
 JSON_KEYS = ("rule_id", "store_id", "severity", "kind", "title", "cause", "actions",
-             "evidence", "impact", "impact_low", "impact_high", "impact_unit", "impact_text")
+             "evidence", "impact", "impact_low", "impact_high", "impact_unit", "impact_text",
+             *STATUS_KEYS)
 
 
-def findings_json(findings: list[Finding]) -> str:
-    """The findings as a JSON list (UTF-8 text, NaN as null)."""
-    return json.dumps([{k: f.to_dict()[k] for k in JSON_KEYS} for f in findings],
-                      ensure_ascii=False, indent=2)
+def _tracked(findings: list[Finding], history: Any) -> list[tuple[Finding, Any]]:
+    """Each finding with its :class:`~kpi_lib.analysis.finding_history.Tracked` (None
+    without ``history``), then the findings resolved since the month before."""
+    if history is None:
+        return [(f, None) for f in findings]
+    return [(f, history.of(f)) for f in findings] + [(t.finding, t) for t in history.resolved]
+
+
+def findings_json(findings: list[Finding], history: Any = None) -> str:
+    """The findings as a JSON list (UTF-8 text, NaN as null). With ``history``
+    (:func:`kpi_lib.analysis.finding_history.track`) each has its :data:`STATUS_KEYS` and
+    the resolved ones follow (status ``resolved``); without it those keys are null."""
+    rows = [{**f.to_dict(), **(t.fields() if t else dict.fromkeys(STATUS_KEYS))}
+            for f, t in _tracked(findings, history)]
+    return json.dumps([{k: r[k] for k in JSON_KEYS} for r in rows], ensure_ascii=False,
+                      indent=2)
 
 
 def evidence_line(ev: dict[str, Any], lang: str = "zh", *, plain_words: bool = False) -> str:
@@ -447,10 +468,13 @@ def evidence_line(ev: dict[str, Any], lang: str = "zh", *, plain_words: bool = F
     return out
 
 
-def findings_table(findings: list[Finding], lang: str = "zh") -> Any:
-    """A rich Table of the findings (store, severity, finding, evidence, impact, actions)."""
+def findings_table(findings: list[Finding], lang: str = "zh", history: Any = None) -> Any:
+    """A rich Table of the findings (store, severity, finding, evidence, impact, actions);
+    with ``history`` the severity cell adds the status and the resolved ones follow."""
     from rich.markup import escape
     from rich.table import Table
+
+    from .finding_history import status_words
 
     zh = lang == "zh"
     table = Table(show_lines=True, title="诊断结果" if zh else "Diagnosis")
@@ -458,8 +482,9 @@ def findings_table(findings: list[Finding], lang: str = "zh") -> Any:
                  ("Store", "Severity", "Finding", "Evidence", "Expected effect", "Actions")):
         table.add_column(name, overflow="fold")
     bullet = "・" if zh else "• "  # CJK text has no spaces: a "• " would wrap on its own
-    for f in findings:
-        table.add_row(f.store_id, f.severity, f"{escape(f.title)}\n[dim]{f.rule_id}[/dim]",
+    for f, t in _tracked(findings, history):
+        severity = f.severity if t is None else f"{f.severity}\n{status_words(t, lang)}"
+        table.add_row(f.store_id, severity, f"{escape(f.title)}\n[dim]{f.rule_id}[/dim]",
                       escape("\n".join(evidence_line(e, lang) for e in f.evidence)),
                       escape(f.impact_text), escape("\n".join(bullet + a for a in f.actions)))
     return table

@@ -5,10 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from ..analysis.diagnosis import watch_list
+from ..analysis.finding_history import History
 from ..formatting import format_value, is_na
 from ..i18n import in_sentence, list_sep, text, verdict_words
 from ..metrics.registry import REGISTRY
 from ..metrics.settings import report_config
+from .finding_status import resolved_markdown, status_words, store_history  # noqa: F401
 from .store_month import StoreMonth
 
 
@@ -35,8 +37,9 @@ def all_clear(sm: StoreMonth) -> bool:
     return not sm.findings and not worse_kpis(sm)
 
 
-def findings_markdown(sm: StoreMonth) -> str:
-    """Each finding as a short block: title and severity, cause, actions, expected effect."""
+def findings_markdown(sm: StoreMonth, history: History | None = None) -> str:
+    """Each finding as a short block: title and severity (with its status over time when
+    ``history`` is given: "持续 3 个月"), cause, actions, expected effect."""
     lang = sm.lang
     if not sm.findings:
         worse = worse_kpis(sm)
@@ -50,9 +53,12 @@ def findings_markdown(sm: StoreMonth) -> str:
     colon = "：" if lang == "zh" else ": "
     blocks = []
     for i, f in enumerate(sm.findings, start=1):
+        tracked = None if history is None else history.of(f)
+        status = "" if tracked is None else " · " + status_words(tracked, lang)
         lines = [
             f"### {i}. {f.title}",
-            f"**{text('col_severity', lang)}**{colon}{text('severity_' + f.severity, lang)}",
+            f"**{text('col_severity', lang)}**{colon}{text('severity_' + f.severity, lang)}"
+            + status,
             "",
             f"**{text('finding_cause', lang)}**{colon}{f.cause}",
             "",
