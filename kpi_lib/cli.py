@@ -192,16 +192,16 @@ def diagnose(
 ) -> None:
     """Print the month's funnel diagnosis: findings sorted by their effect on orders."""
     from .analysis.diagnosis import findings_json, findings_table
-    from .run.diagnose_run import run_diagnosis
+    from .run.diagnose_run import run_history
 
     _check_format(format)
-    findings = run_diagnosis(data, month, store, lang)
+    findings, history = run_history(data, month, store, lang)  # + new/persisting/resolved
     if format == "json":
-        print(findings_json(findings))
+        print(findings_json(findings, history))
     else:
         out = Console(highlight=False)
         out.width = max(out.width, 150)  # a pipe reports 80 columns: too narrow for evidence
-        out.print(findings_table(findings, lang))
+        out.print(findings_table(findings, lang, history))
 
 
 @app.command()
@@ -225,6 +225,39 @@ def plan(
         out = Console(highlight=False)
         out.width = max(out.width, 150)
         out.print(plan_table(plans, lang))
+
+
+@app.command()
+def region(
+    region: Annotated[str, typer.Option(help="region as in the stores table, e.g. 华东")],
+    month: MonthOpt,
+    lang: Annotated[str, typer.Option(help="report language: zh or en")] = "zh",
+    data: DataOpt = paths.DEMO_DATA,
+    out_dir: Annotated[Path, typer.Option(help="reports folder")] = paths.REPORTS,
+) -> None:
+    """Render a region's report: reports/<month>/region-<region>[.en].html, .pdf, .ipynb."""
+    _render_region(region, month, lang, data, out_dir)
+
+
+@app.command()
+def network(
+    month: MonthOpt,
+    lang: Annotated[str, typer.Option(help="report language: zh or en")] = "zh",
+    data: DataOpt = paths.DEMO_DATA,
+    out_dir: Annotated[Path, typer.Option(help="reports folder")] = paths.REPORTS,
+) -> None:
+    """Render the network's report: reports/<month>/network[.en].html, .pdf, .ipynb."""
+    _render_region(None, month, lang, data, out_dir)
+
+
+def _render_region(region: str | None, month: str, lang: str, data: Path,
+                   out_dir: Path) -> None:
+    from .run.region_reports import render_region_report
+
+    started = time.perf_counter()
+    for path in render_region_report(region, month, lang, data, out_dir).values():
+        err.print(f"wrote {path}")
+    err.print(f"done in {time.perf_counter() - started:.1f} s")
 
 
 @app.command()

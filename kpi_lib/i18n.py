@@ -14,6 +14,13 @@ LANGS = ("zh", "en")
 TEXTS: dict[str, dict[str, str]] = {
     "zh": {
         "report_title": "门店月度销售KPI报告",
+        "send_subject_store": "{store_name}（{store}）销售KPI报告 · {period}",
+        "send_subject_region": "{region}区域销售KPI报告 · {period}",
+        "send_greeting": "{name}，您好：",
+        "send_greeting_anon": "您好：",
+        "send_body_store": "附件是{store_name}（{store}）{period}的销售KPI报告（PDF）。",
+        "send_body_region": "附件是{region}区域{period}的销售KPI报告（PDF）。",
+        "send_footer": "本邮件由门店销售KPI报告系统自动发送，请勿直接回复。",
         "store": "门店",
         "region": "区域",
         "city": "城市",
@@ -142,6 +149,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "severity_medium": "中",
         "severity_low": "低",
         "severity_info": "提示",
+        "finding_status_new": "新发现",
+        "finding_status_new_start": "新发现（数据首{unit}）",
+        "finding_status_persisting": "持续 {n} {unit}",
+        "finding_status_persisting_start": "持续 {n} {unit}（自数据起始）",
+        "finding_status_persisting_lookback": "持续至少 {n} {unit}",
+        "finding_status_unit": "个月",
+        "finding_status_resolved": "已解决（上次出现：{month}）",
+        "finding_status_unit_period": "期",
+        "finding_resolved": "上月以来已解决",
+        "finding_resolved_period": "上期以来已解决",
         "col_severity": "严重程度",
         "col_finding": "问题",
         "col_benchmark": "基准",
@@ -495,6 +512,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "overview_col_name": "门店名称",
         "overview_col_findings": "主要诊断",
         "overview_col_status": "本次生成",
+        "overview_col_consultants": "顾问",
+        "overview_consultants_link": "顾问",
+        "overview_funnel_alt": "全网漏斗图：{rates}。每个点是一家门店（横轴为分母的数量，"
+        "纵轴为比率），虚线为 99.8% 控制限，实线为 95% 控制限，横线为全国平均。",
+        "ui_filter_label": "筛选表格行",
+        "ui_filter_placeholder": "筛选：输入门店、区域或文字…",
+        "ui_filter_count": "显示 {shown} / {total} 行",
+        "ui_sort_hint": "点击排序，再点反向",
         "overview_col_diagnosis": "诊断",
         "overview_col_severity": "严重程度",
         "overview_col_stores_hit": "门店",
@@ -826,6 +851,52 @@ TEXTS: dict[str, dict[str, str]] = {
         "flash_lost_note": "截至 {date} 的 {days} 天内战败、战败时为 H/A 级的客户共 {n} 个，"
         "请销售经理"
         "审核（数据中没有审核记录，故全部列出）",
+        # ---- region and network reports
+        "region_report_title": "区域销售KPI报告",
+        "network_report_title": "全网销售KPI报告",
+        "region_stores_count": "门店",
+        "region_intro": "{who}：{n} 家门店，{month}。所有数值与门店报告同一口径（同一指标定义、"
+        "同一比较方法）。",
+        "region_network_name": "全网",
+        "region_vs_network_heading": "区域与全网对比",
+        "region_vs_network_note": "各区域按分子合计 / 分母合计汇总后与全国平均比较，与门店报告"
+        "同一方法（95%区间、门店间差异调整、FDR）。",
+        "region_stores_heading": "各门店关键指标",
+        "region_stores_note": "每个指标一张表：门店数值与95%区间、与基准的判断（与门店报告一致），"
+        "以及经验贝叶斯收缩后的比率与排名（向所在区域收缩，样本越小收缩越多），避免小店因偶然"
+        "波动排在前列。",
+        "region_col_shrunk": "收缩后比率",
+        "region_col_rank_region": "区域排名",
+        "region_col_rank_network": "全网排名",
+        "region_col_peers": "对标门店",
+        "region_col_national_best": "全国标杆",
+        "region_col_regional_best": "区域标杆",
+        "region_benchmarks_heading": "标杆门店与对标门店",
+        "region_benchmarks_note": "标杆门店：样本足够的门店中该指标最好的一家（全国、本区域）；"
+        "对标门店：与本店区域、级别和客流最接近的门店。",
+        "region_trends_heading": "各门店近 12 期交车与目标",
+        "region_trends_note": "每个小图一家门店：实线为交车数，虚线为目标台数（无目标时不画）。",
+        "region_trends_title": "交车（实线）与目标（虚线）",
+        "region_movers_heading": "明显改善或下滑的门店",
+        "region_movers_note": "与上期相比，各门店关键指标的变化与全网同期变化之差，按门店间"
+        "通常的波动判断（z 检验，FDR 5%）；节假日等全网共同的变化"
+        "不算门店自己的改善或下滑。",
+        "region_movers_none": "与上期（{before}）相比，没有门店的关键指标变化超出门店间"
+        "通常的波动。",
+        "region_col_before": "上期",
+        "region_col_change": "变化",
+        "region_col_direction": "方向",
+        "region_improved": "改善",
+        "region_slipped": "下滑",
+        "region_inbox_heading": "问题清单",
+        "region_inbox_note": "各门店本期的诊断，按门店、严重程度排列，并注明是新发现、持续几个月"
+        "还是上月以来已解决；负责人为门店，措施为诊断的第一条建议。",
+        "region_inbox_none": "本期没有门店触发诊断规则。",
+        "region_col_owner": "负责",
+        "region_col_action": "首要措施",
+        "region_col_status": "状态",
+        "region_links_regions": "区域报告：",
+        "region_links_stores": "门店报告：",
         # ---- the period report (a quarter, a year or a range of months)
         "na_partial_history": "本店数据始于该期间之内，合计不完整",
         "period_intro": "本报告覆盖 {label}（{first} 至 {last}，{n} 个月）：来店、线索、订单"
@@ -851,6 +922,16 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "en": {
         "report_title": "Monthly store sales KPI report",
+        "send_subject_store": "Sales KPI report {period}: {store_name} ({store})",
+        "send_subject_region": "Sales KPI report {period}: region {region}",
+        "send_greeting": "Dear {name},",
+        "send_greeting_anon": "Hello,",
+        "send_body_store": "Attached is the sales KPI report of {store_name} ({store}) for "
+        "{period} (PDF).",
+        "send_body_region": "Attached is the sales KPI report of the region {region} for "
+        "{period} (PDF).",
+        "send_footer": "This e-mail was sent by the store sales KPI report system; please do "
+        "not reply to it.",
         "store": "Store",
         "region": "Region",
         "city": "City",
@@ -988,6 +1069,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "severity_medium": "medium",
         "severity_low": "low",
         "severity_info": "note",
+        "finding_status_new": "new",
+        "finding_status_new_start": "new (first {unit} of data)",
+        "finding_status_persisting": "for {n} {unit}s running",
+        "finding_status_persisting_start": "for {n} {unit}s running (since the data begin)",
+        "finding_status_persisting_lookback": "for at least {n} {unit}s running",
+        "finding_status_unit": "month",
+        "finding_status_resolved": "resolved (last seen {month})",
+        "finding_status_unit_period": "period",
+        "finding_resolved": "Resolved since last month",
+        "finding_resolved_period": "Resolved since the last period",
         "col_severity": "Severity",
         "col_finding": "Finding",
         "col_benchmark": "Benchmark",
@@ -1394,6 +1485,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "overview_col_name": "Store name",
         "overview_col_findings": "Main finding",
         "overview_col_status": "This run",
+        "overview_col_consultants": "Consultants",
+        "overview_consultants_link": "consultants",
+        "overview_funnel_alt": "Funnel plots of the network: {rates}. Each dot is a store (volume "
+        "across, rate up); dashed lines are the 99.8% limits, solid lines the 95% limits, the "
+        "horizontal line the national average.",
+        "ui_filter_label": "Filter the table's rows",
+        "ui_filter_placeholder": "Filter: type a store, region or word…",
+        "ui_filter_count": "{shown} of {total} rows shown",
+        "ui_sort_hint": "Click to sort, again to reverse",
         "overview_col_diagnosis": "Finding",
         "overview_col_severity": "Severity",
         "overview_col_stores_hit": "Stores",
@@ -1783,6 +1883,57 @@ TEXTS: dict[str, dict[str, str]] = {
         "flash_lost_note": "{n} leads lost in the {days} days up to {date} that were graded H or "
         "A when lost, for the sales manager to review (the data hold no review record, so all "
         "are listed)",
+        # ---- region and network reports
+        "region_report_title": "Regional sales KPI report",
+        "network_report_title": "Network sales KPI report",
+        "region_stores_count": "Stores",
+        "region_intro": "{who}: {n} stores, {month}. Every number is defined and compared as in "
+        "the store reports.",
+        "region_network_name": "The network",
+        "region_vs_network_heading": "The region against the network",
+        "region_vs_network_note": "Each region pooled (Σ numerator / Σ denominator) and compared "
+        "with the national average by the store reports' method (95% interval, adjusted for "
+        "differences between stores, FDR).",
+        "region_stores_heading": "Every store on the key KPIs",
+        "region_stores_note": "One table per KPI: the store's value and 95% interval and its "
+        "verdict against the benchmark (as in its report), and its empirical-Bayes rate and "
+        "rank (pulled toward its region the more, the less volume backs it), so that a small "
+        "store's lucky month does not top the list.",
+        "region_col_shrunk": "Shrunk rate",
+        "region_col_rank_region": "Rank in region",
+        "region_col_rank_network": "Rank in network",
+        "region_col_peers": "Peer stores",
+        "region_col_national_best": "National benchmark",
+        "region_col_regional_best": "Regional benchmark",
+        "region_benchmarks_heading": "Benchmark and peer stores",
+        "region_benchmarks_note": "Benchmark store: the best store on the KPI among those with "
+        "enough volume (nationally, in the region); peer stores: the stores closest to each "
+        "store in region, tier and traffic.",
+        "region_trends_heading": "Deliveries and target per store, last 12 periods",
+        "region_trends_note": "One small chart per store: the line is deliveries, the dashed "
+        "line the target (not drawn without one).",
+        "region_trends_title": "Deliveries (line) and target (dashed)",
+        "region_movers_heading": "Stores that clearly improved or slipped",
+        "region_movers_note": "Each store's change on the key KPIs since the previous period, "
+        "less the network's own change, judged against the usual spread of stores' changes (z "
+        "test, FDR 5%): a holiday that lifts every store is no store's merit.",
+        "region_movers_none": "Since the previous period ({before}) no store's key KPI moved "
+        "beyond the usual spread of stores' changes.",
+        "region_col_before": "Previous",
+        "region_col_change": "Change",
+        "region_col_direction": "Direction",
+        "region_improved": "improved",
+        "region_slipped": "slipped",
+        "region_inbox_heading": "Findings inbox",
+        "region_inbox_note": "The stores' findings of the period by store and severity, each "
+        "new, running for some months or resolved since last month; the owner is the store, "
+        "the action the finding's first one.",
+        "region_inbox_none": "No store triggered a diagnosis rule in this period.",
+        "region_col_owner": "Owner",
+        "region_col_action": "First action",
+        "region_col_status": "Status",
+        "region_links_regions": "Region reports:",
+        "region_links_stores": "Store reports:",
         # ---- the period report (a quarter, a year or a range of months)
         "na_partial_history": "the store's data begin inside that period: its total is "
         "incomplete",

@@ -44,8 +44,8 @@ fig = report.plots.funnel_plot_grid(panels, highlight="")
 alt = report.text("overview_funnel_alt", lang,
                   rates=("、" if lang == "zh" else ", ").join(p["title"] for p in panels))
 names = dict(zip(overview.stores["store_id"], overview.stores["store_name"], strict=True))
-display(SVG(report.plots.svg_with_point_titles(
-    fig, report.plots.funnel_point_titles(panels, "", names, lang), alt)),
+display(SVG(report.tooltips.svg_with_point_titles(
+    fig, report.tooltips.funnel_point_titles(panels, "", names, lang), alt)),
     metadata={"image/svg+xml": {"inline": True}})  # inline on an interactive page (template)
 report.plots.close(fig)
 display(report.period.md(report.network.outliers_markdown(overview), overview))

@@ -59,7 +59,9 @@ report.show(report.plots.funnel_chart(period.frame(report.funnel_stages(sm), sm)
 # %%
 display(period.heading("diagnosis", sm))
 display(Markdown(period.volume_markdown(sm)))
-display(period.md(report.findings.findings_markdown(sm), sm))
+history = report.findings.store_history(sm, data)  # the periods before: new / persisting
+display(period.md(report.findings.findings_markdown(sm, history), sm))
+display(period.md(report.findings.resolved_markdown(history, lang), sm))
 display(period.md(report.findings.watch_markdown(sm), sm))
 if sm.findings:
     display(period.heading("finding_evidence", sm, level=3))

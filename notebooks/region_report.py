@@ -20,6 +20,7 @@ region = "华东"
 month = "2026-10"
 lang = "zh"
 data = None
+reports = None  # the folder of the reports beside this one (default reports/<month>)
 
 # %% tags=["setup"]
 # Setup: the region's (or network's) month `rm` and the report layer; the sections below
@@ -31,6 +32,7 @@ from kpi_lib.report import notebook as report
 report.plots.use_theme(lang)
 rm = report.region.load(region, month, lang, data)
 display(Markdown(report.region.header_markdown(rm)))
+display(Markdown(report.region.links_markdown(rm, reports)))
 
 # %%
 display(Markdown(report.heading("region_vs_network_heading", lang)))
@@ -40,7 +42,7 @@ display(report.styled(report.region.region_frame(rm), compact=True))
 # %%
 display(Markdown(report.region.words(report.heading("region_inbox_heading", lang), rm)))
 display(Markdown(report.text("region_inbox_note", lang)))
-inbox = report.region.inbox_frame(rm.findings, rm)
+inbox = report.region.inbox_frame(rm)
 if inbox.empty:
     display(Markdown(report.region.words(report.text("region_inbox_none", lang), rm)))
 else:

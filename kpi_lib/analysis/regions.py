@@ -10,6 +10,8 @@
   :func:`kpi_lib.metrics.comparison.shrunk_rates`), so a small store's lucky month does not
   top the list;
 - the named benchmark and peer stores of each KPI;
+- the findings of its stores with their status over time
+  (:func:`kpi_lib.analysis.finding_history.track`: new, persisting N months, resolved);
 - the 12 months (or periods) up to this one of deliveries and target per store;
 - the stores that moved beyond chance against the previous month (or period), measured
   against the network's own change and the usual spread of stores' changes
@@ -35,7 +37,7 @@ from ..metrics.periods import previous_period, shift_period
 from ..metrics.region_compare import compare_regions
 from ..metrics.registry import REGISTRY
 from ..metrics.settings import report_config
-from .diagnosis import diagnose
+from .finding_history import History, track
 
 #: Periods in the small-multiples trend.
 TREND_PERIODS = 12
@@ -61,7 +63,8 @@ class RegionMonth:
     ranks: pd.DataFrame  # store_id, metric, shrunk, rank_region, rank_network
     trend: pd.DataFrame  # cube rows: deliveries, target_units per store × period
     movers: pd.DataFrame  # store_id, metric, before, now, z, p, p_adj, improved
-    findings: list  # kpi_lib.analysis.diagnosis.Finding of these stores, by impact
+    #: the stores' findings with their status over time (new, persisting, resolved)
+    history: History
 
 
 def check_region(region: str | None, known: list[str]) -> str | None:
@@ -90,11 +93,10 @@ def load_region(con: duckdb.DuckDBPyConnection, month: str, region: str | None =
     network = compare_month(con, month)
     mine = network[network["store_id"].isin(ids)].reset_index(drop=True)
     cube = compute_cube(con, month)
-    findings = [f for f in diagnose(con, month, None, lang, compare=network)
-                if f.store_id in ids]
+    history = track(con, month, ids, lang)
     return RegionMonth(region, month, lang, stores.reset_index(drop=True), mine,
                        compare_regions(con, month), _ranks(cube, every, ids),
-                       _trend(con, month, ids), _movers(con, month, ids), findings)
+                       _trend(con, month, ids), _movers(con, month, ids), history)
 
 
 def _ranks(cube: pd.DataFrame, every: pd.DataFrame, ids: list[str]) -> pd.DataFrame:

@@ -10,7 +10,8 @@
   ``report.consultants``, ``report.delivery_mix``, ``report.traffic``, ``report.plan`` (next
   month's target and the path to it), ``report.appendix``, ``report.network`` (the network
   overview), ``report.period`` (what a period report adds, and its words),
-  ``report.region`` (the region and network reports) and ``report.plots``;
+  ``report.region`` (the region and network reports), ``report.tooltips`` (a chart's
+  points with hover titles, interactive pages) and ``report.plots``;
 - :func:`show`, which displays a figure and closes it.
 
 Nothing here computes: these are the same functions, gathered under one name.
@@ -28,6 +29,7 @@ from . import network_index as network
 from . import period_report as period
 from . import plan_tables as plan
 from . import region_tables as region
+from . import svg_tooltips as tooltips
 from . import trend_tables as trends
 from .data_quality import quality_examples, quality_summary
 from .store_month import (
@@ -45,7 +47,8 @@ __all__ = [
     "appendix", "comparison", "consultants", "coverage_markdown", "delivery_mix", "findings",
     "forecast", "funnel_note", "funnel_stages", "header_markdown", "heading", "month_label",
     "na_footnote", "network", "period", "pipeline", "plan", "plots", "quality_examples", "region",
-    "quality_summary", "show", "styled", "summary", "summary_frame", "text", "traffic", "trends",
+    "quality_summary", "show", "styled", "summary", "summary_frame", "text", "tooltips",
+    "traffic", "trends",
 ]
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from .. import paths
-from ..analysis.diagnosis import Finding
+from ..analysis.finding_history import status_words
 from ..analysis.regions import RegionMonth, key_rates, load_region
 from ..formatting import format_value, is_na
 from ..i18n import data_value, month_label, period_wording, text, verdict_words
@@ -198,16 +198,51 @@ def load(region: str | None, month: str, lang: str = "zh",
         return load_region(wh.con, month, region, lang)
 
 
-def inbox_frame(findings: list[Finding], rm: RegionMonth) -> pd.DataFrame:
-    """The findings of the region's stores by store (their owner), then severity, with
-    the first action."""
+def inbox_frame(rm: RegionMonth) -> pd.DataFrame:
+    """The findings inbox: the stores' findings by store (their owner), then severity,
+    with their status over time and the first action; those resolved since the previous
+    month (period) last, per store."""
     lang = rm.lang
     names = dict(zip(rm.stores["store_id"], rm.stores["store_name"], strict=True))
-    mine = sorted((f for f in findings if f.store_id in names),
-                  key=lambda f: (f.store_id, _SEVERITY.get(f.severity, 9)))
+    tracked = sorted(rm.history.current + rm.history.resolved,
+                     key=lambda t: (t.finding.store_id, t.status == "resolved",
+                                    _SEVERITY.get(t.finding.severity, 9), -t.months))
     return pd.DataFrame([{
-        text("region_col_owner", lang): f"{f.store_id} {names[f.store_id] or ''}".strip(),
-        text("overview_col_severity", lang): text(f"overview_severity_{f.severity}", lang),
-        text("overview_col_diagnosis", lang): f.title,
-        text("region_col_action", lang): f.actions[0] if f.actions else text("na", lang),
-    } for f in mine])
+        text("region_col_owner", lang):
+            f"{t.finding.store_id} {names.get(t.finding.store_id) or ''}".strip(),
+        text("overview_col_severity", lang):
+            text(f"overview_severity_{t.finding.severity}", lang),
+        text("overview_col_diagnosis", lang): t.finding.title,
+        text("region_col_status", lang): status_words(t, lang),
+        text("region_col_action", lang): (t.finding.actions[0] if t.finding.actions and
+                                          t.status != "resolved" else text("na", lang)),
+    } for t in tracked if t.finding.store_id in names])
+
+
+def links_markdown(rm: RegionMonth, report_dir: str | Path | None = None) -> str:
+    """Drill-down links to the reports beside this one (``report_dir``, default
+    ``reports/<month>``): each region's report (the network page) and each store's report
+    and its consultants section, in this report's language when it exists; "" when none
+    is there yet."""
+    from urllib.parse import quote
+
+    from .network_index import file_key, region_pages, report_files
+
+    lang = rm.lang
+    folder = Path(report_dir) if report_dir else paths.REPORTS / rm.month
+    parts = []
+    if rm.region is None:
+        pages = region_pages(folder, sorted(rm.stores["region"].dropna().unique()), lang)
+        if pages:
+            parts.append(text("region_links_regions", lang) + " " + " · ".join(
+                f"[{data_value(r, lang)}]({quote(page)})" for r, page in pages.items()))
+    stores = []
+    for store in rm.stores["store_id"]:
+        files = report_files(folder, store)
+        page = files.get(file_key("html", lang)) or files.get("html")
+        if page:
+            stores.append(f"[{store}]({quote(page)}) ([{text('overview_consultants_link', lang)}]"
+                          f"({quote(page)}#sec-consultants))")
+    if stores:
+        parts.append(text("region_links_stores", lang) + " " + " · ".join(stores))
+    return "\n\n".join(parts)

@@ -58,6 +58,7 @@ def render_region_report(region: str | None, month: str, lang: str = "zh",
         title = period_wording(title, lang)
     meta = {"store": title, "store_name": region, "month": month, "lang": lang,
             "report_title": title}
-    parameters = {"region": region, "month": month, "lang": lang, "data": str(data_dir)}
+    parameters = {"region": region, "month": month, "lang": lang, "data": str(data_dir),
+                  "reports": str(month_dir)}
     return render.render_report(REGION_NOTEBOOK, parameters, meta,
                                 inside(month_dir, stem), interactive=True)

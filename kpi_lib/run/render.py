@@ -15,7 +15,7 @@ and two or more rows sorts by a click on a column header (numbers as numbers, n/
 Chinese by pinyin, ``aria-sort``) and gets a filter box; an image's alt text becomes its
 tooltip, and an SVG output displayed with ``metadata={"image/svg+xml": {"inline": True}}``
 is inlined, so its ``<title>`` elements show on hover (the index's funnel plots:
-:func:`kpi_lib.report.plots.svg_with_point_titles`, one title per store point). A
+:func:`kpi_lib.report.svg_tooltips.svg_with_point_titles`, one title per store point). A
 Content-Security-Policy forbids every request (images only as ``data:``). The
 network index is interactive (:func:`kpi_lib.run.batch.render_overview`); region and
 network pages opt in the same way. The controls are made by the script, which WeasyPrint
