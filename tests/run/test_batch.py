@@ -74,7 +74,10 @@ def test_batch_sync_then_unchanged_then_failure(tmp_path, tiny_notebook):
         assert (month_dir / href).is_file(), href
     html = index.read_text("utf-8")
     assert "S003" in html and "试乘试驾率低" in html  # every store listed, with its finding
-    assert "<script" not in html.lower()
+    # the index is interactive (an inline script) and offline: nothing loaded from anywhere,
+    # and a Content-Security-Policy that forbids every request
+    assert "<script src" not in html.lower() and "<script" in html.lower()
+    assert "default-src 'none'" in html
     summary = json.loads((month_dir / "batch.json").read_text("utf-8"))
     assert {r["store"]: r["status"] for r in summary["stores"]} == dict.fromkeys(STORES,
                                                                                 "rendered")
