@@ -48,7 +48,8 @@ def header_markdown(rm: RegionMonth) -> str:
     title = text("network_report_title" if rm.region is None else "region_report_title", lang)
     intro = text("region_intro", lang, who=who(rm), n=len(rm.stores),
                  month=month_label(rm.month, lang))
-    return f"# {title} · {who(rm)}\n\n{intro}"
+    heading = title if rm.region is None else f"{title} · {who(rm)}"
+    return f"# {heading}\n\n{intro}"
 
 
 def region_frame(rm: RegionMonth) -> pd.DataFrame:
