@@ -8,7 +8,6 @@ the expected Chinese. A full-page screenshot of each is kept in the test's temp 
 
 from __future__ import annotations
 
-import shutil
 import struct
 import subprocess
 import sys
@@ -18,22 +17,10 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from kpi_lib import paths
-
-CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
-if CHROMIUM is None:
-    pytest.skip("no Chromium on this machine: install it with `sudo apt-get install -y "
-                "chromium` to run the browser test", allow_module_level=True)
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:
-    pytest.skip("playwright is not installed: `.venv/bin/pip install -e '.[dev]'`",
-                allow_module_level=True)
+from tests.system.headless import Visit, launch
 
 MONTH = "2026-10"
 STORES = {"S001": "上海浦东4S店", "S003": "南京江宁4S店"}  # README: the demo archetypes
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-LOCAL = ("file:", "data:")
 
 
 @pytest.fixture(scope="module")
@@ -51,40 +38,7 @@ def month_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-class Visit:
-    """A page opened from disk with its console errors and the requests it tried."""
-
-    def __init__(self, browser, path: Path):
-        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
-        self.errors: list[str] = []
-        self.outside: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-        self.page.on("request", self._seen)
-        self.page.route("**/*", self._route)
-        self.page.goto(path.as_uri(), wait_until="load")
-
-    def _seen(self, request) -> None:  # every request, even one a route would not see
-        if not request.url.startswith(LOCAL) and request.url not in self.outside:
-            self.outside.append(request.url)
-
-    def _route(self, route) -> None:
-        if route.request.url.startswith(LOCAL):
-            route.continue_()
-        else:
-            if route.request.url not in self.outside:
-                self.outside.append(route.request.url)
-            route.abort()
-
-    def attrs(self, selector: str, attr: str) -> list[str]:
-        return self.page.eval_on_selector_all(
-            selector, f"els => els.map(e => e.getAttribute('{attr}'))")
+    yield from launch()
 
 
 def unresolved(visit: Visit, page_path: Path) -> list[str]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -23,23 +22,12 @@ import pytest
 
 from kpi_lib import paths
 from kpi_lib.run.render import notebook_to_html
-
-CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
-if CHROMIUM is None:
-    pytest.skip("no Chromium on this machine: install it with `sudo apt-get install -y "
-                "chromium` to run the interactive-HTML test", allow_module_level=True)
-try:
-    from playwright.sync_api import sync_playwright
-except ImportError:
-    pytest.skip("playwright is not installed: `.venv/bin/pip install -e '.[dev]'`",
-                allow_module_level=True)
+from tests.system import headless
+from tests.system.headless import launch
 
 MONTH = "2026-10"
 STORE = "S001"
 REGION = "华东"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-LOCAL = ("file:", "data:")
 
 
 @pytest.fixture(scope="module")
@@ -58,34 +46,11 @@ def month_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
+    yield from launch()
 
 
-class Visit:
-    """A page opened from disk; its console errors and every request it made."""
-
-    def __init__(self, browser, path: Path):
-        self.page = browser.new_page(viewport={"width": 1280, "height": 900})
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.route("**/*", self._route)
-        self.page.goto(path.as_uri(), wait_until="load")
-
-    def _route(self, route) -> None:
-        self.requests.append(route.request.url)
-        if route.request.url.startswith(LOCAL):
-            route.continue_()
-        else:
-            route.abort()
-
-    def outside(self) -> list[str]:
-        return sorted({u for u in self.requests if not u.startswith(LOCAL)})
+class Visit(headless.Visit):
+    """A page of the interactive index: its visible table cells; closed clean."""
 
     def column(self, table: str, col: int) -> list[str]:
         """The visible body cells of column ``col`` (0-based) of the table ``table``."""
@@ -94,7 +59,7 @@ class Visit:
 
     def close(self) -> None:
         assert self.errors == []
-        assert self.outside() == []
+        assert self.outside == []
         self.page.close()
 
 
