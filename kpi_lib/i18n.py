@@ -217,7 +217,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "各自以往的日分布）再与整月比较；比率为月初至今的数值。",
         "appendix": "附录：指标定义",
         "appendix_note": "本报告表格和漏斗图中出现的每个指标及其定义。"
-        "所有指标在 kpi_lib/metrics.py 中唯一定义；比率为分子合计 / 分母合计，"
+        "所有指标在 kpi_lib/ingest/kpi_catalogue.py 中唯一定义；比率为分子合计 / 分母合计，"
         "分母为零时不计算（显示为“—”）。",
         "appendix_id": "指标代码",
         "appendix_definition": "定义",
@@ -1149,9 +1149,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "with whole months; rates are month to date.",
         "appendix": "Appendix: KPI definitions",
         "appendix_note": "Every KPI this report's tables and funnel chart show, with its "
-        "definition. Each is defined once, in kpi_lib/metrics.py; a ratio is the sum of "
-        "numerators / the sum of denominators and is not computed (shown as “—”) when the "
-        "denominator is zero.",
+        "definition. Each is defined once, in kpi_lib/ingest/kpi_catalogue.py; a ratio is the "
+        "sum of numerators / the sum of denominators and is not computed (shown as “—”) when "
+        "the denominator is zero.",
         "appendix_id": "Id",
         "appendix_definition": "Definition",
         "appendix_better": "Better",

@@ -155,7 +155,7 @@ def _words(where: str, key: str, value: object, as_list: bool = False) -> dict:
 
 def _metric(where: str, value: object) -> str:
     if not isinstance(value, str) or value not in REGISTRY:
-        _fail(where, f"unknown metric id {value!r} (see kpi_lib/metrics.py)")
+        _fail(where, f"unknown metric id {value!r} (see kpi_lib/ingest/kpi_catalogue.py)")
     return value  # type: ignore[return-value]
 
 
