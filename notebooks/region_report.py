@@ -40,11 +40,11 @@ display(Markdown(report.text("region_vs_network_note", lang)))
 display(report.styled(report.region.region_frame(rm), compact=True))
 
 # %%
-display(Markdown(report.region.words(report.heading("region_inbox_heading", lang), rm)))
+display(Markdown(report.period.words(report.heading("region_inbox_heading", lang), rm)))
 display(Markdown(report.text("region_inbox_note", lang)))
 inbox = report.region.inbox_frame(rm)
 if inbox.empty:
-    display(Markdown(report.region.words(report.text("region_inbox_none", lang), rm)))
+    display(Markdown(report.period.words(report.text("region_inbox_none", lang), rm)))
 else:
     display(report.styled(inbox, numeric_from=99, compact=True))
 

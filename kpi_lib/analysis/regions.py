@@ -92,11 +92,13 @@ def load_region(con: duckdb.DuckDBPyConnection, month: str, region: str | None =
     ids = stores["store_id"].tolist()
     network = compare_month(con, month)
     mine = network[network["store_id"].isin(ids)].reset_index(drop=True)
-    cube = compute_cube(con, month)
+    before = previous_period(month)
+    cube = compute_cube(con, [before, month])  # ranks read the month, movers both
     history = track(con, month, ids, lang)
     return RegionMonth(region, month, lang, stores.reset_index(drop=True), mine,
-                       compare_regions(con, month), _ranks(cube, every, ids),
-                       _trend(con, month, ids), _movers(con, month, ids), history)
+                       compare_regions(con, month),
+                       _ranks(cube[cube["month"] == month], every, ids),
+                       _trend(con, month, ids), _movers(cube, before, month, ids), history)
 
 
 def _ranks(cube: pd.DataFrame, every: pd.DataFrame, ids: list[str]) -> pd.DataFrame:
@@ -132,12 +134,11 @@ def _trend(con: duckdb.DuckDBPyConnection, month: str, ids: list[str]) -> pd.Dat
     return cube[cube["metric"].isin(["deliveries", "target_units"])].reset_index(drop=True)
 
 
-def _movers(con: duckdb.DuckDBPyConnection, month: str, ids: list[str]) -> pd.DataFrame:
+def _movers(cube: pd.DataFrame, before: str, month: str, ids: list[str]) -> pd.DataFrame:
     """The store × KPI changes against the previous period that stand out from the other
     stores' changes beyond chance (see :func:`change_tests`), FDR-controlled over the
-    listed stores' tests; improved first, then by adjusted p."""
-    before = previous_period(month)
-    cube = compute_cube(con, [before, month])
+    listed stores' tests; improved first, then by adjusted p. ``cube``: every store's
+    KPIs of ``before`` and ``month``."""
     frames = [change_tests(cube, metric, before, month)
               for metric in dict.fromkeys([*key_rates(), "deliveries"])]
     out = pd.concat([f for f in frames if not f.empty] or [_EMPTY], ignore_index=True)

@@ -14,25 +14,15 @@ from matplotlib.figure import Figure
 from .. import paths
 from ..analysis.finding_history import status_words
 from ..analysis.regions import RegionMonth, key_rates, load_region
-from ..formatting import format_value, is_na
-from ..i18n import data_value, month_label, period_wording, text, verdict_words
-from ..metrics.periods import is_month, previous_period
+from ..formatting import format_change, format_value, is_na
+from ..i18n import data_value, list_sep, month_label, text, verdict_words
+from ..metrics.periods import previous_period
 from ..metrics.registry import REGISTRY
 from .comparison_tables import _interval
+from .period_report import frame, words
 from .region_plots import small_multiples
 
 _SEVERITY = {"high": 0, "medium": 1, "low": 2}
-
-
-def words(value: str, rm: RegionMonth) -> str:
-    """Month words read for a period (本月 → 本期) when the report is of a period."""
-    return value if is_month(rm.month) else period_wording(value, rm.lang)
-
-
-def frame(data: pd.DataFrame, rm: RegionMonth) -> pd.DataFrame:
-    """``data`` with its headers and text read for a period (unchanged for a month)."""
-    out = data.rename(columns=lambda c: words(str(c), rm))
-    return out.map(lambda v: words(v, rm) if isinstance(v, str) else v)
 
 
 def who(rm: RegionMonth) -> str:
@@ -147,7 +137,7 @@ def peers_frame(rm: RegionMonth) -> pd.DataFrame:
     peers = rm.compare.drop_duplicates("store_id").set_index("store_id")["peer_stores"]
     return pd.DataFrame({text("store", lang): list(peers.index),
                          text("region_col_peers", lang): [
-                             str(p).replace(",", "、" if lang == "zh" else ", ")
+                             str(p).replace(",", list_sep(lang))
                              if not is_na(p) and str(p) else text("na", lang)
                              for p in peers]})
 
@@ -171,9 +161,8 @@ def movers_frame(rm: RegionMonth) -> pd.DataFrame:
     lang, rows = rm.lang, []
     for _, r in rm.movers.iterrows():
         m = REGISTRY[r["metric"]]
-        change = r["now"] - r["before"]
-        shown = (f"{change * 100:+.1f} pp" if lang == "en" else f"{change * 100:+.1f} 个百分点") \
-            if m.unit == "rate" else f"{change:+,.0f}"
+        shown = (format_change(r["now"], r["before"], m.unit, lang) if m.unit == "rate"
+                 else f"{r['now'] - r['before']:+,.0f}")
         rows.append({text("store", lang): r["store_id"], text("col_kpi", lang): m.label(lang),
                      text("region_col_before", lang): format_value(r["before"], m.unit, lang),
                      text("col_this_month", lang): format_value(r["now"], m.unit, lang),
