@@ -41,7 +41,7 @@ display(report.styled(report.region.region_frame(rm), compact=True))
 
 # %%
 display(Markdown(report.period.words(report.heading("region_inbox_heading", lang), rm)))
-display(Markdown(report.text("region_inbox_note", lang)))
+display(Markdown(report.period.words(report.text("region_inbox_note", lang), rm)))
 inbox = report.region.inbox_frame(rm)
 if inbox.empty:
     display(Markdown(report.period.words(report.text("region_inbox_none", lang), rm)))
