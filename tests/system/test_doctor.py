@@ -39,7 +39,10 @@ def test_the_real_doctor_passes_on_this_machine():
         assert line.split(":")[0] in [f"{m} {name}" for m in marks], line
     assert "weasyprint " in by_name["packages"] and "duckdb " in by_name["packages"]
     assert by_name["kernel"].endswith(f"runs {sys.executable}")
-    assert "Noto-Sans-CJK-SC" in by_name["PDF engine"]
+    from kpi_lib.run.pdf_engine import engine
+
+    expected = "CJK glyphs embedded" if engine() == "chromium" else "Noto-Sans-CJK-SC"
+    assert expected in by_name["PDF engine"]
     # the demo network of the README: S001…S012, 2025-09 … 2026-10
     assert "12 stores, months 2025-09 to 2026-10" in by_name["data folder"]
 
@@ -127,9 +130,9 @@ def test_without_fontconfig(monkeypatch: pytest.MonkeyPatch):
 
 @pytest.mark.skipif(shutil.which("pdffonts") is None, reason="needs pdffonts (poppler-utils)")
 def test_pdf_font_names_agree_with_pdffonts(tmp_path: Path):
-    from kpi_lib.run.render import html_to_pdf
+    from kpi_lib.run.pdf_engine import weasyprint_pdf
 
-    pdf = html_to_pdf('<p style="font-family: DejaVu Sans">KPI</p>'
+    pdf = weasyprint_pdf('<p style="font-family: DejaVu Sans">KPI</p>'
                       '<p style="font-family: Noto Sans CJK SC">销售漏斗</p>')
     (tmp_path / "t.pdf").write_bytes(pdf)
     table = subprocess.run(["pdffonts", str(tmp_path / "t.pdf")], capture_output=True,
