@@ -134,9 +134,8 @@ def report(
         err.print(f"wrote {path}")
     how = "by the warm renderer" if served else "here"
     err.print(f"done in {time.perf_counter() - started:.1f} s ({how})")
-    if served is None and warm.may_start() and not warm.fallback_reason and warm.start():
-        err.print(f"a warm renderer now keeps the kernel loaded for the next reports "
-                  f"(stops after {warm.IDLE_SECONDS / 60:.0f} min idle; KPI_WARM=0 turns it off)")
+    if served is None and (note := warm.start_for_next()):
+        err.print(note)
 
 
 @app.command(name="warm")
@@ -213,18 +212,33 @@ def plan(
     lang: Annotated[str, typer.Option(help="language: zh or en")] = "zh",
     format: Annotated[str, typer.Option(help="output: table or json")] = "table",
 ) -> None:
-    """Recommend the month's delivery and order targets and the path to reach them."""
+    """Recommend the month's delivery and order targets and the path to reach them.
+
+    Computed by the warm renderer when one is up (see ``kpi_lib warm``), else here; then
+    starts one in the background, as ``report`` does."""
+    from .run import warm_ops
+    from .run import warm_renderer as warm
+
+    _check_format(format)
+    out = Console(highlight=False)
+    out.width = max(out.width, 150)  # a pipe reports 80 columns: too narrow for the methods
+    served = (warm_ops.plan(data, month, store, lang, format, out) if warm.enabled()
+              else None)
+    if warm.fallback_reason:
+        err.print(warm.fallback_reason, markup=False)
+    if served is not None:
+        sys.stdout.write(served)
+        return
     from .analysis.plan import plan_json, plan_table
     from .run.plan_run import run_plan
 
-    _check_format(format)
     plans = run_plan(data, month, store, lang)
     if format == "json":
         print(plan_json(plans))
     else:
-        out = Console(highlight=False)
-        out.width = max(out.width, 150)
         out.print(plan_table(plans, lang))
+    if note := warm.start_for_next():
+        err.print(note)
 
 
 @app.command()
@@ -316,10 +330,17 @@ def flash(
     """Render the flash for the daily/weekly sales meeting.
 
     Writes reports/<month>/<store>.flash-<date>.html, .pdf and .ipynb (<store>.en.flash-… in
-    English)."""
-    from .run.flash_reports import render_flashes
+    English). Runs in the warm renderer when one is up, else here; then starts one in the
+    background, as ``report`` does."""
+    import contextlib
+
+    from .run import warm_ops
+    from .run import warm_renderer as warm
+    from .run.cleanup import remove_leftovers
 
     started = time.perf_counter()
+    with contextlib.suppress(OSError):
+        remove_leftovers()  # what killed runs left in the temp folder
 
     def done(sid: str, written: dict | None, reason: str | None) -> None:
         if written is None:
@@ -327,10 +348,23 @@ def flash(
         for path in (written or {}).values():
             err.print(f"wrote {path}")
 
-    results = render_flashes(store or None, date, lang, data, out_dir, on_done=done)
+    served = warm_ops.flash(store or None, date, lang, data, out_dir) if warm.enabled() else None
+    if warm.fallback_reason:
+        err.print(warm.fallback_reason, markup=False)
+    if served is None:
+        from .run.flash_reports import render_flashes
+
+        results = render_flashes(store or None, date, lang, data, out_dir, on_done=done)
+    else:
+        results = served[0]
+        for sid, got in results.items():
+            done(sid, None if isinstance(got, str) else got, got if isinstance(got, str) else None)
     failed = [s for s, r in results.items() if isinstance(r, str)]
+    how = "by the warm renderer" if served else "here"
     err.print(f"done in {time.perf_counter() - started:.1f} s "
-              f"({len(results) - len(failed)} of {len(results)} stores)")
+              f"({len(results) - len(failed)} of {len(results)} stores, {how})")
+    if served is None and (note := warm.start_for_next()):
+        err.print(note)
     if failed:
         raise typer.Exit(code=3)
 

@@ -42,6 +42,7 @@ import pandas as pd
 
 from ..metrics.cube import compute_cube
 from ..metrics.months import month_bounds, previous_month
+from ..metrics.network_cache import remembered
 from ..metrics.relation_tables import as_of_date, relation_rows
 from .action_lists import HOT, ActionLists, load_action_lists
 from .flash_pacing import Pace, flash_config, pace, project
@@ -128,7 +129,8 @@ def _path(con: duckdb.DuckDBPyConnection, store: str, month: str, target: float,
     cube = compute_cube(con, recent)
     pooled = pooled_cube(cube, recent[-1])
     stores = con.execute("SELECT * FROM stores ORDER BY store_id").df()
-    rates = funnel_rates(pooled, stores)
+    # every store's rates at once: the same frame for each store's flash of the day
+    rates = remembered(con, ("flash_rates", *recent), lambda: funnel_rates(pooled, stores))
     mine = rates[rates["store_id"] == store].set_index("rate")["used"].to_dict()
     counts = pooled[pooled["store_id"] == store].set_index("metric")["value"]
     orders = float(counts.get("orders", NAN))

@@ -18,6 +18,11 @@ connection (same tables, same columns and types), cut at ``D``:
 - every other table (stores, the ingest's bookkeeping) as it is, except the warehouse
   fingerprint in ``_meta``, which gets ``@D`` appended, so that results remembered per
   warehouse (:func:`kpi_lib.metrics.cube.remembered`) never mix the cut and the whole data.
+
+:func:`shared_cut` keeps the cut of a day in a process whose network cache is on (the warm
+kernels, :mod:`kpi_lib.metrics.network_cache`), keyed by the warehouse fingerprint and the
+day: the next store's flash of that day reuses it, with the month's relation tables
+already computed in it (every store's flash of a day reads the same cut).
 """
 
 from __future__ import annotations
@@ -104,6 +109,34 @@ def check_day(value: str, con: duckdb.DuckDBPyConnection) -> date:
     if not first <= day <= last:
         raise ParameterError(f"date {value} is outside the data, which cover {first} to {last}")
     return day
+
+
+#: Cuts kept by :func:`shared_cut`: (warehouse fingerprint, day) -> connection.
+_KEPT: dict[tuple[str, date], duckdb.DuckDBPyConnection] = {}
+_MAX_KEPT = 2
+
+
+def shared_cut(con: duckdb.DuckDBPyConnection, day: date
+               ) -> tuple[duckdb.DuckDBPyConnection, bool]:
+    """:func:`cut_connection`, kept for the next flash of the same day and data when the
+    network cache is on; returns it and whether it is kept (then the caller must not
+    close it, nor change its tables)."""
+    from ..metrics import network_cache
+
+    fp = None
+    if network_cache.enabled():
+        try:
+            fp = con.execute("SELECT value FROM _meta WHERE key = 'fingerprint'").fetchone()[0]
+        except (duckdb.Error, TypeError):
+            fp = None
+    if fp is None:
+        return cut_connection(con, day), False
+    key = (fp, day)
+    if key not in _KEPT:
+        while len(_KEPT) >= _MAX_KEPT:
+            _KEPT.pop(next(iter(_KEPT))).close()
+        _KEPT[key] = cut_connection(con, day)
+    return _KEPT[key], True
 
 
 def cut_connection(con: duckdb.DuckDBPyConnection, day: date) -> duckdb.DuckDBPyConnection:

@@ -18,7 +18,7 @@ import pandas as pd
 
 from .. import paths
 from ..analysis.flash import Flash, load_flash
-from ..analysis.flash_cut import check_day, cut_connection
+from ..analysis.flash_cut import check_day, shared_cut
 from ..analysis.flash_pacing import flash_config
 from ..formatting import format_value, is_na
 from ..i18n import check_lang, data_value, list_sep, text
@@ -48,11 +48,12 @@ def load_flash_report(store: str, day: str, lang: str = "zh",
         check_store_known(store, known)
         when = check_day(day, wh.con)
         info = store_info(wh.con, store)
-        cut = cut_connection(wh.con, when)
+        cut, kept = shared_cut(wh.con, when)  # kept in a warm kernel for the next store
     try:
         return FlashReport(load_flash(cut, store, when), info, lang)
     finally:
-        cut.close()
+        if not kept:
+            cut.close()
 
 
 def _n(v: object, lang: str) -> str:

@@ -69,18 +69,20 @@ def render_flash_files(store: str, day: date, lang: str, data_dir: Path, month_d
 def render_flashes(stores: list[str] | None, day: str, lang: str = "zh",
                    data: Path = paths.DEMO_DATA, out_dir: Path = paths.REPORTS,
                    on_done: Callable[[str, dict[str, Path] | None, str | None], None]
-                   | None = None) -> dict[str, dict[str, Path] | str]:
+                   | None = None, kernel=None) -> dict[str, dict[str, Path] | str]:
     """Render the flash of ``stores`` (None: every store) on ``day`` in one kernel.
 
     Returns store → written paths, or the reason it failed (a failing store is reported
     and the others go on). ``on_done(store, paths or None, reason or None)`` is called
-    after each store.
+    after each store. ``kernel``: a warm kernel to use (kept running; the warm renderer's,
+    :mod:`kpi_lib.run.warm_ops`), else one is started and stopped.
     """
     from .notebook_kernel import WarmKernel
 
     data_dir, when, info = check_flash_params(stores, day, lang, data)
     month_dir = make_folder(inside(out_dir, when.strftime("%Y-%m")))
-    kernel = WarmKernel()
+    own = kernel is None
+    kernel = WarmKernel() if own else kernel
     out: dict[str, dict[str, Path] | str] = {}
     try:
         for store, store_meta in info.items():
@@ -96,5 +98,6 @@ def render_flashes(stores: list[str] | None, day: str, lang: str = "zh",
             if on_done:
                 on_done(store, written, None)
     finally:
-        kernel.shutdown()
+        if own:
+            kernel.shutdown()
     return out

@@ -4,7 +4,10 @@ A single ``kpi_lib report`` pays ~6 s before any work: the interpreter imports p
 nbconvert and WeasyPrint, and a Jupyter kernel starts and imports them again. After a
 report, the CLI starts this renderer in the background (unless ``KPI_WARM=0`` or ``CI`` is
 set); the next ``kpi_lib report`` of the same checkout hands its parameters over a Unix
-socket and the renderer runs them in its warm kernel. It stops by itself after
+socket and the renderer runs them in its warm kernel; ``kpi_lib flash`` and ``kpi_lib plan``
+do the same (:mod:`kpi_lib.run.warm_ops`; a plan is computed in this process, not the
+kernel), and each of the three starts the renderer after a run done here
+(:func:`start_for_next`). It stops by itself after
 :data:`IDLE_SECONDS` without a request, when the code changes (each request carries
 :func:`kpi_lib.paths.code_hash`; a mismatch makes it reply ``stale`` and exit), or on
 ``kpi_lib warm stop``.
@@ -57,6 +60,9 @@ fallback_reason: str | None = None
 ERRORS: dict[str, type[KpiError]] = {cls.__name__: cls for cls in
                                      (KpiError, ParameterError, RenderError, InputFileError)}
 _MAX_LINE = 1 << 20
+#: The requests that do work (one at a time, with heartbeats): a store report, flashes
+#: (:func:`kpi_lib.run.warm_ops.flash`) and a plan (:func:`kpi_lib.run.warm_ops.plan`).
+SERVED_OPS = ("report", "flash", "plan")
 
 
 def enabled() -> bool:
@@ -151,13 +157,23 @@ def request(message: dict[str, Any], timeout: float = ACCEPT_TIMEOUT
         sock.close()
 
 
-def render(store: str, month: str, lang: str, data: Path, out_dir: Path
-           ) -> tuple[dict[str, Path], float] | None:
-    """Render one report in the running renderer: the paths and the renderer's seconds.
+def data_arg(data: Path) -> str:
+    """``data`` as the renderer should read it: as typed when this process runs in the
+    checkout (the renderer's working folder), so that an error names it as a local run
+    does; else as an absolute path."""
+    with contextlib.suppress(OSError):
+        if Path.cwd().resolve() == paths.ROOT.resolve():
+            return str(data)
+    return str(Path(data).resolve())
+
+
+def served(message: dict[str, Any]) -> dict[str, Any] | None:
+    """Hand ``message`` (a :data:`SERVED_OPS` request; the code hash is added) to the
+    running renderer; its final ``ok`` reply.
 
     ``None`` when no renderer runs, it was stale and has exited, or it does not answer in
-    time (then :data:`fallback_reason` says so): render locally then. A user mistake is
-    raised as the same :class:`KpiError` a local run raises.
+    time (then :data:`fallback_reason` says so): do the work locally then. A user mistake
+    is raised as the same :class:`KpiError` a local run raises.
     """
     global fallback_reason
     fallback_reason = None
@@ -165,9 +181,7 @@ def render(store: str, month: str, lang: str, data: Path, out_dir: Path
     if sock is None:
         return None
     try:
-        _send(sock, {"op": "report", "code": paths.code_hash(), "store": store,
-                     "month": month, "lang": lang, "data": str(Path(data).resolve()),
-                     "out_dir": str(Path(out_dir).resolve())})
+        _send(sock, {**message, "code": paths.code_hash()})
         reply = _follow(sock)
     except (ConnectionError, ValueError, OSError):
         reply = None
@@ -182,6 +196,17 @@ def render(store: str, month: str, lang: str, data: Path, out_dir: Path
         return None
     if reply.get("status") == "error":
         raise ERRORS.get(reply.get("kind", ""), KpiError)(reply.get("message", ""))
+    return reply
+
+
+def render(store: str, month: str, lang: str, data: Path, out_dir: Path
+           ) -> tuple[dict[str, Path], float] | None:
+    """Render one report in the running renderer: the paths and the renderer's seconds
+    (``None``: render locally; see :func:`served`)."""
+    reply = served({"op": "report", "store": store, "month": month, "lang": lang,
+                    "data": data_arg(data), "out_dir": str(Path(out_dir).resolve())})
+    if reply is None:
+        return None
     return {k: Path(v) for k, v in reply["paths"].items()}, float(reply.get("seconds", 0))
 
 
@@ -238,6 +263,16 @@ def _kill_renderer(pid: int) -> None:
         pass
 
 
+def start_for_next() -> str | None:
+    """After a report, flash or plan done here: start a renderer for the next ones (not
+    under CI, not with ``KPI_WARM=0``, not when one ran but did not answer); the line that
+    says so (``None``: none was started)."""
+    if may_start() and not fallback_reason and start():
+        return (f"a warm renderer now keeps the kernel loaded for the next reports "
+                f"(stops after {IDLE_SECONDS / 60:.0f} min idle; KPI_WARM=0 turns it off)")
+    return None
+
+
 def start(idle: float = IDLE_SECONDS, wait: float = 0.0) -> int | None:
     """Start the renderer as a detached background process; return its pid (``None``:
     no private socket folder, so none was started).
@@ -278,12 +313,14 @@ class Renderer:
         self.warming.start()
 
     def _warm_up(self) -> None:
-        """Start the kernel and load WeasyPrint and the fonts while no one waits."""
+        """Start the kernel, load the PDF engine and the fonts, and import what a plan
+        computes here, while no one waits."""
         from .render import html_to_pdf
 
         with contextlib.suppress(Exception):  # a failure shows again in the first report
             self.kernel.warm_up()
             html_to_pdf("<p>预热</p>")
+            from . import plan_run  # noqa: F401 - pandas, scipy, the plan's modules
 
     def idle(self) -> float:
         """Seconds since the last request ended (0 while one is being rendered)."""
@@ -297,20 +334,27 @@ class Renderer:
                     "idle": round(self.idle(), 1)}, True
         if op == "stop":
             return {"status": "ok"}, False
-        if op != "report":
+        if op not in SERVED_OPS:
             return {"status": "error", "kind": "KpiError", "message": f"unknown op {op!r}"}, True
         if message.get("code") != self.code:
             return {"status": "stale"}, False
-        return self._report(message), True
+        return self._work(message), True
 
-    def _report(self, m: dict[str, Any]) -> dict[str, Any]:
-        from .store_reports import render_store_report
+    def _work(self, m: dict[str, Any]) -> dict[str, Any]:
+        """A served op's reply: ``ok`` with what the op returns, or the error."""
+        from . import warm_ops
 
         started = time.perf_counter()
         self.warming.join()
         try:
-            out = render_store_report(str(m["store"]), str(m["month"]), str(m["lang"]),
-                                      Path(m["data"]), Path(m["out_dir"]), kernel=self.kernel)
+            if m["op"] == "report":
+                from .store_reports import render_store_report
+
+                out = {"paths": {k: str(v) for k, v in render_store_report(
+                    str(m["store"]), str(m["month"]), str(m["lang"]), Path(m["data"]),
+                    Path(m["out_dir"]), kernel=self.kernel).items()}}
+            else:
+                out = getattr(warm_ops, f"serve_{m['op']}")(m, self.kernel)
         except KpiError as exc:
             return {"status": "error", "kind": type(exc).__name__, "message": str(exc)}
         except Exception as exc:  # noqa: BLE001 - reported to the client, the server goes on
@@ -319,8 +363,7 @@ class Renderer:
         finally:
             self.served += 1
             self.last = time.monotonic()
-        return {"status": "ok", "paths": {k: str(v) for k, v in out.items()},
-                "seconds": time.perf_counter() - started}
+        return {"status": "ok", **out, "seconds": time.perf_counter() - started}
 
 
 def _serve_one(conn: socket.socket, renderer: Renderer, rendering: threading.Lock,
@@ -341,7 +384,7 @@ def _serve_one(conn: socket.socket, renderer: Renderer, rendering: threading.Loc
             with said, contextlib.suppress(OSError):
                 _send(conn, reply)
 
-        if message.get("op") == "report" and message.get("code") == renderer.code:
+        if message.get("op") in SERVED_OPS and message.get("code") == renderer.code:
             say({"status": "accepted"})
             done = threading.Event()
 
@@ -386,6 +429,7 @@ def serve(idle: float = IDLE_SECONDS) -> int:
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
     _pid_path(path).write_text(str(os.getpid()))
+    os.chdir(paths.ROOT)  # a relative data folder is the checkout's (:func:`data_arg`)
     renderer = Renderer()
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(str(path))

@@ -4,6 +4,7 @@ same results."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -14,6 +15,7 @@ import pytest
 from kpi_lib import paths
 from kpi_lib.demo import ensure_demo_data
 from kpi_lib.errors import ParameterError
+from kpi_lib.run import warm_ops
 from kpi_lib.run import warm_renderer as warm
 
 
@@ -74,6 +76,53 @@ def test_a_mistake_gets_the_same_message_as_a_local_run(renderer, tmp_path):
     assert not (tmp_path / "2026-10").exists()
     with pytest.raises(ParameterError, match="S999"):
         warm.render("S999", "2026-10", "zh", ensure_demo_data(), tmp_path)
+
+
+def _page(path: Path) -> str:
+    """A flash page without what differs from run to run (inline images, table and cell
+    ids)."""
+    page = re.sub(r"data:[^\"')\s]+", "data:", path.read_text("utf-8"))
+    return re.sub(r"cell-id=[0-9a-f]+", "cell-id", re.sub(r"T_[0-9a-f]{5}", "T_x", page))
+
+
+def test_a_flash_is_served_and_writes_what_a_local_run_writes(renderer, tmp_path):
+    args = ("flash", "--store", "S003", "--date", "2026-10-15", "--data",
+            str(ensure_demo_data()), "--out-dir")
+    served = _cli(renderer, *args, str(tmp_path / "served"))
+    local = _cli({**renderer, "KPI_WARM": "0"}, *args, str(tmp_path / "local"))
+    assert served.returncode == local.returncode == 0, served.stderr + local.stderr
+    assert "1 of 1 stores, by the warm renderer)" in served.stderr
+    assert "1 of 1 stores, here)" in local.stderr
+    names = [f"S003.flash-2026-10-15.{ext}" for ext in ("html", "ipynb", "pdf")]
+    for run in ("served", "local"):
+        assert sorted(p.name for p in (tmp_path / run / "2026-10").iterdir()) == names
+    html = [_page(tmp_path / run / "2026-10" / names[0]) for run in ("served", "local")]
+    assert html[0] == html[1]
+    assert "销售快报" in html[0]
+
+
+@pytest.mark.parametrize("bad", [("--store", "S999", "--date", "2026-10-15"),
+                                 ("--store", "S003", "--date", "2026-13-01")])
+def test_a_flash_mistake_gets_the_same_message_as_a_local_run(renderer, tmp_path, bad):
+    args = ("flash", *bad, "--data", str(ensure_demo_data()), "--out-dir", str(tmp_path))
+    served = _cli(renderer, *args)
+    local = _cli({**renderer, "KPI_WARM": "0"}, *args)
+    assert served.returncode == local.returncode == 2
+    assert served.stderr == local.stderr and served.stderr.startswith("error: ")
+    assert not (tmp_path / "2026-10").exists()
+    with pytest.raises(ParameterError):
+        warm_ops.flash([bad[1]], bad[3], "zh", ensure_demo_data(), tmp_path)
+
+
+def test_a_plan_is_served_and_prints_what_a_local_run_prints(renderer):
+    before = warm.status()["served"]
+    for fmt in ("table", "json"):
+        args = ("plan", "--data", str(ensure_demo_data()), "--month", "2026-11", "--store",
+                "S003", "--format", fmt)
+        served, local = _cli(renderer, *args), _cli({**renderer, "KPI_WARM": "0"}, *args)
+        assert served.returncode == local.returncode == 0, served.stderr + local.stderr
+        assert served.stdout == local.stdout and "S003" in served.stdout
+    assert warm.status()["served"] == before + 2
 
 
 def test_changed_code_makes_the_renderer_step_aside(renderer, monkeypatch, tmp_path):
