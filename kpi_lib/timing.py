@@ -1,21 +1,23 @@
-"""``make bench``: the batch, the naive loop, the PDF floor and the KPI cube, measured once.
+"""``make bench``: issue 19's ratios, each from one run on this machine, with yes/no.
 
-Everything runs on synthetic networks from the demo generator in a temp folder:
+Everything runs on a synthetic network from the demo generator in a temp folder:
 
-1. **batch vs naive** — ``stores`` stores rendered by :func:`kpi_lib.run.batch.run_batch`
-   (LocalCluster, warm kernels, network once) against the naive way timed on ``naive``
-   stores and scaled: per store the ``papermill`` CLI, then ``jupyter nbconvert --to html``
-   CLI, then the ``weasyprint`` CLI, each a separate process;
-2. **batch vs PDF floor** — WeasyPrint's own time on the batch's HTML (in one warm process);
-   also a warm single report (``python -m kpi_lib report``, warehouse and cache warm, and
-   one store in a warm kernel) against one naive iteration;
-3. **KPI cube** of ``cube_stores`` stores × 12 months — 100 generated stores replicated
-   with new ids inside DuckDB (ingesting 25 M CSV rows is another benchmark) — against a
-   per-store pandas filter loop timed on ``loop_sample`` stores and scaled; each in its
-   own process, with its peak RSS;
-4. cube time for 100 → ``cube_stores`` stores (linearity).
+1. **naive loop** — per store the ``papermill`` CLI, then ``jupyter nbconvert --to html``
+   CLI, then the ``weasyprint`` CLI, each a separate process, timed on ``naive`` stores;
+2. **batch** — :func:`kpi_lib.run.batch.run_batch` (LocalCluster, warm kernels, network
+   once, cluster start to index.html) on the demo-sized network (12 stores) and on
+   ``stores`` stores, against the naive loop for as many stores;
+3. **single report, flash and plan** — a ``kpi_lib report`` CLI in its own kernel, and a
+   second one through the warm renderer (as a user's second ``make report``); the same for
+   ``kpi_lib flash`` (a further store of the day) and ``kpi_lib plan``;
+4. **what remains per store** — the batch workers' steps (execute, html, pdf, publish) and
+   the kernel's seconds per report section (:mod:`kpi_lib.run.report_profile`);
+5. **the look** — PDF size, fonts embedded and searchable, same pages as WeasyPrint;
+6. **KPI cube** (:mod:`kpi_lib.timing_cube`): ``cube_stores`` stores × 12 months against a
+   pandas loop; its time for 100 → ``cube_stores`` stores (linearity) and peak RSS.
 
-Results go to ``<out_dir>/<date>.json`` and a table of ratios and targets is printed.
+Results go to ``<out_dir>/<date>.json``; the table of ratios, targets and yes/no and the
+per-store profile are printed.
 """
 
 from __future__ import annotations
@@ -34,9 +36,12 @@ from typing import Any
 from . import paths
 
 MONTH = "2026-10"
-CUBE_MONTHS = ("2025-11", "2026-10")
-TARGETS = {"batch_vs_naive": 0.20, "warm_single_vs_naive": 0.50, "cube_speedup": 20.0,
-           "cube_seconds": 30.0, "cube_rss_mb": 2048.0}
+FLASH_DAY = "2026-10-15"
+PLAN_MONTH = "2026-11"
+DEMO_STORES = 12
+TARGETS = {"batch_vs_naive": 0.15, "warm_cli_vs_naive": 0.25, "flash_vs_naive": 0.10,
+           "plan_vs_naive": 0.10, "pdf_mb": 1.5, "cube_speedup": 20.0, "cube_seconds": 30.0,
+           "cube_rss_mb": 2048.0, "cube_growth": 1.2}
 
 
 def _bin(name: str) -> str:
@@ -54,21 +59,6 @@ def _run(cmd: list[str], env_extra: dict[str, str] | None = None, **kw: Any) -> 
     return time.perf_counter() - t
 
 
-def _py(code: str, *args: str) -> dict[str, Any]:
-    """Run ``code`` in a fresh interpreter; it prints one JSON line (its result)."""
-    env = {**os.environ, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
-    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                          env=env)
-    if proc.returncode != 0:
-        raise RuntimeError(proc.stderr[-1500:])
-    # the last JSON line (DuckDB may draw a progress bar on stdout too)
-    return json.loads(next(ln for ln in reversed(proc.stdout.splitlines())
-                           if ln.startswith("{")))
-
-
-# --------------------------------------------------------------------------- 1 + 2
-
-
 def naive_store(data: Path, store: str, work: Path) -> dict[str, float]:
     """One store the naive way: papermill CLI → nbconvert CLI → weasyprint CLI."""
     nb = work / f"{store}.ipynb"
@@ -83,167 +73,60 @@ def naive_store(data: Path, store: str, work: Path) -> dict[str, float]:
     return t
 
 
-def single_reports(data: Path, out: Path) -> tuple[float, float]:
-    """Seconds of one ``kpi_lib report`` CLI run on its own, then via the warm renderer.
+def _warm_pair(cmd: list[str], stores: tuple[str, str, str]) -> tuple[float, float]:
+    """Seconds of ``cmd + [store]`` on its own (``KPI_WARM=0``), then via the warm renderer.
 
-    Both with the warehouse and month cache already built. The renderer is started and
-    given one report first (as after a user's first ``make report``); the second is timed.
+    The renderer is started and given one request first (as after a user's first run);
+    the next is timed, and must have been served by it.
     """
     from .run import warm_renderer as warm
 
-    cmd = [sys.executable, "-m", "kpi_lib", "report", "--month", MONTH, "--data", str(data),
-           "--out-dir", str(out), "--store"]
-    cold = _run([*cmd, "S001"], env_extra={"KPI_WARM": "0"})
+    cold = _run([*cmd, stores[0]], env_extra={"KPI_WARM": "0"})
     started_here = warm.status() is None
     if started_here:
         warm.start(wait=60)
     try:
-        _run([*cmd, "S002"], env_extra={"KPI_WARM": "1"})
-        hot = _run([*cmd, "S003"], env_extra={"KPI_WARM": "1"})
-        served = (warm.status() or {}).get("served", 0)
-        if served < 2:
-            raise RuntimeError("the warm renderer did not serve the timed report")
+        _run([*cmd, stores[1]], env_extra={"KPI_WARM": "1"})
+        before = (warm.status() or {}).get("served", 0)
+        hot = _run([*cmd, stores[2]], env_extra={"KPI_WARM": "1"})
+        if (warm.status() or {}).get("served", 0) <= before:
+            raise RuntimeError(f"the warm renderer did not serve `{' '.join(cmd[2:4])}`")
     finally:
         if started_here:
             warm.stop()
     return cold, hot
 
 
-def pdf_floor(html_files: list[Path]) -> list[float]:
-    """WeasyPrint's own seconds per HTML file, in this (warm) process."""
-    from .run.render import html_to_pdf
+def single_runs(data: Path, out: Path) -> dict[str, float]:
+    """A report cold and warm; a flash and a plan cold and warm
+    (:func:`kpi_lib.run.warm_ops.bench_commands`), in seconds."""
+    from .run.warm_ops import bench_commands
 
-    html_to_pdf(html_files[0].read_text("utf-8"), base_url=html_files[0].parent)  # warm up
-    out = []
-    for f in html_files:
-        t = time.perf_counter()
-        html_to_pdf(f.read_text("utf-8"), base_url=f.parent)
-        out.append(time.perf_counter() - t)
-    return out
-
-
-# --------------------------------------------------------------------------- 3 + 4
-
-_REPLICATE = r'''
-import sys, duckdb, time, json
-src, dst, k = sys.argv[1], sys.argv[2], int(sys.argv[3])
-con = duckdb.connect(dst)
-con.execute('SET enable_progress_bar = false')
-con.execute(f"ATTACH '{src}' AS s (READ_ONLY)")
-t = time.perf_counter()
-for (name,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name='s'"
-                           ).fetchall():
-    cols = con.execute("SELECT column_name, data_type FROM duckdb_columns() "
-                       "WHERE database_name='s' AND table_name=?", [name]).fetchall()
-    names = [c for c, _ in cols]
-    if name.startswith("_") or name == "workbook_kpis" or "store_id" not in names:
-        con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM s."{name}"')
-        continue
-    sel = ", ".join(f'"{c}" || \'_r\' || r AS "{c}"' if c.endswith("_id") and t_ == "VARCHAR"
-                    else f'"{c}"' for c, t_ in cols)
-    con.execute(f'CREATE TABLE "{name}" AS SELECT {sel} FROM s."{name}", range({k}) t(r)')
-con.execute("UPDATE _meta SET value = value || '-x' || $k WHERE key = 'fingerprint'", {"k": k})
-n = con.execute("SELECT count(*) FROM visits").fetchone()[0]
-print(json.dumps({"seconds": time.perf_counter() - t, "visits": n}))
-'''
-
-_CUBE = r'''
-import sys, json, time, resource
-from kpi_lib.metrics.cube import compute_cube
-from kpi_lib.ingest.warehouse import _connect_read_only
-from pathlib import Path
-db, n, first, last = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-con = _connect_read_only(Path(db))
-months = [r[0] for r in con.execute("SELECT strftime(d, '%Y-%m') FROM range(DATE '"
-          + first + "-01', DATE '" + last + "-01' + INTERVAL 1 MONTH, INTERVAL 1 MONTH) t(d)"
-          ).fetchall()]
-stores = [r[0] for r in con.execute("SELECT store_id FROM stores ORDER BY store_id LIMIT ?",
-                                    [n]).fetchall()]
-total = con.execute("SELECT count(*) FROM stores").fetchone()[0]
-t = time.perf_counter()
-cube = compute_cube(con, months, None if n >= total else stores)
-sec = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"stores": len(stores), "months": len(months), "seconds": sec,
-                  "rows": len(cube), "peak_rss_mb": rss}))
-'''
-
-_LOOP = r'''
-import sys, json, time, resource
-import pandas as pd
-from kpi_lib.ingest.warehouse import _connect_read_only
-from pathlib import Path
-db, sample, first, last = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
-con = _connect_read_only(Path(db))
-t = time.perf_counter()
-visits = con.execute("SELECT store_id, date, visit_id, test_drive, negotiated, "
-                      "lead_captured, first_visit FROM visits").df()
-leads = con.execute("SELECT store_id, created FROM leads").df()
-orders = con.execute("SELECT store_id, order_date FROM orders").df()
-load = time.perf_counter() - t
-stores = sorted(visits["store_id"].unique())
-lo, hi = pd.Timestamp(first + "-01"), pd.Timestamp(last + "-01") + pd.offsets.MonthEnd(1)
-t = time.perf_counter()
-out = []
-for s in stores[:sample]:
-    v = visits[(visits["store_id"] == s) & (visits["date"] >= lo) & (visits["date"] <= hi)]
-    le = leads[(leads["store_id"] == s) & (leads["created"] >= lo) & (leads["created"] <= hi)]
-    o = orders[(orders["store_id"] == s) & (orders["order_date"] >= lo)
-               & (orders["order_date"] <= hi)]
-    vm = pd.to_datetime(v["date"]).dt.strftime("%Y-%m")
-    g = v.groupby(vm).agg(visits=("visit_id", "size"), test_drives=("test_drive", "sum"),
-                          negotiations=("negotiated", "sum"), captured=("lead_captured", "sum"),
-                          first=("first_visit", "sum"))
-    g["new_leads"] = le.groupby(pd.to_datetime(le["created"]).dt.strftime("%Y-%m")).size()
-    g["orders"] = o.groupby(pd.to_datetime(o["order_date"]).dt.strftime("%Y-%m")).size()
-    g["test_drive_rate"] = g["test_drives"] / g["visits"]
-    g["visit_capture_rate"] = g["captured"] / g["visits"]
-    g["negotiation_rate"] = g["negotiations"] / g["visits"]
-    g["conversion"] = g["orders"] / g["new_leads"]
-    out.append(g.assign(store_id=s))
-sec = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"sample": min(sample, len(stores)), "stores": len(stores), "seconds": sec,
-                  "load_seconds": load, "per_store": sec / max(1, min(sample, len(stores))),
-                  "peak_rss_mb": rss, "metrics": 9}))
-'''
+    report = [sys.executable, "-m", "kpi_lib", "report", "--month", MONTH, "--data", str(data),
+              "--out-dir", str(out), "--store"]
+    cold, warm = _warm_pair(report, ("S001", "S002", "S003"))
+    return {"report_cold": cold, "report_warm": warm,
+            **bench_commands(data, out, day=FLASH_DAY, month=PLAN_MONTH)}
 
 
-def cube_bench(work: Path, cube_stores: int, loop_sample: int, log) -> dict[str, Any]:
-    """Parts 3 and 4: generate 100 stores, replicate to ``cube_stores``, time cube & loop."""
-    from .demo import generate
-    from .ingest.warehouse import open_warehouse
+def batch_run(data: Path, out: Path, n: int, workers: int | None, log) -> dict[str, Any]:
+    """The first ``n`` stores rendered by the batch, from parameter checks to index.html."""
+    from .run.batch import plan_batch, run_batch
 
-    base_n = min(100, cube_stores)
-    src = work / "cube100"
     t = time.perf_counter()
-    generate(src, n_stores=base_n, first_month=CUBE_MONTHS[0], last_month=CUBE_MONTHS[1])
-    gen = time.perf_counter() - t
-    t = time.perf_counter()
-    with open_warehouse(src) as wh:
-        db = Path(wh.path)
-    ingest = time.perf_counter() - t
-    log(f"cube: {base_n} stores generated in {gen:.0f} s, ingested in {ingest:.0f} s")
-    factor = max(1, -(-cube_stores // base_n))
-    big = work / "cube_big.duckdb"
-    rep = _py(_REPLICATE, str(db), str(big), str(factor))
-    log(f"cube: replicated ×{factor} → {rep['visits']:,} visit rows in {rep['seconds']:.0f} s")
-    sizes = sorted({n for n in (100, 250, 500, cube_stores) if n <= cube_stores})
-    runs = [_py(_CUBE, str(big), str(n), *CUBE_MONTHS) for n in sizes]
-    for r in runs:
-        log(f"cube: {r['stores']} stores × {r['months']} months {r['seconds']:.1f} s, "
-            f"peak RSS {r['peak_rss_mb']:.0f} MB")
-    loop = _py(_LOOP, str(big), str(loop_sample), *CUBE_MONTHS)
-    loop_total = loop["per_store"] * runs[-1]["stores"]
-    log(f"pandas loop: {loop['per_store']:.2f} s a store ({loop['sample']} timed) → "
-        f"{loop_total:.0f} s for {runs[-1]['stores']} (+{loop['load_seconds']:.0f} s load)")
-    base, top = runs[0], runs[-1]
-    return {"generate_seconds": gen, "ingest_seconds": ingest, "replicate": rep,
-            "visit_rows": rep["visits"], "runs": runs, "pandas_loop": loop,
-            "pandas_loop_seconds_scaled": loop_total,
-            "speedup": loop_total / top["seconds"],
-            "growth": {"stores_ratio": top["stores"] / base["stores"],
-                       "time_ratio": top["seconds"] / base["seconds"]}}
+    plan = plan_batch(data, MONTH, "zh", out, [f"S{k + 1:03d}" for k in range(n)])
+    summary = run_batch(plan, workers=workers, force=True)
+    seconds = time.perf_counter() - t
+    rendered = [r for r in summary.stores if r.status == "rendered"]
+    log(f"batch: {len(rendered)}/{n} stores + index in {seconds:.1f} s "
+        f"({summary.workers} workers, {summary.count('failed')} failed)")
+    stems = [plan.month_dir / paths.report_stem(r.store, plan.lang) for r in rendered]
+    return {"stores": n, "seconds": seconds, "per_store": seconds / n,
+            "workers": summary.workers, "failed": summary.count("failed"),
+            "store_seconds_mean": sum(r.seconds for r in rendered) / max(1, len(rendered)),
+            "steps_mean": {k: sum(r.timings.get(k, 0) for r in rendered) / max(1, len(rendered))
+                           for k in ("execute", "html", "pdf", "publish")},
+            "stems": [str(s) for s in stems]}
 
 
 # --------------------------------------------------------------------------- together
@@ -256,10 +139,8 @@ def _ratio(a: float, b: float) -> float:
 def run_bench(out_dir: Path = paths.REPORTS / "bench", *, stores: int = 100, naive: int = 5,
               cube_stores: int = 1000, loop_sample: int = 25, workers: int | None = None,
               console=None, parts: tuple[str, ...] = ("batch", "cube")) -> dict[str, Any]:
-    """Run the benchmark, print the table of ratios and write ``<out_dir>/<date>.json``."""
-    from .demo import generate
-    from .ingest.warehouse import open_warehouse
-    from .run.batch import plan_batch, run_batch
+    """Run the benchmark, print the tables and write ``<out_dir>/<date>.json``."""
+    from .timing_cube import cube_bench
 
     def log(msg: str) -> None:
         if console is not None:
@@ -273,8 +154,7 @@ def run_bench(out_dir: Path = paths.REPORTS / "bench", *, stores: int = 100, nai
     work = Path(tempfile.mkdtemp(prefix="kpi-bench-"))
     try:
         if "batch" in parts:
-            result["batch"] = _batch_part(work, stores, naive, workers, log, plan_batch,
-                                          run_batch, generate, open_warehouse)
+            result["batch"] = _report_part(work, stores, naive, workers, log)
         if "cube" in parts:
             result["cube"] = cube_bench(work, cube_stores, loop_sample, log)
     finally:
@@ -284,55 +164,45 @@ def run_bench(out_dir: Path = paths.REPORTS / "bench", *, stores: int = 100, nai
     path = out_dir / f"{dt.date.today().isoformat()}.json"
     path.write_text(json.dumps(result, indent=1, ensure_ascii=False, default=float), "utf-8")
     if console is not None:
+        from .timing_table import profile_table, ratio_table
+
         console.print(ratio_table(result))
+        if "batch" in result:
+            console.print(profile_table(result["batch"]))
         log(f"wrote {path} ({result['seconds']:.0f} s in all)")
     return result
 
 
-def _batch_part(work, stores, naive, workers, log, plan_batch, run_batch, generate,
-                open_warehouse) -> dict[str, Any]:
+def _report_part(work: Path, stores: int, naive: int, workers: int | None, log
+                 ) -> dict[str, Any]:
+    from .demo import generate
+    from .ingest.warehouse import open_warehouse
+    from .run.report_profile import pdf_look, section_seconds
+
     data = work / "network"
-    generate(data, n_stores=max(stores, 12))
+    generate(data, n_stores=max(stores, DEMO_STORES))
     with open_warehouse(data):
         pass
-    # naive: separate processes per step, on the first `naive` stores
-    nwork = work / "naive"
-    nwork.mkdir()
+    (work / "naive").mkdir()
     naive_runs = []
     for k in range(naive):
         store = f"S{k + 1:03d}"
-        naive_runs.append({"store": store, **naive_store(data, store, nwork)})
+        naive_runs.append({"store": store, **naive_store(data, store, work / "naive")})
         log(f"naive {store}: " + ", ".join(f"{s} {v:.1f} s" for s, v in naive_runs[-1].items()
                                            if s != "store"))
     per_naive = sum(r["total"] for r in naive_runs) / len(naive_runs)
-    single, warm_single = single_reports(data, work / "single")
-    log(f"single `kpi_lib report`: {single:.1f} s in its own process, {warm_single:.1f} s "
-        "through the warm renderer")
-    # the batch, from parameter checks to index.html, cluster start included
-    t = time.perf_counter()
-    plan = plan_batch(data, MONTH, "zh", work / "batch", [f"S{k + 1:03d}" for k in range(stores)])
-    summary = run_batch(plan, workers=workers, force=True)
-    batch_s = time.perf_counter() - t
-    rendered = [r for r in summary.stores if r.status == "rendered"]
-    log(f"batch: {len(rendered)}/{stores} stores + index in {batch_s:.1f} s "
-        f"({summary.workers} workers, {summary.count('failed')} failed)")
-    steady = sorted(r.seconds for r in rendered)[: max(1, len(rendered) - summary.workers)]
-    htmls = [plan.month_dir / f"{paths.report_stem(r.store, plan.lang)}.html" for r in rendered]
-    floor = pdf_floor(htmls[: min(len(htmls), 6)])
-    floor_per = sum(floor) / len(floor)
-    log(f"PDF engine alone: {floor_per:.2f} s a store")
-    return {
-        "stores": stores, "workers": summary.workers, "naive": naive_runs,
-        "naive_per_store": per_naive, "naive_scaled": per_naive * stores,
-        "batch_seconds": batch_s, "batch_per_store": batch_s / stores,
-        "failed": summary.count("failed"),
-        "store_seconds_warm_mean": sum(steady) / len(steady),
-        "store_timings_mean": {k: sum(r.timings.get(k, 0) for r in rendered) / len(rendered)
-                               for k in ("execute", "html", "pdf", "publish")},
-        "single_cli_seconds": single, "warm_cli_seconds": warm_single,
-        "pdf_floor_per_store": floor_per, "pdf_floor_scaled": floor_per * stores,
-        "batch_100_estimate": batch_s / stores * 100,
-    }
+    single = single_runs(data, work / "single")
+    log("single runs: " + ", ".join(f"{k} {v:.1f} s" for k, v in single.items()))
+    batches = [batch_run(data, work / f"batch{n}", n, workers, log)
+               for n in sorted({DEMO_STORES, stores})]
+    big = batches[-1]
+    stems = [Path(s) for s in big.pop("stems")]
+    for b in batches:
+        b.pop("stems", None)
+    notebooks = [s.with_suffix(".ipynb") for s in stems]
+    return {"naive": naive_runs, "naive_per_store": per_naive, "single": single,
+            "batches": batches, "sections": section_seconds(notebooks),
+            "look": pdf_look([s.with_suffix(".pdf") for s in stems])}
 
 
 def ratios(result: dict[str, Any]) -> dict[str, float]:
@@ -340,59 +210,23 @@ def ratios(result: dict[str, Any]) -> dict[str, float]:
     out: dict[str, float] = {}
     b, c = result.get("batch"), result.get("cube")
     if b:
-        out["batch_vs_naive"] = _ratio(b["batch_seconds"], b["naive_scaled"])
-        out["batch_vs_pdf_floor"] = _ratio(b["batch_seconds"], b["pdf_floor_scaled"])
-        out["batch_vs_pdf_floor_parallel"] = _ratio(b["batch_seconds"],
-                                                    b["pdf_floor_scaled"] / b["workers"])
-        out["warm_single_vs_naive"] = _ratio(b["store_seconds_warm_mean"], b["naive_per_store"])
-        out["cli_single_vs_naive"] = _ratio(b["single_cli_seconds"], b["naive_per_store"])
-        if "warm_cli_seconds" in b:
-            out["warm_cli_vs_naive"] = _ratio(b["warm_cli_seconds"], b["naive_per_store"])
+        naive = b["naive_per_store"]
+        for run in b["batches"]:
+            out[f"batch_{run['stores']}_vs_naive"] = _ratio(run["per_store"], naive)
+        out["store_in_batch_worker_vs_naive"] = _ratio(b["batches"][-1]["store_seconds_mean"],
+                                                       naive)
+        single = b["single"]
+        out["warm_cli_vs_naive"] = _ratio(single["report_warm"], naive)
+        out["cold_cli_vs_naive"] = _ratio(single["report_cold"], naive)
+        out["flash_vs_naive"] = _ratio(single["flash_warm"], naive)
+        out["flash_cold_vs_naive"] = _ratio(single["flash_cold"], naive)
+        out["plan_vs_naive"] = _ratio(single["plan_warm"], naive)
+        out["plan_cold_vs_naive"] = _ratio(single["plan_cold"], naive)
+        out["pdf_mb"] = b["look"]["max_mb"]
     if c:
         top = c["runs"][-1]
         out["cube_speedup"] = c["speedup"]
         out["cube_seconds"] = top["seconds"]
         out["cube_rss_mb"] = top["peak_rss_mb"]
-        out["cube_growth_time_per_store_ratio"] = _ratio(c["growth"]["time_ratio"],
-                                                         c["growth"]["stores_ratio"])
+        out["cube_growth"] = _ratio(c["growth"]["time_ratio"], c["growth"]["stores_ratio"])
     return out
-
-
-def ratio_table(result: dict[str, Any]):
-    """A rich table: measured ratio, target, met or not."""
-    from rich.table import Table
-
-    r, b = result["ratios"], result.get("batch") or {}
-    table = Table(title="make bench (this machine, one run)")
-    for col in ("measure", "value", "target", "met"):
-        table.add_column(col)
-
-    def row(name: str, key: str, fmt: str, target: str, ok: bool | None) -> None:
-        if key in r:
-            table.add_row(name, format(r[key], fmt), target,
-                          "—" if ok is None else ("yes" if ok else "NO"))
-
-    n = b.get("stores", "N")
-    row(f"batch {n} stores / naive loop", "batch_vs_naive", ".3f", "≤ 0.20",
-        r.get("batch_vs_naive", 9) <= 0.20)
-    row("one store in a warm batch kernel / naive iteration", "warm_single_vs_naive", ".3f",
-        "—", None)
-    row("warm `make report` (CLI via the warm renderer) / naive iteration", "warm_cli_vs_naive",
-        ".3f", "≤ 0.50", r.get("warm_cli_vs_naive", 9) <= 0.50)
-    row("cold `kpi_lib report` CLI (own kernel) / naive iteration", "cli_single_vs_naive",
-        ".3f", "—", None)
-    row("batch / PDF engine alone (1 process)", "batch_vs_pdf_floor", ".2f", "floor", None)
-    row("batch / PDF engine alone (per worker)", "batch_vs_pdf_floor_parallel", ".2f", "floor",
-        None)
-    row("cube speed-up vs pandas loop", "cube_speedup", ".1f", "≥ 20",
-        r.get("cube_speedup", 0) >= 20)
-    row("cube seconds (all stores × 12 months)", "cube_seconds", ".1f", "< 30",
-        r.get("cube_seconds", 99) < 30)
-    row("cube peak RSS MB", "cube_rss_mb", ".0f", "< 2048", r.get("cube_rss_mb", 1e9) < 2048)
-    row("cube time/store growth 100→max (1 = linear)", "cube_growth_time_per_store_ratio",
-        ".2f", "≈ 1 (≤ 1.2)", r.get("cube_growth_time_per_store_ratio", 9) <= 1.2)
-    if b:
-        table.add_row("naive s/store", f"{b['naive_per_store']:.1f}", "", "")
-        table.add_row("batch s/store (wall)", f"{b['batch_per_store']:.2f}", "", "")
-        table.add_row("batch 100 stores (estimate)", f"{b['batch_100_estimate']:.0f} s", "", "")
-    return table

@@ -78,6 +78,20 @@ def layout_problems(html: str, base_url: str | Path | None = None, *,
     return document_problems(render_document(html, base_url), tolerance=tolerance)
 
 
+def printed_overflow(html: str, *, tolerance: float = TOLERANCE_PX) -> list[LayoutProblem]:
+    """Overflow as Chromium lays ``html`` out for print, when it is the PDF engine
+    (:mod:`kpi_lib.run.pdf_engine`; page 0: its layout is measured before paging); none
+    with WeasyPrint, whose layout :func:`layout_problems` measures."""
+    from .pdf_engine import engine, printer
+
+    if engine() != "chromium":
+        return []
+    return [LayoutProblem("overflow", 0, box["headers"][:80],
+                          f"a {box['tag']} reaches {box['px']:.0f} px past the right margin "
+                          "(Chromium)", box["px"])
+            for box in printer().overflow(html) if box["px"] > tolerance]
+
+
 def document_problems(document, *, tolerance: float = TOLERANCE_PX) -> list[LayoutProblem]:
     """:func:`layout_problems` of an already rendered WeasyPrint ``document``."""
     problems: list[LayoutProblem] = []

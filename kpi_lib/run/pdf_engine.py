@@ -26,6 +26,7 @@ import shutil
 import threading
 from concurrent.futures import Future
 from pathlib import Path
+from typing import Any
 
 from ..errors import RenderError
 
@@ -85,16 +86,24 @@ class ChromiumPrinter:
 
     def __init__(self, executable: str) -> None:
         self.executable = executable
-        self._jobs: queue.Queue[tuple[str, Future[bytes]] | None] = queue.Queue()
+        self._jobs: queue.Queue[tuple[str, str, Future[Any]] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._serve, name="chromium-pdf", daemon=True)
         self._thread.start()
 
     def print(self, html: str) -> bytes:
         """The PDF of ``html`` (A4 from the page's ``@page`` CSS, backgrounds printed)."""
+        return self._ask("pdf", html)
+
+    def overflow(self, html: str) -> list[dict[str, Any]]:
+        """Tables, images and SVGs of ``html`` wider than the A4 content area, laid out for
+        print at that width: ``{"tag", "headers", "px"}`` (outermost only)."""
+        return self._ask("overflow", html)
+
+    def _ask(self, kind: str, html: str) -> Any:
         if not self._thread.is_alive():
             raise RenderError("the Chromium PDF printer has stopped")
-        done: Future[bytes] = Future()
-        self._jobs.put((html, done))
+        done: Future[Any] = Future()
+        self._jobs.put((kind, html, done))
         return done.result(timeout=TIMEOUT)
 
     def close(self) -> None:
@@ -107,23 +116,48 @@ class ChromiumPrinter:
         from playwright.sync_api import sync_playwright
 
         with sync_playwright() as pw:
-            browser = page = None
+            browser = None
+            pages: dict[str, Any] = {}
             while (job := self._jobs.get()) is not None:
-                html, done = job
+                kind, html, done = job
                 try:
-                    if page is None:
+                    if browser is None:
                         browser = pw.chromium.launch(executable_path=self.executable, args=ARGS)
-                        page = browser.new_context(java_script_enabled=False).new_page()
+                        context = browser.new_context(
+                            java_script_enabled=False,
+                            viewport={"width": round(CONTENT_WIDTH_PX), "height": 1000})
+                    if kind not in pages:
+                        pages[kind] = context.new_page()
+                        if kind == "overflow":
+                            pages[kind].emulate_media(media="print")
+                    page = pages[kind]
                     page.set_content(html, wait_until="load", timeout=TIMEOUT * 1000)
-                    done.set_result(page.pdf(prefer_css_page_size=True, print_background=True))
+                    done.set_result(page.evaluate(_OVERFLOW_JS) if kind == "overflow" else
+                                    page.pdf(prefer_css_page_size=True, print_background=True))
                 except Exception as exc:  # noqa: BLE001 - handed to the caller
                     done.set_exception(RenderError(f"Chromium could not print the report: "
                                                    f"{exc}"))
                     if browser is not None:  # start afresh for the next report
                         _quietly(browser.close)
-                    browser = page = None
+                    browser, pages = None, {}
             if browser is not None:
                 _quietly(browser.close)
+
+
+#: The A4 page's content width in CSS px: 210 mm less the template's 16 mm side margins.
+CONTENT_WIDTH_PX = (210 - 2 * 16) / 25.4 * 96
+#: Outermost tables, images and SVGs reaching past the body's right edge (print layout).
+_OVERFLOW_JS = """() => {
+  const edge = document.body.getBoundingClientRect().right, out = [], seen = [];
+  for (const el of document.querySelectorAll('table, img, svg')) {
+    const px = el.getBoundingClientRect().right - edge;
+    if (px <= 1 || seen.some(s => s.contains(el))) continue;
+    seen.push(el);
+    const heads = [...el.querySelectorAll('th')].slice(0, 2).map(t => t.textContent.trim());
+    out.push({tag: el.tagName.toLowerCase(), headers: heads.join(' | '), px: px});
+  }
+  return out;
+}"""
 
 
 def _quietly(call) -> None:
@@ -137,6 +171,11 @@ _LOCK = threading.Lock()
 
 def chromium_pdf(html: str) -> bytes:
     """Chromium's PDF of ``html`` from this process's warm printer (started on first use)."""
+    return printer().print(html)
+
+
+def printer() -> ChromiumPrinter:
+    """This process's warm Chromium printer (started on first use)."""
     global _PRINTER
     with _LOCK:
         if _PRINTER is None or not _PRINTER._thread.is_alive():
@@ -145,8 +184,7 @@ def chromium_pdf(html: str) -> bytes:
                 raise RenderError("no Chromium found to print the PDF")
             _PRINTER = ChromiumPrinter(exe)
             atexit.register(_PRINTER.close)
-        printer = _PRINTER
-    return printer.print(html)
+        return _PRINTER
 
 
 def html_to_pdf(html: str, base_url: Path | None = None) -> bytes:

@@ -13,7 +13,7 @@ import pytest
 
 from kpi_lib.archetypes import STORE_ARCHETYPES
 from kpi_lib.demo import ensure_demo_data
-from kpi_lib.run.layout_check import layout_problems
+from kpi_lib.run.layout_check import layout_problems, printed_overflow
 from kpi_lib.run.notebook_kernel import WarmKernel
 from kpi_lib.run.render import mark_short_labels, notebook_to_html
 from kpi_lib.run.store_reports import STORE_NOTEBOOK
@@ -43,6 +43,20 @@ def test_a_too_wide_table_is_found_with_its_page_and_headers():
     assert [p.kind for p in problems] == ["overflow"]
     assert problems[0].page == 1 and problems[0].px > 100
     assert "Consultant | Same month last year 0" in str(problems[0])
+
+
+def test_chromium_measures_a_too_wide_table_too(monkeypatch):
+    from kpi_lib.run import pdf_engine
+
+    if pdf_engine.chromium_executable() is None:
+        pytest.skip("no Chromium: the PDFs are printed by WeasyPrint, measured above")
+    monkeypatch.setenv(pdf_engine.ENV, "chromium")
+    headers = ["Consultant"] + [f"Same month last year {i}" for i in range(8)]
+    wide = printed_overflow(_PAGE % _table(headers, ["A", *range(8)], "white-space: nowrap"))
+    assert [p.kind for p in wide] == ["overflow"] and wide[0].px > 100
+    assert wide[0].table.startswith("Consultant | Same month last year 0")
+    narrow = _table(["Consultant", "Same month last year", "越高越好"], ["刘明", "1", "2"])
+    assert printed_overflow(_PAGE % narrow) == []
 
 
 def test_a_table_that_fits_is_fine():
@@ -100,5 +114,5 @@ def test_every_table_of_the_english_report_fits_a4(store: str, kernel):
     params = {"store": store, "month": MONTH, "lang": "en", "data": str(ensure_demo_data())}
     nb = kernel.execute(STORE_NOTEBOOK, params)
     html = notebook_to_html(nb, {"store": store, "month": MONTH, "lang": "en"})
-    problems = layout_problems(html)
+    problems = layout_problems(html) + printed_overflow(html)
     assert not problems, f"{store} (en):\n" + "\n".join(map(str, problems))

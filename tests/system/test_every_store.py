@@ -12,7 +12,7 @@ from kpi_lib.demo import ensure_demo_data
 from kpi_lib.i18n import text
 from kpi_lib.metrics.registry import kpi_label_ids
 from kpi_lib.report.store_month import FUNNEL_STAGES
-from kpi_lib.run.layout_check import layout_problems
+from kpi_lib.run.layout_check import layout_problems, printed_overflow
 from kpi_lib.run.notebook_kernel import WarmKernel
 from kpi_lib.run.render import notebook_to_html
 from kpi_lib.run.store_reports import STORE_NOTEBOOK
@@ -64,7 +64,7 @@ def test_store_report_renders_with_its_findings(store: str, titles: dict[str, st
             assert titles[rule] not in visible, rule
     shown, appendix = _tables_and_appendix(visible)
     assert appendix == shown | {i for stage in FUNNEL_STAGES for i in stage if i}
-    problems = layout_problems(html)  # every table fits A4 (English: test_a4_width.py)
+    problems = layout_problems(html) + printed_overflow(html)  # fits A4 (en: test_a4_width)
     assert not problems, f"{store} (zh):\n" + "\n".join(map(str, problems))
 
 

@@ -20,7 +20,8 @@ LAYERS = ("stats", "ingest", "metrics", "analysis", "report", "run")
 BASE = frozenset({"errors", "paths", "config", "i18n", "formatting", "privacy", "zh_breaks",
                   "atomic", "locks"})
 ENTRY = frozenset({"__init__", "__main__", "cli", "timing", "setup_check", "demo", "demo_basics",
-                   "demo_tables", "archetypes", "workbook_demo", "kernel", "lab", "warm"})
+                   "demo_tables", "archetypes", "workbook_demo", "kernel", "lab", "warm",
+                   "timing_cube", "timing_table"})
 MAX_LINES = 500
 LONG_ALLOWED = frozenset({"kpi_lib.i18n"})
 
