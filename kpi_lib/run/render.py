@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import html as html_lib
 import re
 import struct
@@ -94,8 +95,6 @@ def notebook_to_html(nb: nbformat.NotebookNode, meta: Mapping[str, Any], *,
     (or ``meta["interactive"]``) adds the inline script of sortable, filterable tables
     (module docstring); without it the page has no script at all.
     """
-    from nbconvert import HTMLExporter
-    from traitlets.config import Config
 
     nb = copy.deepcopy(nb)
     kr = report_metadata(meta)
@@ -107,20 +106,25 @@ def notebook_to_html(nb: nbformat.NotebookNode, meta: Mapping[str, Any], *,
     else:
         kr.pop("interactive", None)
     nb.metadata["kpi_report"] = kr
+    exporter = _exporter()
+    html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": _name(meta)}})
+    return sized_images(section_anchors(mark_short_labels(html), kr["lang"]))
+
+
+@functools.cache
+def _exporter():
+    """The HTML exporter with our template, made once per process (its templates compiled
+    once: ~0.1 s a report)."""
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
     config = Config()
     config.TagRemovePreprocessor.remove_cell_tags = REMOVE_CELL_TAGS
     config.TagRemovePreprocessor.remove_all_outputs_tags = REMOVE_OUTPUT_TAGS
     config.TagRemovePreprocessor.enabled = True
-    exporter = HTMLExporter(
-        config=config,
-        template_name=TEMPLATE_NAME,
-        extra_template_basedirs=[str(paths.TEMPLATES)],
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    html, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": _name(meta)}})
-    return sized_images(section_anchors(mark_short_labels(html), kr["lang"]))
+    return HTMLExporter(config=config, template_name=TEMPLATE_NAME,
+                        extra_template_basedirs=[str(paths.TEMPLATES)], exclude_input=True,
+                        exclude_input_prompt=True, exclude_output_prompt=True)
 
 
 _HEADING = re.compile(r"<h([1-4])\b([^>]*)>(.*?)</h\1>", re.S)
