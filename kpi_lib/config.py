@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,7 @@ def load_yaml(name: str, folder: Path | None = None) -> dict[str, Any]:
     """Read ``params/<name>`` as a mapping, or raise ConfigError saying what is wrong."""
     path = (folder or paths.PARAMS) / name
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loaded = copy.deepcopy(_parsed(path.read_text(encoding="utf-8")))
     except FileNotFoundError as exc:
         raise ConfigError(f"{path}: file not found") from exc
     except yaml.YAMLError as exc:
@@ -27,3 +29,10 @@ def load_yaml(name: str, folder: Path | None = None) -> dict[str, Any]:
     if not isinstance(loaded, dict):
         raise ConfigError(f"{path}: expected a mapping of settings at the top level")
     return loaded
+
+
+@lru_cache(maxsize=64)
+def _parsed(source: str) -> Any:
+    """``source`` parsed as YAML (remembered by its text: a report reads the same files
+    dozens of times; callers get a deep copy)."""
+    return yaml.safe_load(source)

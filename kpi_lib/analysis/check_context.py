@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..metrics import network_cache
 from ..metrics.cube import compute_cube
 from ..metrics.periods import period_bounds, period_months, shift_period
 from ..metrics.registry import REGISTRY
@@ -87,6 +88,21 @@ class CheckContext:
     #: the store's own rate by id (registry ratio or stage rate), set by the engine
     rate: Callable[[str, str], float] = lambda store, rate_id: NAN
     _cache: dict[Any, Any] = field(default_factory=dict)
+
+    @classmethod
+    def shared(cls, con: Any, month: str, compare: pd.DataFrame, lang: str,
+               texts: dict[str, dict[str, str]]) -> CheckContext:
+        """A context of ``month``; with the network cache on, one per month, language and
+        kind in this process (its network-wide counts computed once for every store),
+        reading through ``con``, as long as ``compare`` is the same table."""
+        if not network_cache.enabled():
+            return cls(con, month, compare, lang, texts)
+        ctx = network_cache.remembered(con, ("check_context", cls.__name__, month, lang),
+                                       lambda: cls(con, month, compare, lang, texts))
+        if ctx.compare is not compare and not ctx.compare.equals(compare):
+            return cls(con, month, compare, lang, texts)  # e.g. other benchmark settings
+        ctx.con, ctx.texts = con, texts
+        return ctx
 
     def text(self, key: str, **fields: object) -> str:
         """Words of ``texts`` in the context's language."""

@@ -407,7 +407,7 @@ def diagnose(con: Any, month: str, store: str | None = None, lang: str = "zh",
     rules = rules or load_rules()
     if compare is None:
         compare = compare_month(con, month)
-    ctx = CheckContext(con, month, compare, lang, rules.texts)
+    ctx = CheckContext.shared(con, month, compare, lang, rules.texts)
     return evaluate(compare, rules, lang, ctx, None if store is None else [store], watched)
 
 

@@ -25,7 +25,9 @@ and rules still running (``evaluate(only=…)``), and the walk stops as soon as 
 Each month looked at costs its compare table (kept beside the warehouse by the report
 kernels' network cache, :func:`kpi_lib.metrics.comparison.compare_month`) and the checks
 of the rules still running (e.g. follow-up compliance ≈ 0.4 s a month on the demo data).
-Several stores share each month's diagnosis (:func:`track`, :func:`inbox`).
+Several stores share each month's diagnosis (:func:`track`, :func:`inbox`); with the
+network cache on (the report kernels) a month's network-wide check counts are computed
+once per process for every store (:meth:`CheckContext.shared`).
 """
 
 from __future__ import annotations
@@ -133,8 +135,8 @@ def findings_of(con: Any, period: str, stores: Sequence[str], lang: str, rules: 
 
     if compare is None:
         compare = compare_month(con, period)
-    ctx = (CheckContext if only is None else _PresenceContext)(con, period, compare, lang,
-                                                                rules.texts)
+    kind = CheckContext if only is None else _PresenceContext
+    ctx = kind.shared(con, period, compare, lang, rules.texts)
     return evaluate(compare, rules, lang, ctx, list(stores), None, only)
 
 

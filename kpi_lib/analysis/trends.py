@@ -151,9 +151,26 @@ class Trends:
         rows = self.series[self.series["metric"] == metric]
         return rows[column].to_numpy(dtype=float)
 
+    #: (metric, month) -> the first series row's (value, na_reason, ly_value,
+    #: ly_na_reason), built on first use (a report reads some 400 points)
+    _points: dict[tuple[str, str], tuple] | None = field(default=None, init=False,
+                                                           repr=False, compare=False)
+
     def point(self, metric: str, month: str) -> tuple[float, str | None]:
         """(value, n/a reason) in ``month``: a shown month or a year before one, else
         (NaN, "no_data")."""
+        if self._points is None:
+            cols = ("metric", "month", "value", "na_reason", "ly_value", "ly_na_reason")
+            rows = zip(*(self.series[c].tolist() for c in cols), strict=True)
+            self._points = {}
+            for m, mo, *rest in rows:
+                self._points.setdefault((m, mo), tuple(rest))
+        if month in self.months and (metric, month) in self._points:
+            value, reason = self._points[(metric, month)][:2]
+            return float(value), reason
+        later = self._points.get((metric, previous_month(month, -12)))
+        if month not in self.months and later is not None:
+            return float(later[2]), later[3]
         s = self.series[self.series["metric"] == metric]
         if month in self.months:
             row = s[s["month"] == month].iloc[0]

@@ -186,14 +186,26 @@ def grain_cube(con: duckdb.DuckDBPyConnection, months: str | Sequence[str], by: 
     A KPI whose table has no such column (e.g. ad spend by consultant) is n/a with
     ``na_reason`` ``"not_at_grain"``. The brand workbook has no grain, so a workbook-only
     month has no rows here. ``metrics`` limits the work to those KPIs (and their parts);
-    None: as :func:`compute_cube`, every KPI but :data:`ON_DEMAND`.
+    None: as :func:`compute_cube`, every KPI but :data:`ON_DEMAND`. With the network cache
+    on, a store's rows are a filter of the network's (computed once per process).
     """
     if by not in GRAINS:
         raise ParameterError(f"unknown grain {by!r}; known: {', '.join(GRAINS)}")
     month_list = period_list(months)
+    registry = _subset(metrics)
+    if network_cache.enabled() and (stores is None or by != "network"):
+        full = network_cache.remembered(con, ("grain", by, tuple(registry), *month_list),
+                                        lambda: _grain_cube(con, month_list, by, None, registry))
+        if stores is None:
+            return full.copy()
+        return full[full["store_id"].isin([str(s) for s in stores])].reset_index(drop=True)
+    return _grain_cube(con, month_list, by, stores, registry)
+
+
+def _grain_cube(con: duckdb.DuckDBPyConnection, month_list: list[str], by: str,
+                stores: Sequence[str] | None, registry: dict[str, Metric]) -> pd.DataFrame:
     present = present_pairs(con)
     columns = GRAINS[by]
-    registry = _subset(metrics)
     measures = [m for m in registry.values() if m.measure is not None]
     def carried(table: str) -> bool:  # the grain's column is in the input (or its lookup's)
         if not columns[table]:  # the network: every row

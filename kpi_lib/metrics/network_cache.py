@@ -7,7 +7,9 @@ store's frames are filters of the network's, so a store costs the same in a netw
 12 or of 1,000:
 
 - **in memory** (:func:`remembered`): each network-wide frame once per warehouse and key
-  in this process (the 16 most recent);
+  in this process (the least recently used are dropped beyond :data:`MAX_BYTES`; a report
+  reads some 40 frames of its month and the months before, and a store after store should
+  find them all);
 - **on disk** (:func:`saved_frame`): the month's compare table in a small Parquet file
   beside the warehouse (``<data>/.compare-<month>-<key>.parquet``: data only, no pickle,
   so a data folder from elsewhere cannot smuggle code in), keyed by the warehouse
@@ -39,10 +41,14 @@ from ..atomic import atomic_write
 ENV = "KPI_NETWORK_CACHE"
 #: Packages and modules whose source decides the cached frames (a change invalidates them).
 _CODE = ("metrics", "ingest", "stats", "config")
-_MAX_FRAMES = 16
+#: What the remembered frames may hold (``memory_usage``, shallow), and at most how many.
+MAX_BYTES = int(os.environ.get("KPI_NETWORK_CACHE_MB", 512)) * 2**20
+_MAX_FRAMES = 256
 
 #: Frames remembered by (warehouse fingerprint, *key); ``None``: the cache is off.
 _FRAMES: dict[tuple, pd.DataFrame] | None = {} if os.environ.get(ENV) == "1" else None
+#: Bytes of each remembered frame (:func:`_size`), by the same keys.
+_BYTES: dict[tuple, int] = {}
 
 
 def enable() -> None:
@@ -73,11 +79,24 @@ def remembered(con: duckdb.DuckDBPyConnection, key: tuple,
     if _FRAMES is None or fp is None:
         return make()
     full = (fp, *key)
-    if full not in _FRAMES:
-        while len(_FRAMES) >= _MAX_FRAMES:
-            _FRAMES.pop(next(iter(_FRAMES)))
-        _FRAMES[full] = make()
-    return _FRAMES[full]
+    if full in _FRAMES:
+        _FRAMES[full] = _FRAMES.pop(full)  # the most recently used last
+        return _FRAMES[full]
+    frame = make()
+    _FRAMES[full] = frame
+    _BYTES[full] = _size(frame)
+    while len(_FRAMES) > 1 and (len(_FRAMES) > _MAX_FRAMES or
+                                sum(_BYTES.get(k, 0) for k in _FRAMES) > MAX_BYTES):
+        _BYTES.pop(oldest := next(iter(_FRAMES)), None)
+        _FRAMES.pop(oldest)
+    return frame
+
+
+def _size(value: object) -> int:
+    """Bytes a remembered value holds (a frame's shallow ``memory_usage``; else 0)."""
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(index=False, deep=False).sum())
+    return 0
 
 
 @cache
@@ -118,12 +137,20 @@ def cache_path(con: duckdb.DuckDBPyConnection, name: str) -> Path | None:
 
 def saved_frame(con: duckdb.DuckDBPyConnection, name: str,
                 make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """``make()``, read from / written to its Parquet file when the cache is on.
+    """``make()``, read from / written to its Parquet file when the cache is on (and then
+    also remembered in memory; the caller gets its own copy).
 
     An unreadable file is computed again; a file that cannot be written (a read-only data
     folder) is simply not kept. Older files of the same ``name`` are removed.
     """
-    path = cache_path(con, name) if enabled() else None
+    if not enabled():
+        return make()
+    return remembered(con, ("saved", name), lambda: _saved_frame(con, name, make)).copy()
+
+
+def _saved_frame(con: duckdb.DuckDBPyConnection, name: str,
+                 make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    path = cache_path(con, name)
     if path is not None and path.is_file():
         with contextlib.suppress(Exception):  # unreadable: computed again below
             return _read_frame(path)

@@ -9,6 +9,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from . import network_cache
 from .cube_sql import months_cte, quote_name
 from .months import check_month_format
 from .relations import AS_OF, DATA_END, SHARED, Relation, relations
@@ -49,9 +50,22 @@ def relation_rows(con: duckdb.DuckDBPyConnection, name: str, month: str, store: 
                   where: str = "TRUE") -> pd.DataFrame:
     """The rows of the relation ``name`` (:mod:`kpi_lib.metrics.relations`) that count for
     ``store`` in ``month`` and match the SQL condition ``where`` — the units behind a
-    registry count, e.g. the overdue leads behind ``overdue_leads``."""
-    source = relation_source(con, relations()[name], [check_month_format(month)])
-    return con.execute(f"SELECT * FROM {source} r WHERE r.store_id = $store "
+    registry count, e.g. the overdue leads behind ``overdue_leads``. With the network cache
+    on, a filter of the network's rows (computed once per process).
+    """
+    check_month_format(month)
+    if network_cache.enabled():
+        rows = network_cache.remembered(con, ("relation", name, month, where),
+                                        lambda: _relation_rows(con, name, month, None, where))
+        return rows[rows["store_id"] == store].reset_index(drop=True)
+    return _relation_rows(con, name, month, store, where)
+
+
+def _relation_rows(con: duckdb.DuckDBPyConnection, name: str, month: str, store: str | None,
+                   where: str) -> pd.DataFrame:
+    source = relation_source(con, relations()[name], [month])
+    mine = "r.store_id = $store" if store is not None else "$store IS NULL"
+    return con.execute(f"SELECT * FROM {source} r WHERE {mine} "
                        f"AND r.month = $month AND ({where})",
                        {"store": store, "month": month}).df()
 

@@ -123,6 +123,7 @@ class StoreMonth:
     #: for a period of several months: the compare table of its last month (how much the
     #: period's volume adds to what a single month can judge)
     last_month_network: pd.DataFrame | None = None
+    _rows: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     def value(self, metric: str, month: str | None = None) -> float:
         """The metric's value (NaN when n/a) for ``month`` (default: the report month)."""
@@ -194,8 +195,11 @@ class StoreMonth:
             self.data_start, month or self.month, report_config()["history_warmup_months"])
 
     def _row(self, metric: str, month: str) -> pd.Series | None:
-        hit = self.cube[(self.cube["metric"] == metric) & (self.cube["month"] == month)]
-        return None if hit.empty else hit.iloc[0]
+        if self._rows is None:  # (metric, month) -> its first row's position, once
+            keys = zip(self.cube["metric"].tolist(), self.cube["month"].tolist(), strict=True)
+            self._rows = {k: i for i, k in reversed(list(enumerate(keys)))}
+        i = self._rows.get((metric, month))
+        return None if i is None else self.cube.iloc[i]
 
 
 def load_store_month(

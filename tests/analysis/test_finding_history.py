@@ -193,3 +193,18 @@ def test_demo_store_history_matches_the_monthly_diagnoses():
         assert got[rule][:2] == ("new" if n == 1 else "persisting", n), rule
     assert got["followup_compliance_low"] == ("persisting", 3, "2026-07", "2026-09",
                                               "lookback")
+
+
+def test_history_is_the_same_with_the_network_cache(tiny_data, monkeypatch):
+    """The report kernels share each earlier month's checks between stores (network cache
+    on): every store's history is what a fresh computation gives."""
+    from kpi_lib.metrics import network_cache
+
+    def histories():
+        with open_warehouse(tiny_data) as wh:
+            return [statuses(track(wh.con, "2026-10", [s], lookback=2)) for s in ("S1", "S2")]
+
+    monkeypatch.setattr(network_cache, "_FRAMES", None)
+    fresh = histories()
+    monkeypatch.setattr(network_cache, "_FRAMES", {})
+    assert histories() == fresh and histories() == fresh
