@@ -7,9 +7,10 @@ a Dask cluster — a ``LocalCluster`` of worker processes by default, or an exis
 scheduler (``tcp://host:port``; its workers need this package and the data folder at the
 same path). Each worker process keeps one **warm** Jupyter kernel: the first store pays
 for the kernel start and the imports (pandas, matplotlib, kpi_lib), the next ones run in
-the same kernel after ``%reset -f``; the worker itself keeps nbconvert and WeasyPrint
-imported. Each store's files are ``<month>/<stem>.{html,pdf,ipynb,xlsx}``, the stem from
-:func:`kpi_lib.paths.report_stem` (``S007``, or ``S007.en`` in English). A store is
+the same kernel after ``%reset -f``; the worker itself keeps nbconvert imported and one
+headless Chromium running (:mod:`kpi_lib.run.pdf_engine`). Each store's files are
+``<month>/<stem>.{html,pdf,ipynb,xlsx}``, the stem from :func:`kpi_lib.paths.report_stem`
+(``S007``, or ``S007.en`` in English). A store is
 skipped (unless ``force``) when its inputs, code and parameters (language, data folder)
 have not changed since its last render **and** the files on disk are the ones that
 render published: ``<month>/.batch/<stem>.json`` holds the input hash and the SHA-256 of

@@ -3,7 +3,7 @@
 ``reports/<month>/<stem>.flash-<date>.{html,pdf,ipynb}`` (``<stem>``:
 :func:`kpi_lib.paths.report_stem`, ``S001`` or ``S001.en``), rendered by the monthly
 report's machinery (:func:`kpi_lib.run.render.render_report`: nbconvert with our template,
-WeasyPrint, atomic publish of the three files together) from ``notebooks/flash.ipynb``.
+the PDF engine, atomic publish of the three files together) from ``notebooks/flash.ipynb``.
 """
 
 from __future__ import annotations

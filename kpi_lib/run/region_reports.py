@@ -3,7 +3,7 @@
 ``reports/<period>/region-<region>[.en].{html,pdf,ipynb}`` and
 ``reports/<period>/network[.en].{html,pdf,ipynb}`` from ``notebooks/region_report.ipynb``
 (``region=None`` for the network), by the store reports' machinery
-(:func:`kpi_lib.run.render.render_report`: our template, WeasyPrint, the files published
+(:func:`kpi_lib.run.render.render_report`: our template, the PDF engine, the files published
 together; the HTML interactive: sortable, filterable tables). REGION is checked like
 STORE: a region the data do not name → the list of regions, exit 2.
 """

@@ -1,10 +1,11 @@
 """From a parameterised notebook to the published report: ipynb + HTML + PDF, atomically.
 
 ``render_report`` executes the notebook (papermill's parameters, nbclient, in a
-:class:`~kpi_lib.run.notebook_kernel.WarmKernel`), converts it in-process with
-nbconvert and our ``kpi_report`` template (code hidden, offline, A4 print CSS) and prints
-the HTML to PDF with WeasyPrint. Nothing is written until all three are ready; then they
-are moved into place together, so a failed run leaves the previous report untouched.
+:class:`~kpi_lib.run.notebook_kernel.WarmKernel`), converts it in-process with nbconvert
+and our ``kpi_report`` template (code hidden, offline, A4 print CSS) and prints the HTML to
+PDF (:mod:`kpi_lib.run.pdf_engine`: a warm Chromium, else WeasyPrint). Nothing is written
+until all three are ready; then they are moved into place together, so a failed run leaves
+the previous report untouched.
 
 **Interactive pages (opt in).** ``notebook_to_html(nb, meta, interactive=True)`` (or
 ``render_report(..., interactive=True)``, or ``"interactive": True`` in ``meta``) sets
@@ -18,7 +19,7 @@ is inlined, so its ``<title>`` elements show on hover (the index's funnel plots:
 :func:`kpi_lib.report.svg_tooltips.svg_with_point_titles`, one title per store point). A
 Content-Security-Policy forbids every request (images only as ``data:``). The
 network index is interactive (:func:`kpi_lib.run.batch.render_overview`); region and
-network pages opt in the same way. The controls are made by the script, which WeasyPrint
+network pages opt in the same way. The controls are made by the script, which the PDF printer
 does not run, so a page's PDF is the same either way.
 
 **Section anchors (every page).** A heading whose text is a catalogue entry of

@@ -1,7 +1,7 @@
 """The warm renderer: a background process that keeps a kernel loaded between reports.
 
 A single ``kpi_lib report`` pays ~6 s before any work: the interpreter imports pandas,
-nbconvert and WeasyPrint, and a Jupyter kernel starts and imports them again. After a
+nbconvert and the PDF engine, and a Jupyter kernel starts and imports them again. After a
 report, the CLI starts this renderer in the background (unless ``KPI_WARM=0`` or ``CI`` is
 set); the next ``kpi_lib report`` of the same checkout hands its parameters over a Unix
 socket and the renderer runs them in its warm kernel; ``kpi_lib flash`` and ``kpi_lib plan``

@@ -1,6 +1,6 @@
 /* kpi_report interactive layer (inlined by index.html.j2 into pages that opt in; see
    kpi_lib.run.render). Vanilla JS, no library, no network: it only rearranges what is
-   already in the page. JS never runs in WeasyPrint, so the PDF is the static page.
+   already in the page. The PDF printer runs no JS (kpi_lib.run.pdf_engine), so the PDF is the static page.
 
    - Every table with a header row and at least two body rows: click (or Enter/Space on) a
      header to sort by that column, again to reverse. A column whose cells are all numbers
