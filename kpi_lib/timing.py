@@ -1,15 +1,18 @@
 """``make bench``: issue 19's ratios, each from one run on this machine, with yes/no.
 
-Everything runs on a synthetic network from the demo generator in a temp folder:
+Everything runs on networks from the demo generator in a temp folder: one of the demo's
+size (12 stores: S001–S012 are the demo's archetypes) and one of ``stores`` stores; a
+store's report reads the whole network, so each network has its own naive loop.
 
 1. **naive loop** — per store the ``papermill`` CLI, then ``jupyter nbconvert --to html``
    CLI, then the ``weasyprint`` CLI, each a separate process, timed on ``naive`` stores;
 2. **batch** — :func:`kpi_lib.run.batch.run_batch` (LocalCluster, warm kernels, network
-   once, cluster start to index.html) on the demo-sized network (12 stores) and on
-   ``stores`` stores, against the naive loop for as many stores;
-3. **single report, flash and plan** — a ``kpi_lib report`` CLI in its own kernel, and a
-   second one through the warm renderer (as a user's second ``make report``); the same for
-   ``kpi_lib flash`` (a further store of the day) and ``kpi_lib plan``;
+   once, cluster start to index.html) of every store of the network, per store against
+   the naive loop;
+3. **single report, flash and plan** (demo-sized network) — a ``kpi_lib report`` CLI in its
+   own kernel, and a second one through the warm renderer (as a user's second ``make
+   report``); the same for ``kpi_lib flash`` (a further store of the day) and ``kpi_lib
+   plan``, against the naive loop of a monthly report;
 4. **what remains per store** — the batch workers' steps (execute, html, pdf, publish) and
    the kernel's seconds per report section (:mod:`kpi_lib.run.report_profile`);
 5. **the look** — PDF size, fonts embedded and searchable, same pages as WeasyPrint;
@@ -175,33 +178,38 @@ def run_bench(out_dir: Path = paths.REPORTS / "bench", *, stores: int = 100, nai
 
 def _report_part(work: Path, stores: int, naive: int, workers: int | None, log
                  ) -> dict[str, Any]:
+    """Per network size (the demo's 12 stores, and ``stores``): a generated network, the
+    naive loop on ``naive`` of its stores, the batch of all of them; on the demo-sized one
+    also the single report, flash and plan. The profile and the look: the largest batch."""
     from .demo import generate
     from .ingest.warehouse import open_warehouse
     from .run.report_profile import pdf_look, section_seconds
 
-    data = work / "network"
-    generate(data, n_stores=max(stores, DEMO_STORES))
-    with open_warehouse(data):
-        pass
-    (work / "naive").mkdir()
-    naive_runs = []
-    for k in range(naive):
-        store = f"S{k + 1:03d}"
-        naive_runs.append({"store": store, **naive_store(data, store, work / "naive")})
-        log(f"naive {store}: " + ", ".join(f"{s} {v:.1f} s" for s, v in naive_runs[-1].items()
-                                           if s != "store"))
-    per_naive = sum(r["total"] for r in naive_runs) / len(naive_runs)
-    single = single_runs(data, work / "single")
-    log("single runs: " + ", ".join(f"{k} {v:.1f} s" for k, v in single.items()))
-    batches = [batch_run(data, work / f"batch{n}", n, workers, log)
-               for n in sorted({DEMO_STORES, stores})]
-    big = batches[-1]
-    stems = [Path(s) for s in big.pop("stems")]
-    for b in batches:
-        b.pop("stems", None)
-    notebooks = [s.with_suffix(".ipynb") for s in stems]
-    return {"naive": naive_runs, "naive_per_store": per_naive, "single": single,
-            "batches": batches, "sections": section_seconds(notebooks),
+    networks = []
+    for n in sorted({DEMO_STORES, stores}):
+        data = work / f"network{n}"
+        generate(data, n_stores=n)
+        with open_warehouse(data):
+            pass
+        (work / f"naive{n}").mkdir()
+        runs = []
+        for k in range(min(naive, n)):
+            store = f"S{k + 1:03d}"
+            runs.append({"store": store, **naive_store(data, store, work / f"naive{n}")})
+            log(f"{n} stores, naive {store}: " + ", ".join(
+                f"{s} {v:.1f} s" for s, v in runs[-1].items() if s != "store"))
+        net: dict[str, Any] = {"stores": n, "naive": runs,
+                               "naive_per_store": sum(r["total"] for r in runs) / len(runs)}
+        if n == DEMO_STORES:
+            net["single"] = single_runs(data, work / f"single{n}")
+            log("single runs: " + ", ".join(f"{k} {v:.1f} s" for k, v in net["single"].items()))
+        net["batch"] = batch_run(data, work / f"batch{n}", n, workers, log)
+        networks.append(net)
+    stems = [Path(s) for s in networks[-1]["batch"]["stems"]]
+    for net in networks:
+        net["batch"].pop("stems")
+    return {"networks": networks,
+            "sections": section_seconds([s.with_suffix(".ipynb") for s in stems]),
             "look": pdf_look([s.with_suffix(".pdf") for s in stems])}
 
 
@@ -210,18 +218,19 @@ def ratios(result: dict[str, Any]) -> dict[str, float]:
     out: dict[str, float] = {}
     b, c = result.get("batch"), result.get("cube")
     if b:
-        naive = b["naive_per_store"]
-        for run in b["batches"]:
-            out[f"batch_{run['stores']}_vs_naive"] = _ratio(run["per_store"], naive)
-        out["store_in_batch_worker_vs_naive"] = _ratio(b["batches"][-1]["store_seconds_mean"],
-                                                       naive)
-        single = b["single"]
-        out["warm_cli_vs_naive"] = _ratio(single["report_warm"], naive)
-        out["cold_cli_vs_naive"] = _ratio(single["report_cold"], naive)
-        out["flash_vs_naive"] = _ratio(single["flash_warm"], naive)
-        out["flash_cold_vs_naive"] = _ratio(single["flash_cold"], naive)
-        out["plan_vs_naive"] = _ratio(single["plan_warm"], naive)
-        out["plan_cold_vs_naive"] = _ratio(single["plan_cold"], naive)
+        for net in b["networks"]:
+            naive, run = net["naive_per_store"], net["batch"]
+            out[f"batch_{net['stores']}_vs_naive"] = _ratio(run["per_store"], naive)
+            out[f"store_in_worker_{net['stores']}_vs_naive"] = _ratio(
+                run["store_seconds_mean"], naive)
+            single = net.get("single")
+            if single:
+                out["warm_cli_vs_naive"] = _ratio(single["report_warm"], naive)
+                out["cold_cli_vs_naive"] = _ratio(single["report_cold"], naive)
+                out["flash_vs_naive"] = _ratio(single["flash_warm"], naive)
+                out["flash_cold_vs_naive"] = _ratio(single["flash_cold"], naive)
+                out["plan_vs_naive"] = _ratio(single["plan_warm"], naive)
+                out["plan_cold_vs_naive"] = _ratio(single["plan_cold"], naive)
         out["pdf_mb"] = b["look"]["max_mb"]
     if c:
         top = c["runs"][-1]

@@ -101,8 +101,11 @@ def pdf_look(pdfs: list[Path], sample: int = 6) -> dict[str, Any]:
                         "weasyprint_pages": pdf_pages(copy), "weasyprint_seconds": seconds,
                         "fonts_embedded": fonts_embedded(pdf)})
         copy.unlink()
-    same = [c["pages"] == c["weasyprint_pages"] for c in checked if c["pages"] is not None]
+    apart = [abs(c["pages"] - c["weasyprint_pages"]) for c in checked
+             if None not in (c["pages"], c["weasyprint_pages"])]
     fonts = [c["fonts_embedded"] for c in checked if c["fonts_embedded"] is not None]
     return {"engine": engine(), "max_mb": max(sizes.values(), default=0.0),
             "largest": max(sizes, key=sizes.get, default=""), "checked": checked,
-            "same_pages": all(same) if same else None, "fonts_ok": all(fonts) if fonts else None}
+            "same_page_count": sum(d == 0 for d in apart) if apart else None,
+            "pages_apart_max": max(apart) if apart else None,
+            "fonts_ok": all(fonts) if fonts else None}
