@@ -19,6 +19,18 @@ from typing import Any
 CUBE_MONTHS = ("2025-11", "2026-10")
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak resident memory, MB (``VmHWM``, which starts afresh at exec;
+    ``ru_maxrss`` does not on Linux: a child of a 2 GB bench process reported 2 GB before
+    doing anything)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource  # not Linux: the best there is
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _py(code: str, *args: str) -> dict[str, Any]:
     """Run ``code`` in a fresh interpreter; it prints one JSON line (its result)."""
     env = {**os.environ, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
@@ -55,7 +67,8 @@ print(json.dumps({"seconds": time.perf_counter() - t, "visits": n}))
 '''
 
 _CUBE = r'''
-import sys, json, time, resource
+import sys, json, time
+from kpi_lib.timing_cube import peak_rss_mb
 from kpi_lib.metrics.cube import compute_cube
 from kpi_lib.ingest.warehouse import _connect_read_only
 from pathlib import Path
@@ -70,13 +83,14 @@ total = con.execute("SELECT count(*) FROM stores").fetchone()[0]
 t = time.perf_counter()
 cube = compute_cube(con, months, None if n >= total else stores)
 sec = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+rss = peak_rss_mb()
 print(json.dumps({"stores": len(stores), "months": len(months), "seconds": sec,
                   "rows": len(cube), "peak_rss_mb": rss}))
 '''
 
 _LOOP = r'''
-import sys, json, time, resource
+import sys, json, time
+from kpi_lib.timing_cube import peak_rss_mb
 import pandas as pd
 from kpi_lib.ingest.warehouse import _connect_read_only
 from pathlib import Path
@@ -109,7 +123,7 @@ for s in stores[:sample]:
     g["conversion"] = g["orders"] / g["new_leads"]
     out.append(g.assign(store_id=s))
 sec = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+rss = peak_rss_mb()
 print(json.dumps({"sample": min(sample, len(stores)), "stores": len(stores), "seconds": sec,
                   "load_seconds": load, "per_store": sec / max(1, min(sample, len(stores))),
                   "peak_rss_mb": rss, "metrics": 9}))
