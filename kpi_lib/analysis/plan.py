@@ -49,8 +49,10 @@ import pandas as pd
 from scipy.stats import norm
 
 from ..errors import ParameterError
+from ..metrics import network_cache
 from ..metrics.cube import compute_cube, grain_cube
 from ..metrics.months import check_month_format, month_bounds, previous_month
+from ..metrics.network_cache import remembered
 from .forecast import load_forecast
 from .plan_path import RATES, funnel_rates, pooled_cube, store_path
 
@@ -233,7 +235,10 @@ def build_plans(con: Any, month: str, store: str | None = None, *,
     stores = con.execute("SELECT * FROM stores ORDER BY store_id").df()
     pooled = pooled_cube(cube[cube["month"].isin(recent)], recent[-1])
     ids = [store] if store else list(stores["store_id"].astype(str))
-    rates = funnel_rates(pooled, stores, ids)
+    # every store's rates at once when the network cache keeps them for the next store's
+    # plan (the batch, the warm renderer); else only these stores'
+    rates = remembered(con, ("plan_rates", *recent), lambda: funnel_rates(
+        pooled, stores, None if network_cache.enabled() else ids))
     actuals = stock_orders(con, ids, recent)
     out = []
     for sid in ids:

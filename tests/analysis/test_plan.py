@@ -183,3 +183,20 @@ def test_table_renders_in_english(plans: dict):
     console.print(pl.plan_table(plans, "en"))
     shown = console.export_text()
     assert "target recommendation" in shown and "Showroom visits" in shown
+
+
+def test_a_store_s_plan_is_the_same_with_the_network_cache(data: Path, plans: dict,
+                                                          monkeypatch):
+    """With the network cache on (batch, warm renderer) every store's rates are computed
+    once and kept; each store's plan is still the one of the whole network's plan."""
+    from kpi_lib.metrics import network_cache
+
+    monkeypatch.setattr(network_cache, "_FRAMES", {})
+    with open_warehouse(data) as wh:
+        one = [pl.build_plans(wh.con, "2026-11", sid) for sid in ("S1", "S2", "S1")]
+    def text(value) -> str:  # NaN == NaN as text
+        return json.dumps(value, sort_keys=True, default=str)
+
+    assert [text(p["stores"]) for p in one] == [text([_store(plans, s)])
+                                               for s in ("S1", "S2", "S1")]
+    assert any(k[1] == "plan_rates" for k in network_cache._FRAMES)
