@@ -53,6 +53,8 @@ app = typer.Typer(
 DataOpt = Annotated[Path, typer.Option(help="data folder (one file per contract table)")]
 MonthOpt = Annotated[str, typer.Option(
     help="month YYYY-MM, or a period: YYYY-Qn, YYYY, YYYY-MM..YYYY-MM")]
+LangOpt = Annotated[str, typer.Option(help="report language: zh or en")]
+OutDirOpt = Annotated[Path, typer.Option(help="reports folder")]
 
 
 def _print_issues(issues: list[RowIssue], limit: int | None = None) -> None:
@@ -103,9 +105,9 @@ def kpis(
 def report(
     store: Annotated[str, typer.Option(help="store id, e.g. S001")],
     month: MonthOpt,
-    lang: Annotated[str, typer.Option(help="report language: zh or en")] = "zh",
+    lang: LangOpt = "zh",
     data: DataOpt = paths.DEMO_DATA,
-    out_dir: Annotated[Path, typer.Option(help="reports folder")] = paths.REPORTS,
+    out_dir: OutDirOpt = paths.REPORTS,
 ) -> None:
     """Render one store's monthly report: HTML, PDF, xlsx and the executed notebook.
 
@@ -245,9 +247,9 @@ def plan(
 def region(
     region: Annotated[str, typer.Option(help="region as in the stores table, e.g. 华东")],
     month: MonthOpt,
-    lang: Annotated[str, typer.Option(help="report language: zh or en")] = "zh",
+    lang: LangOpt = "zh",
     data: DataOpt = paths.DEMO_DATA,
-    out_dir: Annotated[Path, typer.Option(help="reports folder")] = paths.REPORTS,
+    out_dir: OutDirOpt = paths.REPORTS,
 ) -> None:
     """Render a region's report: reports/<month>/region-<region>[.en].html, .pdf, .ipynb."""
     _render_region(region, month, lang, data, out_dir)
@@ -256,9 +258,9 @@ def region(
 @app.command()
 def network(
     month: MonthOpt,
-    lang: Annotated[str, typer.Option(help="report language: zh or en")] = "zh",
+    lang: LangOpt = "zh",
     data: DataOpt = paths.DEMO_DATA,
-    out_dir: Annotated[Path, typer.Option(help="reports folder")] = paths.REPORTS,
+    out_dir: OutDirOpt = paths.REPORTS,
 ) -> None:
     """Render the network's report: reports/<month>/network[.en].html, .pdf, .ipynb."""
     _render_region(None, month, lang, data, out_dir)
@@ -287,7 +289,7 @@ def send(
     recipients: Annotated[Path | None, typer.Option(
         help="recipients CSV (kind,id,name,email,lang)")] = None,
     data: DataOpt = paths.DEMO_DATA,
-    out_dir: Annotated[Path, typer.Option(help="reports folder")] = paths.REPORTS,
+    out_dir: OutDirOpt = paths.REPORTS,
 ) -> None:
     """E-mail each recipient of params/recipients.csv their PDF of the month (dry run unless
     --send); SMTP from KPI_SMTP_HOST, _PORT, _USER, _PASSWORD, _TLS, _FROM."""
@@ -323,9 +325,9 @@ def flash(
                                            "are read")],
     store: Annotated[list[str] | None, typer.Option(
         help="store id (repeatable; default: every store)")] = None,
-    lang: Annotated[str, typer.Option(help="report language: zh or en")] = "zh",
+    lang: LangOpt = "zh",
     data: DataOpt = paths.DEMO_DATA,
-    out_dir: Annotated[Path, typer.Option(help="reports folder")] = paths.REPORTS,
+    out_dir: OutDirOpt = paths.REPORTS,
 ) -> None:
     """Render the flash for the daily/weekly sales meeting.
 
@@ -372,9 +374,9 @@ def flash(
 @app.command()
 def reports(
     month: MonthOpt,
-    lang: Annotated[str, typer.Option(help="report language: zh or en")] = "zh",
+    lang: LangOpt = "zh",
     data: DataOpt = paths.DEMO_DATA,
-    out_dir: Annotated[Path, typer.Option(help="reports folder")] = paths.REPORTS,
+    out_dir: OutDirOpt = paths.REPORTS,
     scheduler: Annotated[str | None, typer.Option(
         help="Dask scheduler address tcp://host:port (default: a LocalCluster); "
              "'sync' runs in this process")] = None,

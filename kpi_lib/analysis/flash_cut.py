@@ -121,14 +121,10 @@ def shared_cut(con: duckdb.DuckDBPyConnection, day: date
     """:func:`cut_connection`, kept for the next flash of the same day and data when the
     network cache is on; returns it and whether it is kept (then the caller must not
     close it, nor change its tables)."""
+    from ..ingest.warehouse import stored_fingerprint
     from ..metrics import network_cache
 
-    fp = None
-    if network_cache.enabled():
-        try:
-            fp = con.execute("SELECT value FROM _meta WHERE key = 'fingerprint'").fetchone()[0]
-        except (duckdb.Error, TypeError):
-            fp = None
+    fp = stored_fingerprint(con) if network_cache.enabled() else None
     if fp is None:
         return cut_connection(con, day), False
     key = (fp, day)

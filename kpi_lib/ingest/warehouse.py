@@ -244,17 +244,23 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def stored_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The fingerprint of the inputs ``con``'s warehouse was built from (``None``: not a
+    warehouse of ours)."""
+    try:
+        row = con.execute("SELECT value FROM _meta WHERE key = 'fingerprint'").fetchone()
+    except duckdb.Error:
+        return None
+    return None if row is None else row[0]
+
+
 def _open_cached(db_path: Path, fp: str) -> duckdb.DuckDBPyConnection | None:
     """A read-only connection to ``db_path`` if it was built from these inputs."""
     try:
         con = _connect_read_only(db_path)
     except duckdb.Error:
         return None
-    try:
-        row = con.execute("SELECT value FROM _meta WHERE key = 'fingerprint'").fetchone()
-    except duckdb.Error:
-        row = None
-    if row is not None and row[0] == fp and not _future_has_come(con):
+    if stored_fingerprint(con) == fp and not _future_has_come(con):
         return con
     con.close()
     return None

@@ -36,6 +36,7 @@ import pandas as pd
 
 from .. import paths
 from ..atomic import atomic_write
+from ..ingest.warehouse import stored_fingerprint
 
 #: The environment variable that turns the cache on when this module is imported.
 ENV = "KPI_NETWORK_CACHE"
@@ -63,19 +64,11 @@ def enabled() -> bool:
     return _FRAMES is not None
 
 
-def _fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The warehouse's fingerprint (None: not a warehouse of ours)."""
-    try:
-        return con.execute("SELECT value FROM _meta WHERE key = 'fingerprint'").fetchone()[0]
-    except (duckdb.Error, TypeError):
-        return None
-
-
 def remembered(con: duckdb.DuckDBPyConnection, key: tuple,
                make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
     """``make()``, or its remembered result for ``key`` and this warehouse when the cache
     is on. Callers must not change the frame."""
-    fp = None if _FRAMES is None else _fingerprint(con)
+    fp = None if _FRAMES is None else stored_fingerprint(con)
     if _FRAMES is None or fp is None:
         return make()
     full = (fp, *key)
@@ -128,7 +121,7 @@ def _warehouse_file(con: duckdb.DuckDBPyConnection) -> Path | None:
 def cache_path(con: duckdb.DuckDBPyConnection, name: str) -> Path | None:
     """Where the frame ``name`` (``compare-2026-10``) is kept for this warehouse (None: an
     in-memory warehouse, or not one of ours)."""
-    db, fp = _warehouse_file(con), _fingerprint(con)
+    db, fp = _warehouse_file(con), stored_fingerprint(con)
     if db is None or fp is None:
         return None
     key = hashlib.sha256(f"{fp}\n{name}\n{code_key()}".encode()).hexdigest()[:20]

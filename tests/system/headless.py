@@ -7,12 +7,13 @@ errors and every request it makes (routed: only ``file:``/``data:`` URLs are let
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else shutil.which("chromium")
+from kpi_lib.run.pdf_engine import ARGS, chromium_executable
+
+CHROMIUM = chromium_executable()
 if CHROMIUM is None:
     pytest.skip("no Chromium on this machine: install it with `sudo apt-get install -y "
                 "chromium` to run the browser tests", allow_module_level=True)
@@ -22,8 +23,6 @@ except ImportError:
     pytest.skip("playwright is not installed: `.venv/bin/pip install -e '.[dev]'`",
                 allow_module_level=True)
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 LOCAL = ("file:", "data:")
 
 
